@@ -1,0 +1,392 @@
+/*
+ * The C side of Tickwire's Lua boundary.
+ *
+ * Swift cannot import Lua's function-like macros, and must never be unwound by
+ * lua_error's longjmp. This header holds only what Swift cannot express:
+ *
+ *   - wrappers for macros (tw_pcall, tw_pop, ...);
+ *   - the counting allocator and its per-state control block;
+ *   - the limit hook that stops a runaway call;
+ *   - the trampoline through which Lua calls Swift: the Swift function returns
+ *     a status and the trampoline raises the error after the Swift frame is gone;
+ *   - "protected operations": anything that may allocate (and so raise a memory
+ *     error) runs inside lua_pcall on a C function, never on a Swift frame.
+ *
+ * APIs Swift must never call directly: lua_error, luaL_error, lua_call,
+ * luaL_check*, lua_settable/lua_gettable/lua_setfield/lua_getfield (they may
+ * run metamethods), and any push that allocates (strings, tables, closures).
+ */
+#ifndef TICKWIRE_CLUA_SHIM_H
+#define TICKWIRE_CLUA_SHIM_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <time.h>
+
+/* ---- macros Swift cannot import ---------------------------------------- */
+
+static inline int tw_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int tw_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline void tw_pop(lua_State *L, int n) { lua_pop(L, n); }
+/* lua_pcall is a macro over lua_pcallk. */
+static inline int tw_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    return lua_pcall(L, nargs, nresults, msgh);
+}
+
+/* ---- per-state control block -------------------------------------------- */
+
+/* Owned by the Swift LuaState; it is the allocator's userdata, so any C code
+ * holding the lua_State finds it with lua_getallocf. Fields touched by the
+ * watchdog thread are read and written with __atomic builtins. */
+typedef struct tw_control {
+    size_t used;            /* bytes Lua holds now */
+    size_t peak;            /* most bytes Lua ever held */
+    size_t limit;           /* 0 = unlimited */
+    lua_State *L;           /* set once the state exists; used to locate refusals */
+    int refused;            /* an allocation was refused since the last reset */
+    size_t refused_size;    /* size of the refused request */
+    char refused_where[240];/* "chunk:line" of the Lua code that asked, or "" */
+    /* call bookkeeping, shared with the watchdog thread */
+    unsigned long long epoch;       /* increments at every call begin and end */
+    unsigned long long started_ns;  /* monotonic start of the running call */
+    int active;                     /* a top-level call is running */
+    unsigned long long armed_epoch; /* epoch the limit hook was armed for */
+    int reason;                     /* TW_REASON_* for the armed hook */
+    unsigned long long fired_epoch; /* epoch in which the limit hook raised */
+    lua_State *running;             /* coroutine running now, NULL for the main thread */
+    int running_lock;               /* guards `running` against the watchdog */
+} tw_control;
+
+enum { TW_REASON_NONE = 0, TW_REASON_TIME = 1, TW_REASON_INSTRUCTIONS = 2 };
+
+static inline unsigned long long tw_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* Lua 5.4.6 relocates the stack as offsets while it reallocates it, so the
+ * call stack can only be walked from inside the allocator on older releases. */
+#if LUA_VERSION_RELEASE_NUM < 50406
+#define TW_CAN_LOCATE_IN_ALLOCATOR 1
+#else
+#define TW_CAN_LOCATE_IN_ALLOCATOR 0
+#endif
+
+static inline void tw_locate_refusal(tw_control *c) {
+    c->refused_where[0] = 0;
+#if TW_CAN_LOCATE_IN_ALLOCATOR
+    lua_State *T = c->running ? c->running : c->L;
+    if (T == NULL) return;
+    lua_Debug ar;
+    for (int level = 0; level < 32 && lua_getstack(T, level, &ar); level++) {
+        if (lua_getinfo(T, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(c->refused_where, sizeof c->refused_where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+    }
+#endif
+}
+
+/* Counting allocator: refuses (returns NULL, so Lua raises a memory error)
+ * when the state would hold more than its limit. */
+static inline void *tw_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    tw_control *c = (tw_control *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        c->used -= old;
+        return NULL;
+    }
+    if (c->limit != 0 && nsize > old && c->used - old + nsize > c->limit) {
+        if (!c->refused) {
+            c->refused = 1;
+            c->refused_size = nsize;
+            tw_locate_refusal(c);
+        }
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    c->used = c->used - old + nsize;
+    if (c->used > c->peak) c->peak = c->used;
+    return p;
+}
+
+static inline lua_State *tw_newstate(tw_control *c) {
+    lua_State *L = lua_newstate(tw_alloc, c);
+    c->L = L;
+    return L;
+}
+
+/* ---- call limits ------------------------------------------------------------- */
+
+static inline void tw_limit_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    void *ud;
+    lua_getallocf(L, &ud);
+    tw_control *c = (tw_control *)ud;
+    unsigned long long epoch = __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE);
+    unsigned long long armed = __atomic_load_n(&c->armed_epoch, __ATOMIC_ACQUIRE);
+    if (!__atomic_load_n(&c->active, __ATOMIC_ACQUIRE) || armed != epoch) {
+        lua_sethook(L, NULL, 0, 0);   /* armed for a call that already ended */
+        return;
+    }
+    /* Keep firing on every instruction, so a designer's pcall that catches
+     * this error is interrupted again right after it returns. */
+    lua_sethook(L, tw_limit_hook, LUA_MASKCOUNT, 1);
+    __atomic_store_n(&c->fired_epoch, epoch, __ATOMIC_RELEASE);
+    luaL_where(L, 0);
+    lua_pushstring(L, c->reason == TW_REASON_INSTRUCTIONS
+                          ? "instruction limit exceeded"
+                          : "time limit exceeded");
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+/* Marks the start of a top-level call; arms the exact instruction count hook
+ * when instruction_limit > 0 (deterministic, but it slows every instruction). */
+static inline void tw_call_begin(lua_State *L, tw_control *c, int instruction_limit) {
+    c->refused = 0;
+    __atomic_store_n(&c->started_ns, tw_now_ns(), __ATOMIC_RELEASE);
+    unsigned long long e = __atomic_add_fetch(&c->epoch, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&c->active, 1, __ATOMIC_RELEASE);
+    if (instruction_limit > 0) {
+        c->reason = TW_REASON_INSTRUCTIONS;
+        __atomic_store_n(&c->armed_epoch, e, __ATOMIC_RELEASE);
+        lua_sethook(L, tw_limit_hook, LUA_MASKCOUNT, instruction_limit);
+    }
+}
+
+static inline void tw_call_end(lua_State *L, tw_control *c) {
+    __atomic_store_n(&c->active, 0, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&c->epoch, 1, __ATOMIC_ACQ_REL);
+    if (lua_gethook(L) != NULL) lua_sethook(L, NULL, 0, 0);
+}
+
+static inline void tw_lock(tw_control *c) {
+    while (__atomic_test_and_set(&c->running_lock, __ATOMIC_ACQUIRE)) { }
+}
+static inline void tw_unlock(tw_control *c) {
+    __atomic_clear(&c->running_lock, __ATOMIC_RELEASE);
+}
+
+/* Called by the watchdog thread (lua_sethook is safe to call asynchronously):
+ * arms the hook on the running thread if the call that started at `epoch` is
+ * still running. */
+static inline void tw_arm_time_limit(lua_State *L, tw_control *c, unsigned long long epoch) {
+    if (!__atomic_load_n(&c->active, __ATOMIC_ACQUIRE)) return;
+    if (__atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE) != epoch) return;
+    c->reason = TW_REASON_TIME;
+    __atomic_store_n(&c->armed_epoch, epoch, __ATOMIC_RELEASE);
+    tw_lock(c);
+    lua_sethook(c->running ? c->running : L, tw_limit_hook, LUA_MASKCOUNT, 1);
+    tw_unlock(c);
+    lua_sethook(L, tw_limit_hook, LUA_MASKCOUNT, 1);
+}
+
+/* coroutine.resume for the sandbox: a hook is per Lua thread, so the limit
+ * hook is copied into the coroutine, the watchdog is told which thread runs,
+ * and a limit that fired inside is re-armed on the resumer. */
+static inline int tw_co_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co != NULL, 1, "coroutine");
+    int narg = lua_gettop(L) - 1;
+    void *ud;
+    lua_getallocf(L, &ud);
+    tw_control *c = (tw_control *)ud;
+    if (!lua_checkstack(co, narg)) {
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "too many arguments to resume");
+        return 2;
+    }
+    lua_xmove(L, co, narg);
+    lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
+    tw_lock(c);
+    lua_State *previous = c->running;
+    c->running = co;
+    tw_unlock(c);
+    int nres = 0;
+    int status = lua_resume(co, L, narg, &nres);
+    tw_lock(c);
+    c->running = previous;
+    tw_unlock(c);
+    if (__atomic_load_n(&c->fired_epoch, __ATOMIC_ACQUIRE) == __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE)
+        && __atomic_load_n(&c->active, __ATOMIC_ACQUIRE))
+        lua_sethook(L, tw_limit_hook, LUA_MASKCOUNT, 1);
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushboolean(L, 0);
+            lua_pushliteral(L, "too many results to resume");
+            return 2;
+        }
+        lua_pushboolean(L, 1);
+        lua_xmove(co, L, nres);
+        return nres + 1;
+    }
+    lua_pushboolean(L, 0);
+    lua_xmove(co, L, 1);
+    return 2;
+}
+
+static inline unsigned long long tw_load_epoch(tw_control *c) {
+    return __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE);
+}
+static inline unsigned long long tw_load_started(tw_control *c) {
+    return __atomic_load_n(&c->started_ns, __ATOMIC_ACQUIRE);
+}
+static inline int tw_load_active(tw_control *c) {
+    return __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
+}
+
+/* ---- message handler -------------------------------------------------------- */
+
+/* Appends a traceback to string errors; other error values pass through. */
+static inline int tw_msgh(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* ---- Lua calling Swift -------------------------------------------------------- */
+
+/* A Swift function callable from Lua. Returns the number of results pushed,
+ * or -1 with *err/*errlen set to a message that the trampoline raises. */
+typedef int (*tw_swift_fn)(lua_State *L, void *ctx, const char **err, size_t *errlen);
+
+static inline int tw_trampoline(lua_State *L) {
+    tw_swift_fn fn = (tw_swift_fn)lua_touserdata(L, lua_upvalueindex(1));
+    void *ctx = lua_touserdata(L, lua_upvalueindex(2));
+    const char *err = NULL;
+    size_t errlen = 0;
+    int n = fn(L, ctx, &err, &errlen);
+    if (n >= 0) return n;
+    luaL_where(L, 1);
+    lua_pushlstring(L, err ? err : "error", err ? errlen : 5);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* ---- protected operations ---------------------------------------------------- */
+
+static inline int tw_op_pushlstring(lua_State *L) {
+    const char *s = (const char *)lua_touserdata(L, 1);
+    size_t n = (size_t)lua_tointeger(L, 2);
+    lua_pushlstring(L, s, n);
+    return 1;
+}
+
+/* Pushes a string; returns a Lua status (on failure the error is pushed instead). */
+static inline int tw_pushlstring(lua_State *L, const char *s, size_t n) {
+    lua_pushcfunction(L, tw_op_pushlstring);
+    lua_pushlightuserdata(L, (void *)s);
+    lua_pushinteger(L, (lua_Integer)n);
+    return lua_pcall(L, 2, 1, 0);
+}
+
+static inline int tw_op_newtable(lua_State *L) {
+    lua_createtable(L, (int)lua_tointeger(L, 1), (int)lua_tointeger(L, 2));
+    return 1;
+}
+
+static inline int tw_newtable(lua_State *L, int narr, int nrec) {
+    lua_pushcfunction(L, tw_op_newtable);
+    lua_pushinteger(L, narr);
+    lua_pushinteger(L, nrec);
+    return lua_pcall(L, 2, 1, 0);
+}
+
+static inline int tw_op_swiftfunction(lua_State *L) {
+    lua_pushcclosure(L, tw_trampoline, 2);
+    return 1;
+}
+
+/* Pushes a Lua function that calls `fn(L, ctx, ...)`. */
+static inline int tw_pushswiftfunction(lua_State *L, tw_swift_fn fn, void *ctx) {
+    lua_pushcfunction(L, tw_op_swiftfunction);
+    lua_pushlightuserdata(L, (void *)fn);
+    lua_pushlightuserdata(L, ctx);
+    return lua_pcall(L, 2, 1, 0);
+}
+
+static inline int tw_op_rawset(lua_State *L) {
+    lua_rawset(L, 1);
+    return 0;
+}
+
+/* t[k] = v without metamethods, for the table at `t` and key and value on top. */
+static inline int tw_rawset(lua_State *L, int t) {
+    t = lua_absindex(L, t);
+    lua_pushcfunction(L, tw_op_rawset);
+    lua_pushvalue(L, t);
+    lua_rotate(L, -4, 2);          /* fn, t, k, v */
+    return lua_pcall(L, 3, 0, 0);
+}
+
+static inline int tw_op_ref(lua_State *L) {
+    lua_pushinteger(L, luaL_ref(L, LUA_REGISTRYINDEX));
+    return 1;
+}
+
+/* Pops the value on top into the registry; *ref gets its reference. */
+static inline int tw_ref(lua_State *L, int *ref) {
+    lua_pushcfunction(L, tw_op_ref);
+    lua_rotate(L, -2, 1);
+    int status = lua_pcall(L, 1, 1, 0);
+    if (status == LUA_OK) {
+        *ref = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+static inline int tw_op_load(lua_State *L) {
+    size_t n;
+    const char *src = (const char *)lua_touserdata(L, 1);
+    n = (size_t)lua_tointeger(L, 2);
+    const char *name = (const char *)lua_touserdata(L, 3);
+    int status = luaL_loadbufferx(L, src, n, name, "t");
+    if (status != LUA_OK) return lua_error(L);
+    return 1;
+}
+
+/* Compiles text (never binary) into a function; pushes it or the error. */
+static inline int tw_load(lua_State *L, const char *src, size_t n, const char *chunkname) {
+    lua_pushcfunction(L, tw_op_load);
+    lua_pushlightuserdata(L, (void *)src);
+    lua_pushinteger(L, (lua_Integer)n);
+    lua_pushlightuserdata(L, (void *)chunkname);
+    return lua_pcall(L, 3, 1, 0);
+}
+
+/* Opens the libraries a game may use, under protection. */
+static inline int tw_op_openlibs(lua_State *L) {
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
+    lua_pushcfunction(L, tw_co_resume);
+    lua_setfield(L, -2, "resume");
+    lua_pop(L, 6);
+    return 0;
+}
+
+static inline int tw_openlibs(lua_State *L) {
+    lua_pushcfunction(L, tw_op_openlibs);
+    return lua_pcall(L, 0, 0, 0);
+}
+
+#endif
