@@ -10,17 +10,17 @@
 ///   triples, emptied at the start of every engine call.
 /// - Nothing here iterates string keys with `pairs`, so runs are deterministic.
 ///
-/// The same text runs under the plain `lua5.4` interpreter in `tickwire bench`,
-/// so it may use only the standard library and the functions passed in.
+/// The sandbox (`LuaSandbox`) is installed before it and seeds `math.random`,
+/// which `match:random` shares. The same text runs under the plain `lua5.4`
+/// interpreter in `tickwire bench` (which seeds through `E.setup`), so it may
+/// use only the standard library.
 public enum MatchPrelude {
-    public static let chunkName = "=tickwire/match"
+    public static let chunkName = "tickwire/match"
 
     public static let source = #"""
-local engine_print, max_entities = ...
-engine_print = engine_print or print
-max_entities = max_entities or 65535
-local type, error, tostring, select = type, error, tostring, select
-local concat, random, randomseed = table.concat, math.random, math.randomseed
+local max_entities = ... or 4096
+local type, error, tostring = type, error, tostring
+local random, randomseed = math.random, math.randomseed
 
 local E = {}
 local game                      -- the designer's table
@@ -129,31 +129,13 @@ local function begin_call()
   for i = #events, 1, -1 do events[i] = nil end
 end
 
--- Sandbox: what a game may not do, or must do deterministically.
-local rawload, rawcollect = load, collectgarbage
-load = function(chunk, name, _, ...) return rawload(chunk, name, "t", ...) end
-collectgarbage = function(opt, ...)
-  if opt == "count" then return rawcollect("count") end
-  error("collectgarbage: only collectgarbage(\"count\") is allowed in a game", 2)
-end
-print = function(...)
-  local n, parts = select("#", ...), {}
-  for i = 1, n do parts[i] = tostring((select(i, ...))) end
-  engine_print(concat(parts, "\t"))
-end
-dofile, loadfile = nil, nil
-math.random = function(m, n) return methods.random(match, m, n) end
-math.randomseed = nil
-string.dump = nil
-
 -- Engine entry points. Kind, field and event names arrive sorted by name.
 function E.setup(g, kinds, inputs, event_names, seed)
   game = g
   for k, name in ipairs(kinds) do kind_index[name], kind_names[k], lists[k] = k, name, {} end
   for k, name in ipairs(event_names) do event_index[name] = k end
   input_names = inputs
-  randomseed(seed)
-  E.lists, E.events, E.match = lists, events, match
+  if seed ~= nil then randomseed(seed) end
 end
 
 function E.init(params)
@@ -212,6 +194,7 @@ function E.result()
   if game.result then return game.result(match) end
 end
 
+E.lists, E.events, E.match = lists, events, match
 return E
 """#
 }

@@ -63,6 +63,11 @@ public struct LuaStack {
     public func push(_ value: Double) { lua_pushnumber(L, value) }
     public func push(_ ref: LuaRef) { lua_rawgeti(L, tw_registryindex(), lua_Integer(ref.id)) }
     public func pushCopy(of index: Int32) { lua_pushvalue(L, index) }
+    /// Pops the top value into `index`.
+    public func replace(_ index: Int32) {
+        lua_copy(L, -1, index)
+        tw_pop(L, 1)
+    }
 
     // MARK: Pushing (may allocate, so protected)
 

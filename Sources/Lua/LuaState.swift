@@ -62,6 +62,8 @@ public final class LuaState {
         luaL_unref(L, tw_registryindex(), ref.id)
     }
 
+    public func release(_ key: LuaKey) { release(key.ref) }
+
     public func key(_ name: String) throws(LuaError) -> LuaKey {
         try stack.push(string: name)
         return LuaKey(name: name, ref: try stack.ref())

@@ -1,0 +1,88 @@
+import Lua
+
+/// The Lua functions and tables of `MatchPrelude`, anchored in the registry
+/// so each tick reaches them without a lookup by name.
+struct EngineEntryPoints {
+    let initialize, join, leave, tick, compact, result, setup: LuaRef
+    let lists, events, match: LuaRef
+
+    /// Runs the prelude in `lua` and anchors what it returns.
+    init(lua: LuaState, maxEntities: Int) throws(LuaError) {
+        let stack = lua.stack
+        try lua.load(source: MatchPrelude.source, chunkName: MatchPrelude.chunkName)
+        stack.push(maxEntities)
+        try lua.call(arguments: 1, results: 1)
+        defer { stack.pop() }
+        func field(_ name: String) throws(LuaError) -> LuaRef {
+            let key = try lua.key(name)
+            defer { lua.release(key) }
+            stack.rawGet(table: -1, key: key)
+            return try stack.ref()
+        }
+        initialize = try field("init")
+        join = try field("join")
+        leave = try field("leave")
+        tick = try field("tick")
+        compact = try field("compact")
+        result = try field("result")
+        setup = try field("setup")
+        lists = try field("lists")
+        events = try field("events")
+        match = try field("match")
+    }
+
+    /// Calls `E.setup(game, kinds, inputs, events)` with the game table that is
+    /// on top of the stack (and pops it).
+    func setup(lua: LuaState, schema: GameSchema) throws(LuaError) {
+        let stack = lua.stack
+        let game = stack.top
+        stack.push(setup)
+        stack.pushCopy(of: game)
+        try pushNames(schema.kinds.map(\.name), on: stack)
+        try pushNames(schema.input.map(\.name), on: stack)
+        try pushNames(schema.events.map(\.name), on: stack)
+        try lua.call(arguments: 4, results: 0)
+        stack.pop()
+    }
+
+    private func pushNames(_ names: [String], on stack: LuaStack) throws(LuaError) {
+        try stack.pushTable(arrayCapacity: names.count)
+        for (i, name) in names.enumerated() {
+            stack.push(i + 1)
+            try stack.push(string: name)
+            try stack.rawSet(table: -3)
+        }
+    }
+}
+
+/// Interned keys for every declared field name, in schema order per set.
+struct SchemaKeys {
+    let id: LuaKey
+    let match: [LuaKey]
+    /// `kinds[k]` for `schema.kinds[k]`.
+    let kinds: [[LuaKey]]
+    let events: [[LuaKey]]
+
+    init(lua: LuaState, schema: GameSchema) throws(LuaError) {
+        var interned: [String: LuaKey] = [:]
+        func key(_ name: String) throws(LuaError) -> LuaKey {
+            if let k = interned[name] { return k }
+            let k = try lua.key(name)
+            interned[name] = k
+            return k
+        }
+        func keys(_ fields: [Field]) throws(LuaError) -> [LuaKey] {
+            var result: [LuaKey] = []
+            for f in fields { result.append(try key(f.name)) }
+            return result
+        }
+        id = try key("id")
+        match = try keys(schema.match.fields)
+        var kinds: [[LuaKey]] = []
+        for kind in schema.kinds { kinds.append(try keys(kind.fields)) }
+        self.kinds = kinds
+        var events: [[LuaKey]] = []
+        for event in schema.events { events.append(try keys(event.fields)) }
+        self.events = events
+    }
+}

@@ -1,0 +1,33 @@
+import Lua
+
+/// A game that cannot be loaded or played: a bad declaration, a Lua error, or
+/// a missing file. `description` always starts with `file:line:` when the
+/// place is known, like a compiler's message.
+public struct GameError: Error, Sendable, CustomStringConvertible {
+    public let location: String?
+    public let message: String
+    public let traceback: String?
+
+    public init(location: String?, message: String, traceback: String? = nil) {
+        self.location = location
+        self.message = message
+        self.traceback = traceback
+    }
+
+    init(_ error: LuaError, context: String? = nil) {
+        let prefix = context.map { "\($0): " } ?? ""
+        self.init(location: error.location, message: prefix + error.summaryWithoutLocation, traceback: error.traceback)
+    }
+
+    public var summary: String { (location.map { "\($0): " } ?? "") + message }
+    public var description: String { traceback.map { summary + "\n" + $0 } ?? summary }
+}
+
+extension LuaError {
+    var summaryWithoutLocation: String {
+        switch kind {
+        case .runtime, .syntax: message
+        default: message.contains(kind.rawValue) ? message : "\(message) (\(kind.rawValue))"
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Lua
+
+/// One running match: a game's rules in their own Lua state, its players,
+/// their queued inputs, and the snapshots of recent ticks.
+///
+/// A match is confined to one thread (its Lua state is never touched from
+/// another). It does not own a clock: whoever drives it calls `step()` once
+/// per tick, on a real clock in a server or a `VirtualClock` headless.
+public final class Match {
+    public let game: GameDefinition
+    public let options: MatchOptions
+    public var schema: GameSchema { game.schema }
+    /// Seconds per tick, handed to `game.tick` as `dt`.
+    public let dt: Double
+
+    public private(set) var tick = 0
+    public private(set) var status: MatchStatus = .running
+    public internal(set) var snapshots: SnapshotRing
+    /// Digest of every snapshot so far (and the result), for comparing runs.
+    public internal(set) var stateHash = StateHash()
+    public private(set) var failureCount = 0
+    /// The first failures, kept for reports (later ones are only counted).
+    public private(set) var failures: [ScriptFailure] = []
+
+    let lua: LuaState
+    let entry: EngineEntryPoints
+    let keys: SchemaKeys
+    private var seats: [Seat?]
+    private var warned: Set<String> = []
+    var lastValueCountHint = 0
+
+    struct Seat {
+        let name: String
+        var inputs: InputQueue
+    }
+
+    /// Starts a match: loads the rules into a fresh sandboxed state and runs
+    /// `game.init(match, params)`. Fails if the rules fail to load or init fails.
+    public init(game: GameDefinition, options: MatchOptions = MatchOptions()) throws(GameError) {
+        self.game = game
+        self.options = options
+        dt = 1 / Double(game.tickRate)
+        snapshots = SnapshotRing(capacity: options.snapshotHistory)
+        seats = Array(repeating: nil, count: game.maxPlayers + 1)
+        do {
+            let log = options.log
+            lua = try LuaState(limits: options.limits)
+            try lua.installSandbox(LuaSandbox(seed: options.seed, moduleRoot: game.folder, displayRoot: game.folder, print: log))
+            entry = try EngineEntryPoints(lua: lua, maxEntities: options.maxEntities)
+            keys = try SchemaKeys(lua: lua, schema: game.schema)
+            try lua.load(source: game.source, chunkName: game.chunkName)
+            try lua.call(arguments: 0, results: 1)
+            guard lua.stack.type(at: -1) == .table else {
+                throw GameError(location: game.chunkName, message: "game.lua must end with `return game`")
+            }
+            try entry.setup(lua: lua, schema: game.schema)
+        } catch let error as GameError {
+            throw error
+        } catch let error as LuaError {
+            throw GameError(error)
+        } catch {
+            throw GameError(location: game.chunkName, message: "\(error)")
+        }
+        let stack = lua.stack
+        do {
+            stack.push(entry.initialize)
+            try pushParams()
+            try lua.call(arguments: 1, results: 0)
+        } catch {
+            throw GameError(error, context: "game.init failed")
+        }
+        takeSnapshot()
+    }
+
+    // MARK: Players
+
+    public enum JoinOutcome: Sendable, Equatable {
+        case joined(playerID: Int)
+        case refused(reason: String)
+    }
+
+    /// Seats a player in the lowest free seat if `game.join` accepts them.
+    public func join(name: String) -> JoinOutcome {
+        guard status.isRunning else { return .refused(reason: "the match is over") }
+        guard let id = (1...game.maxPlayers).first(where: { seats[$0] == nil }) else {
+            return .refused(reason: "the match is full (\(game.maxPlayers) players)")
+        }
+        let cleanName = String(String(name.unicodeScalars.filter { $0.value >= 32 && $0.value != 127 }).prefix(32))
+        let stack = lua.stack
+        do throws(LuaError) {
+            stack.push(entry.join)
+            stack.push(id)
+            try stack.push(string: cleanName)
+            try lua.call(arguments: 2, results: 2)
+        } catch {
+            recordFailure(error, during: "join")
+            return .refused(reason: "the game failed to admit the player: \(error.summary)")
+        }
+        defer { stack.pop(2) }
+        guard stack.truthy(at: -2) else {
+            return .refused(reason: stack.string(at: -1) ?? "refused by the game")
+        }
+        seats[id] = Seat(name: cleanName, inputs: InputQueue(width: schema.input.count, capacity: options.inputQueueCapacity))
+        return .joined(playerID: id)
+    }
+
+    /// Frees a seat and runs `game.leave`.
+    public func leave(playerID id: Int) {
+        guard seats.indices.contains(id), seats[id] != nil else { return }
+        seats[id] = nil
+        let stack = lua.stack
+        stack.push(entry.leave)
+        stack.push(id)
+        do throws(LuaError) { try lua.call(arguments: 1, results: 0) } catch { recordFailure(error, during: "leave") }
+    }
+
+    /// Seated players by id.
+    public var players: [(id: Int, name: String)] {
+        seats.indices.compactMap { id in seats[id].map { (id, $0.name) } }
+    }
+
+    /// Queues one input (quantized, in `schema.input` order) for the player's next tick.
+    public func submit(input: some Collection<Int64>, from playerID: Int, sequence: UInt32 = 0) {
+        guard seats.indices.contains(playerID), seats[playerID] != nil else { return }
+        seats[playerID]!.inputs.push(input, sequence: sequence)
+    }
+
+    /// Inputs dropped so far because a player's queue was full.
+    public var droppedInputs: Int { seats.reduce(0) { $0 + ($1?.inputs.dropped ?? 0) } }
+
+    /// Bytes the match's Lua state holds.
+    public var memoryUsed: Int { lua.memoryUsed }
+
+    // MARK: Ticks
+
+    /// Runs one tick: hands each player's next input to `game.tick`, takes the
+    /// snapshot, and asks `game.result`. Returns false once the match is over.
+    @discardableResult
+    public func step() -> Bool {
+        guard status.isRunning else { return false }
+        tick += 1
+        let stack = lua.stack
+        let width = schema.input.count
+        _ = stack.reserve(Int32(4 + game.maxPlayers * (width + 1)))
+        stack.push(entry.tick)
+        stack.push(tick)
+        stack.push(dt)
+        stack.pushNil()   // the count, set below
+        let countSlot = stack.top
+        var count = 0
+        for id in 1..<seats.count where seats[id] != nil {
+            stack.push(id)
+            let took = seats[id]!.inputs.pop { values in
+                for (value, field) in zip(values, schema.input) {
+                    try? stack.push(field: value, type: field.type, strings: [])
+                }
+            }
+            if took { count += 1 } else { stack.pop() }
+        }
+        stack.push(count)
+        stack.replace(countSlot)
+        do throws(LuaError) {
+            try lua.call(arguments: stack.top - countSlot + 3, results: 0)
+        } catch {
+            recordFailure(error, during: "tick")
+            stack.push(entry.compact)
+            try? lua.call(arguments: 0, results: 0)
+        }
+        takeSnapshot()
+        if status.isRunning, game.callbacks.contains("result") { checkResult() }
+        return status.isRunning
+    }
+
+    private func checkResult() {
+        let stack = lua.stack
+        stack.push(entry.result)
+        do throws(LuaError) {
+            try lua.call(arguments: 0, results: 1)
+        } catch {
+            recordFailure(error, during: "result")
+            return
+        }
+        defer { stack.pop() }
+        guard stack.type(at: -1) != .nil else { return }
+        let result = stack.value(at: -1)
+        stateHash.add(bytes: Array(result.rendered.utf8))
+        status = .finished(result: result)
+    }
+
+    private func pushParams() throws(LuaError) {
+        let stack = lua.stack
+        try stack.pushTable(recordCapacity: options.params.count)
+        for (key, value) in options.params.sorted(by: { $0.key < $1.key }) {
+            try stack.push(string: key)
+            switch value {
+            case .number(let d): d == d.rounded() && abs(d) < 1e15 ? stack.push(Int64(d)) : stack.push(d)
+            case .string(let s): try stack.push(string: s)
+            case .bool(let b): stack.push(b)
+            }
+            try stack.rawSet(table: -3)
+        }
+    }
+
+    // MARK: Failures
+
+    func recordFailure(_ error: LuaError, during callback: String) {
+        let failure = ScriptFailure(tick: tick, callback: callback, error: GameError(error))
+        failureCount += 1
+        if failures.count < 16 { failures.append(failure) }
+        options.log(failure.description)
+        if case .endMatch(let limit) = options.failurePolicy, failureCount >= limit {
+            status = .failed(failure)
+            options.log("match ended after \(failureCount) script failure\(failureCount == 1 ? "" : "s")")
+        }
+    }
+
+    /// Reports a value of the wrong Lua type in a declared field, once per field.
+    func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
+        guard !warned.contains(key) else { return }
+        warned.insert(key)
+        options.log("\(game.chunkName): warning: \(message()) (stored as 0; reported once)")
+    }
+}
+

@@ -1,0 +1,48 @@
+import Lua
+
+/// How one match runs. Defaults suit both a server and a headless run.
+public struct MatchOptions: Sendable {
+    /// Seeds `match:random()` and `math.random`: same seed, script and
+    /// inputs give the same states.
+    public var seed: Int64
+    public var limits: LuaLimits
+    public var failurePolicy: ScriptFailurePolicy
+    /// Live entities a match may hold; bounds snapshot size and memory.
+    public var maxEntities: Int
+    /// Inputs waiting per player; see `InputQueue`.
+    public var inputQueueCapacity: Int
+    /// Snapshots kept as baselines; see `SnapshotRing`.
+    public var snapshotHistory: Int
+    /// Parameters handed to `game.init(match, params)`.
+    public var params: [String: MatchParameter]
+    /// Receives the game's `print` output and the engine's reports about the match.
+    public var log: @Sendable (String) -> Void
+
+    public init(seed: Int64 = 0, limits: LuaLimits = LuaLimits(),
+                failurePolicy: ScriptFailurePolicy = .endMatch(afterFailures: 3),
+                maxEntities: Int = 4096, inputQueueCapacity: Int = 8, snapshotHistory: Int = 64,
+                params: [String: MatchParameter] = [:], log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.seed = seed
+        self.limits = limits
+        self.failurePolicy = failurePolicy
+        self.maxEntities = maxEntities
+        self.inputQueueCapacity = inputQueueCapacity
+        self.snapshotHistory = snapshotHistory
+        self.params = params
+        self.log = log
+    }
+}
+
+/// A value passed to `game.init` in `params`.
+public enum MatchParameter: Sendable, Equatable {
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+
+    /// Reads `"12"` as a number, `"true"`/`"false"` as booleans, anything else as text.
+    public init(parsing text: String) {
+        if let d = Double(text), d.isFinite { self = .number(d) }
+        else if text == "true" || text == "false" { self = .bool(text == "true") }
+        else { self = .string(text) }
+    }
+}

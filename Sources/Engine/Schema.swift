@@ -1,0 +1,43 @@
+/// A named, typed field of an entity kind, the match, an input or an event.
+public struct Field: Sendable, Equatable {
+    public let name: String
+    public let type: FieldType
+}
+
+/// A set of fields under one name: an entity kind, the match, or an event.
+/// Fields are sorted by name (byte order): Lua tables have no declaration
+/// order, and a sorted table is the same on every run.
+public struct FieldSet: Sendable, Equatable {
+    public let name: String
+    /// 1-based, as in the Lua side's lists.
+    public let index: Int
+    public let fields: [Field]
+}
+
+/// Everything a game declares about its data: the one source of truth for
+/// snapshots, inputs and events.
+public struct GameSchema: Sendable, Equatable {
+    /// Fields of the match table itself.
+    public let match: FieldSet
+    /// Entity kinds sorted by name; `kinds[i].index == i + 1`.
+    public let kinds: [FieldSet]
+    public let input: [Field]
+    /// Events sorted by name; `events[i].index == i + 1`.
+    public let events: [FieldSet]
+
+    public func kind(named name: String) -> FieldSet? { kinds.first { $0.name == name } }
+    public func event(named name: String) -> FieldSet? { events.first { $0.name == name } }
+
+    /// Field names a kind may not use: set by `spawn`.
+    static let reservedEntityFields: Set<String> = ["id", "kind"]
+    /// Match fields that are the engine's own.
+    static let reservedMatchFields: Set<String> = [
+        "tick", "time", "players", "spawn", "despawn", "each", "count", "entity", "random", "broadcast", "send",
+    ]
+    /// Kind names a bot's view uses for itself.
+    static let reservedKinds: Set<String> = ["tick", "byid", "events"]
+    /// Limits that keep snapshots and the wire format bounded.
+    public static let maxKinds = 255
+    public static let maxFieldsPerSet = 64
+    public static let maxEvents = 255
+}

@@ -1,0 +1,64 @@
+/// The quantized state of a match after one tick: immutable, made of the
+/// integers a client will decode.
+///
+/// Storage is flat so taking a snapshot costs a handful of allocations, not
+/// one per entity: `values` holds every entity's fields back to back, each
+/// entity's `offset` marks where its fields (in schema order) begin. String
+/// fields hold an index into `strings`.
+public struct Snapshot: Sendable {
+    public struct Entity: Sendable, Equatable {
+        public let id: UInt32
+        /// Index into `GameSchema.kinds` (0-based).
+        public let kind: UInt16
+        public let offset: Int32
+    }
+
+    public struct Event: Sendable, Equatable {
+        /// Recipient player id, or 0 for everyone.
+        public let to: Int
+        /// Index into `GameSchema.events` (0-based).
+        public let kind: UInt16
+        public let offset: Int32
+    }
+
+    public let tick: Int
+    /// Match-level fields in schema order.
+    public let match: [Int64]
+    /// Live entities, sorted by id.
+    public let entities: [Entity]
+    public let values: [Int64]
+    /// Events emitted during this tick, in emission order; their fields are in `values` too.
+    public let events: [Event]
+    public let strings: [[UInt8]]
+
+    /// Field values of an entity or event, in schema order.
+    public func fields(at offset: Int32, count: Int) -> ArraySlice<Int64> {
+        values[Int(offset)..<Int(offset) + count]
+    }
+}
+
+/// The last few snapshots, oldest dropped first: baselines for deltas.
+public struct SnapshotRing: Sendable {
+    public let capacity: Int
+    private var slots: [Snapshot?]
+    public private(set) var latest: Snapshot?
+
+    /// 64 ticks by default: two seconds at 30 Hz, longer than a client stays
+    /// behind before it is resynchronised with a full snapshot.
+    public init(capacity: Int = 64) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+        slots = Array(repeating: nil, count: capacity)
+    }
+
+    public mutating func append(_ snapshot: Snapshot) {
+        slots[snapshot.tick % capacity] = snapshot
+        latest = snapshot
+    }
+
+    /// The snapshot of `tick`, if it is still held.
+    public func snapshot(tick: Int) -> Snapshot? {
+        guard tick >= 0, let s = slots[tick % capacity], s.tick == tick else { return nil }
+        return s
+    }
+}
