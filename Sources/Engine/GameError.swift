@@ -14,7 +14,7 @@ public struct GameError: Error, Sendable, CustomStringConvertible {
         self.traceback = traceback
     }
 
-    init(_ error: LuaError, context: String? = nil) {
+    public init(_ error: LuaError, context: String? = nil) {
         let prefix = context.map { "\($0): " } ?? ""
         self.init(location: error.location, message: prefix + error.summaryWithoutLocation, traceback: error.traceback)
     }

@@ -1,0 +1,101 @@
+import Engine
+import Lua
+
+/// What became of one headless match.
+public struct HeadlessMatchReport: Sendable {
+    public enum Outcome: Sendable {
+        /// `game.result` ended the match with this value.
+        case finished(LuaValue)
+        /// The tick budget ran out before `game.result` ended it.
+        case unfinished
+        /// The game failed: it could not start, or its failure policy ended it.
+        case failed(String)
+    }
+
+    public let index: Int
+    public let seed: Int64
+    public let ticks: Int
+    public let outcome: Outcome
+    public let stateHash: StateHash
+    public let scriptFailures: Int
+    public let botErrors: Int
+    public let firstBotError: String?
+    public let droppedInputs: Int
+    public let overruns: Int
+    /// Wall time the match took.
+    public let elapsed: Duration
+
+    public var failed: Bool {
+        if case .failed = outcome { return true }
+        return false
+    }
+}
+
+/// Plays one match with Lua bots from start to end on a given clock.
+public struct HeadlessMatch {
+    public let game: GameDefinition
+    public let options: MatchOptions
+    public let players: Int
+    public let maxTicks: Int
+
+    public init(game: GameDefinition, options: MatchOptions, players: Int, maxTicks: Int) {
+        self.game = game
+        self.options = options
+        self.players = players
+        self.maxTicks = maxTicks
+    }
+
+    /// Plays the match. `onTick` is called after every tick with the tick
+    /// number; `onInput` sees every input a bot sends (for recording).
+    public func play(index: Int, clock: inout some TickClock,
+                     onTick: (Int) -> Void = { _ in },
+                     onInput: (Int, Int, [Int64]) -> Void = { _, _, _ in }) -> HeadlessMatchReport {
+        let started = ContinuousClock.now
+        func report(_ outcome: HeadlessMatchReport.Outcome, match: Match?, brain: BotBrain?, overruns: Int = 0) -> HeadlessMatchReport {
+            HeadlessMatchReport(index: index, seed: options.seed, ticks: match?.tick ?? 0, outcome: outcome,
+                                stateHash: match?.stateHash ?? StateHash(), scriptFailures: match?.failureCount ?? 0,
+                                botErrors: brain?.errorCount ?? 0, firstBotError: brain?.firstError?.description,
+                                droppedInputs: match?.droppedInputs ?? 0, overruns: overruns,
+                                elapsed: ContinuousClock.now - started)
+        }
+        let match: Match
+        let brain: BotBrain
+        do {
+            match = try Match(game: game, options: options)
+            brain = try BotBrain(game: game, seed: SplitMix64.derive(options.seed, 1), limits: options.limits, log: options.log)
+        } catch {
+            return report(.failed("\(error)"), match: nil, brain: nil)
+        }
+        var seated: [Int] = []
+        for p in 1...max(1, players) where p <= players {
+            let name = "bot\(p)"
+            switch match.join(name: name) {
+            case .joined(let id):
+                seated.append(id)
+                brain.add(playerID: id, name: name)
+            case .refused(let reason):
+                options.log("\(name) was refused: \(reason)")
+            }
+        }
+        var schedule = TickSchedule(tickRate: game.tickRate, start: clock.now())
+        while match.tick < maxTicks, match.status.isRunning {
+            if let snapshot = match.snapshots.latest { brain.observe(snapshot) }
+            for id in seated {
+                if let input = brain.think(playerID: id) {
+                    onInput(match.tick + 1, id, input)
+                    match.submit(input: input, from: id, sequence: UInt32(truncatingIfNeeded: match.tick + 1))
+                }
+            }
+            schedule.waitForNextTick(on: &clock)
+            match.step()
+            onTick(match.tick)
+        }
+        let outcome: HeadlessMatchReport.Outcome
+        switch match.status {
+        case .running: outcome = .unfinished
+        case .finished(let result): outcome = .finished(result)
+        case .failed(let failure): outcome = .failed(failure.description)
+        }
+        return report(outcome, match: match, brain: brain, overruns: schedule.overruns)
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Bots
+import Engine
+import Foundation
+import Lua
+
+/// `tickwire bots games/arena --matches 8 --players 8 --ticks 3000 --seed 42`
+struct BotsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bots",
+        abstract: "Play headless matches with Lua bots at full speed on every core.",
+        discussion: """
+            Each match seats --players bots from the game's bot.lua and runs until game.result \
+            ends it or --ticks run out. The same --seed gives the same state hashes on every run. \
+            Exits with status 1 if any match failed.
+            """
+    )
+
+    @Argument(help: "The game's folder, e.g. games/arena.")
+    var game: String
+
+    @Option(help: "Matches to play.")
+    var matches = 8
+
+    @Option(help: "Bots per match (at most the game's max_players).")
+    var players = 8
+
+    @Option(help: "Most ticks per match.")
+    var ticks = 3000
+
+    @Option(help: "Seed of the whole run; match i is seeded from it.")
+    var seed: Int64 = 1
+
+    @Option(help: "Parallel matches (default: one per core).")
+    var workers: Int?
+
+    @Flag(help: "Tick at the game's tick rate instead of full speed.")
+    var realtime = false
+
+    @Option(name: .customLong("param"), help: "A game.init parameter as key=value (repeatable).")
+    var params: [String] = []
+
+    @OptionGroup var limits: ScriptLimitOptions
+
+    @Flag(help: "Print one JSON object per match instead of a table.")
+    var json = false
+
+    @Flag(help: "Hide the games' print output.")
+    var quiet = false
+
+    func validate() throws {
+        guard (1...100_000).contains(matches) else { throw ValidationError("--matches must be from 1 to 100000") }
+        guard players >= 0 else { throw ValidationError("--players cannot be negative") }
+        guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        _ = try parsedParams()
+        try limits.validate()
+    }
+
+    func parsedParams() throws -> [String: MatchParameter] {
+        var result: [String: MatchParameter] = [:]
+        for param in params {
+            guard let eq = param.firstIndex(of: "="), eq != param.startIndex else {
+                throw ValidationError("--param takes key=value, got '\(param)'")
+            }
+            result[String(param[..<eq])] = MatchParameter(parsing: String(param[param.index(after: eq)...]))
+        }
+        return result
+    }
+
+    func run() throws {
+        let definition: GameDefinition
+        do {
+            definition = try GameDefinition.load(folder: game, limits: limits.luaLimits)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        guard definition.botSource != nil else {
+            FileHandle.standardError.write(Data("\(definition.folder) has no bot.lua: write one returning { think = function(view, me) ... end }\n".utf8))
+            throw ExitCode.failure
+        }
+        guard players <= definition.maxPlayers else {
+            throw ValidationError("\(definition.name) seats at most \(definition.maxPlayers) players; --players is \(players)")
+        }
+        let quiet = self.quiet
+        let options = MatchOptions(limits: limits.luaLimits, failurePolicy: limits.failurePolicy,
+                                   params: try parsedParams(),
+                                   log: { line in if !quiet { StandardError.write(line) } })
+        var run = HeadlessRun(game: definition, matches: matches, players: players, ticks: ticks, seed: seed, options: options)
+        run.realtime = realtime
+        if let workers { run.workers = workers }
+
+        let workerCount = max(1, min(run.workers, matches))
+        if !json {
+            print("\(definition.name): \(matches) match\(matches == 1 ? "" : "es") × \(players) bots, up to \(ticks) ticks, seed \(seed), \(workerCount) worker\(workerCount == 1 ? "" : "s")\(realtime ? ", real time" : "")")
+        }
+        let progress = ProgressDisplay(totalTicks: matches * ticks, matches: matches)
+        let started = ContinuousClock.now
+        let reports = run.run(progress: progress)
+        let elapsed = ContinuousClock.now - started
+        progress.stop()
+
+        if json {
+            for report in reports { print(report.json) }
+        } else {
+            print(ReportTable.render(reports))
+            let totalTicks = reports.reduce(0) { $0 + $1.ticks }
+            let seconds = max(elapsed.seconds, 1e-9)
+            let rate = Double(totalTicks) / seconds
+            let finished = reports.filter { if case .finished = $0.outcome { true } else { false } }.count
+            let failed = reports.filter(\.failed).count
+            print("\(totalTicks) ticks in \(String(format: "%.2f", seconds)) s: \(Int(rate)) ticks/s, \(Int(rate / Double(workerCount))) per worker; \(finished) finished, \(reports.count - finished - failed) ran out of ticks, \(failed) failed")
+        }
+        if reports.contains(where: \.failed) { throw ExitCode.failure }
+    }
+}
+
+/// Limits and failure policy for the games' Lua, shared by the commands that run games.
+struct ScriptLimitOptions: ParsableArguments {
+    @Option(help: "Wall time one Lua call may run, in milliseconds.")
+    var timeLimitMs = 250
+
+    @Option(help: "Exact Lua instruction budget per call (deterministic, slower); 0 for none.")
+    var instructionLimit = 0
+
+    @Option(help: "Memory per Lua state, in MiB.")
+    var memoryMb = 64
+
+    @Option(help: "What a match does when its Lua fails: skip (the tick) or end (after --max-errors failures).")
+    var onError: FailureMode = .end
+
+    @Option(help: "Failures before a match ends, with --on-error end.")
+    var maxErrors = 3
+
+    enum FailureMode: String, ExpressibleByArgument, CaseIterable {
+        case skip, end
+    }
+
+    func validate() throws {
+        guard timeLimitMs >= 1 else { throw ValidationError("--time-limit-ms must be at least 1") }
+        guard instructionLimit >= 0, instructionLimit <= Int(Int32.max) else {
+            throw ValidationError("--instruction-limit must be from 0 to \(Int32.max)")
+        }
+        guard (1...65_536).contains(memoryMb) else { throw ValidationError("--memory-mb must be from 1 to 65536") }
+        guard maxErrors >= 1 else { throw ValidationError("--max-errors must be at least 1") }
+    }
+
+    var luaLimits: LuaLimits {
+        LuaLimits(memoryBytes: memoryMb << 20, timeLimit: .milliseconds(timeLimitMs),
+                  instructionLimit: instructionLimit > 0 ? instructionLimit : nil)
+    }
+
+    var failurePolicy: ScriptFailurePolicy {
+        onError == .skip ? .skipTick : .endMatch(afterFailures: maxErrors)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
