@@ -15,6 +15,7 @@ public final class BotBrain {
     public private(set) var firstError: GameError?
     private let log: @Sendable (String) -> Void
     private let idKey: LuaKey
+    private let inputCodecs: [FieldCodec]
 
     public init(game: GameDefinition, seed: Int64, limits: LuaLimits = LuaLimits(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws(GameError) {
@@ -22,6 +23,7 @@ public final class BotBrain {
             throw GameError(location: nil, message: "\(game.folder) has no bot.lua: write one returning { think = function(view, me) ... end }")
         }
         schema = game.schema
+        inputCodecs = game.schema.input.map { FieldCodec($0.type) }
         self.log = log
         do {
             let lua = try LuaState(limits: limits)
@@ -114,31 +116,34 @@ public final class BotBrain {
         do throws(LuaError) {
             stack.push(view)
             stack.push(snapshot.tick)
-            for (value, field) in zip(snapshot.match, schema.match.fields) {
-                try stack.push(field: value, type: field.type, strings: snapshot.strings)
-            }
+            let strings = snapshot.strings
+            try push(snapshot.match[...], schema.match.codecs, strings)
             for (k, kind) in schema.kinds.enumerated() {
                 let members = snapshot.entities.filter { Int($0.kind) == k }
                 stack.push(members.count)
                 for e in members {
                     stack.push(Int64(e.id))
-                    for (value, field) in zip(snapshot.fields(at: e.offset, count: kind.fields.count), kind.fields) {
-                        try stack.push(field: value, type: field.type, strings: snapshot.strings)
-                    }
+                    try push(snapshot.fields(at: e.offset, count: kind.codecs.count), kind.codecs, strings)
                 }
             }
             stack.push(snapshot.events.count)
             for event in snapshot.events {
-                let fields = schema.events[Int(event.kind)].fields
+                let codecs = schema.events[Int(event.kind)].codecs
                 stack.push(event.to)
                 stack.push(Int(event.kind) + 1)
-                for (value, field) in zip(snapshot.fields(at: event.offset, count: fields.count), fields) {
-                    try stack.push(field: value, type: field.type, strings: snapshot.strings)
-                }
+                try push(snapshot.fields(at: event.offset, count: codecs.count), codecs, strings)
             }
             try lua.call(arguments: stack.top - base - 1, results: 0)
         } catch {
             record(error)
+        }
+    }
+
+    private func push(_ values: ArraySlice<Int64>, _ codecs: [FieldCodec], _ strings: StringTable) throws(LuaError) {
+        var i = values.startIndex
+        for codec in codecs {
+            try lua.stack.push(field: values[i], codec: codec, strings: strings)
+            i += 1
         }
     }
 
@@ -159,11 +164,11 @@ public final class BotBrain {
             return nil
         }
         guard stack.truthy(at: base + 1) else { return nil }
-        var strings: [[UInt8]] = []
+        var strings = StringTable()
         var input: [Int64] = []
         input.reserveCapacity(width)
-        for (i, field) in schema.input.enumerated() {
-            input.append(stack.quantize(at: base + 2 + Int32(i), as: field.type, strings: &strings, idKey: idKey).0)
+        for (i, codec) in inputCodecs.enumerated() {
+            input.append(stack.quantize(at: base + 2 + Int32(i), codec: codec, strings: &strings, idKey: idKey.ref).0)
         }
         return input
     }

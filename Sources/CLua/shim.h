@@ -112,14 +112,19 @@ static inline void *tw_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     }
     void *p = realloc(ptr, nsize);
     if (p == NULL) return NULL;
+    c->refused = 0;   /* a retry after an emergency collection succeeded */
     c->used = c->used - old + nsize;
     if (c->used > c->peak) c->peak = c->used;
     return p;
 }
 
+/* A new state using the counting allocator, with the generational collector
+ * (as the stock lua5.4 interpreter does): rules make many short-lived tables. */
 static inline lua_State *tw_newstate(tw_control *c) {
     lua_State *L = lua_newstate(tw_alloc, c);
+    if (L == NULL) return NULL;
     c->L = L;
+    lua_gc(L, LUA_GCGEN, 0, 0);  /* lua_gc is variadic: Swift cannot call it */
     return L;
 }
 
@@ -387,6 +392,84 @@ static inline int tw_op_openlibs(lua_State *L) {
 static inline int tw_openlibs(lua_State *L) {
     lua_pushcfunction(L, tw_op_openlibs);
     return lua_pcall(L, 0, 0, 0);
+}
+
+/* ---- bulk reads ------------------------------------------------------------ */
+
+/* One raw value read out of a table. Strings point into Lua's own storage and
+ * stay valid while the table holding them is unchanged and nothing allocates. */
+typedef struct tw_raw {
+    int type;           /* LUA_T* */
+    int isint;          /* numbers: the value is an integer */
+    lua_Integer i;      /* integers; booleans as 0/1; tables: their `id` (isint = 0 if none) */
+    lua_Number d;       /* floats */
+    const char *s;      /* strings */
+    size_t len;
+} tw_raw;
+
+static inline void tw_read_raw(lua_State *L, int idkey, tw_raw *r) {
+    int t = lua_type(L, -1);
+    r->type = t;
+    r->isint = 0;
+    switch (t) {
+    case LUA_TBOOLEAN: r->i = lua_toboolean(L, -1); break;
+    case LUA_TNUMBER:
+        r->isint = lua_isinteger(L, -1);
+        if (r->isint) r->i = lua_tointegerx(L, -1, NULL); else r->d = lua_tonumberx(L, -1, NULL);
+        break;
+    case LUA_TSTRING: r->s = lua_tolstring(L, -1, &r->len); break;
+    case LUA_TTABLE:
+        lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
+        if (lua_rawget(L, -2) == LUA_TNUMBER && lua_isinteger(L, -1)) {
+            r->isint = 1;
+            r->i = lua_tointegerx(L, -1, NULL);
+        }
+        lua_pop(L, 1);
+        break;
+    default: break;
+    }
+}
+
+/* Reads, for every table list[1..n] of the array at `list`, its `id` and then
+ * the fields named by the registry strings keys[0..nkeys), into
+ * out[(nkeys + 1) * k ...]. Reads only (raw gets, no allocation, no
+ * metamethods): one call per list instead of several per field. Returns the
+ * number of tables read, at most `capacity`. */
+static inline int tw_read_tables(lua_State *L, int list, const int *keys, int nkeys, int idkey,
+                                 tw_raw *out, int capacity) {
+    list = lua_absindex(L, list);
+    if (!lua_checkstack(L, nkeys + 4)) return 0;
+    /* The keys on the stack: copying a stack slot is cheaper than a registry lookup per field. */
+    int keybase = lua_gettop(L) + 1;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
+    for (int f = 0; f < nkeys; f++) lua_rawgeti(L, LUA_REGISTRYINDEX, keys[f]);
+    int n = (int)lua_rawlen(L, list);
+    if (n > capacity) n = capacity;
+    for (int k = 0; k < n; k++) {
+        tw_raw *row = out + (size_t)k * (size_t)(nkeys + 1);
+        lua_rawgeti(L, list, k + 1);
+        int entity = lua_gettop(L);
+        for (int f = 0; f <= nkeys; f++) {
+            lua_pushvalue(L, keybase + f);
+            lua_rawget(L, entity);
+            tw_read_raw(L, idkey, &row[f]);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_settop(L, keybase - 1);
+    return n;
+}
+
+/* The same for the one table at `table`: its fields only, into out[0..nkeys). */
+static inline void tw_read_fields(lua_State *L, int table, const int *keys, int nkeys, int idkey, tw_raw *out) {
+    table = lua_absindex(L, table);
+    for (int f = 0; f < nkeys; f++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, keys[f]);
+        lua_rawget(L, table);
+        tw_read_raw(L, idkey, &out[f]);
+        lua_pop(L, 1);
+    }
 }
 
 #endif

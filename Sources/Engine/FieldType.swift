@@ -42,9 +42,11 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Number of steps of a fixed field.
+    /// Number of whole steps from `min` that stay within `max` (with a
+    /// tolerance for decimal steps such as 0.1 that binary cannot hold), so
+    /// no stored value reads back above `max`.
     static func steps(min: Double, max: Double, step: Double) -> Int64 {
-        Int64(((max - min) / step).rounded())
+        Int64(((max - min) / step + 1e-9).rounded(.down))
     }
 
     /// Bits the plain (non-delta) encoding of a value takes; strings are
@@ -65,81 +67,26 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
         maximum <= 0 ? 1 : 64 - maximum.leadingZeroBitCount
     }
 
-    /// Integer range of a numeric type (fixed: step counts).
+    /// Integer range of the stored value (fixed: step counts; string: byte length).
     public var range: ClosedRange<Int64> {
-        switch self {
-        case .bool: 0...1
-        case .integer(let bits, let signed):
-            signed ? -(Int64(1) << (bits - 1))...((Int64(1) << (bits - 1)) - 1) : 0...((Int64(1) << bits) - 1)
-        case .f32: 0...Int64(UInt32.max)
-        case .fixed(let min, let max, let step): 0...Self.steps(min: min, max: max, step: step)
-        case .angle(let bits): 0...((Int64(1) << bits) - 1)
-        case .string(let maxBytes): 0...Int64(maxBytes)
-        case .entity: 0...Int64(UInt32.max)
-        }
+        let codec = FieldCodec(self)
+        return codec.lower...codec.upper
     }
 
-    /// The stored integer for a Lua number: clamped to the range, NaN as 0
-    /// (fixed: as `min`), angles wrapped into one turn.
-    public func quantize(_ value: Double) -> Int64 {
-        switch self {
-        case .bool:
-            return value != 0 ? 1 : 0
-        case .integer, .entity:
-            guard !value.isNaN else { return 0 }
-            let r = range
-            let rounded = value.rounded()
-            if rounded <= Double(r.lowerBound) { return r.lowerBound }
-            if rounded >= Double(r.upperBound) { return r.upperBound }
-            return Int64(rounded)
-        case .f32:
-            return Int64(Float(value).bitPattern)
-        case .fixed(let min, _, let step):
-            guard !value.isNaN else { return 0 }
-            let upper = range.upperBound
-            let q = ((value - min) / step).rounded()
-            if q <= 0 { return 0 }
-            if q >= Double(upper) { return upper }
-            return Int64(q)
-        case .angle(let bits):
-            guard value.isFinite else { return 0 }
-            let turns = value / (2 * Double.pi)
-            let fraction = turns - turns.rounded(.down)
-            let count = Int64(1) << bits
-            return Int64((fraction * Double(count)).rounded()) % count
-        case .string:
-            return 0
-        }
-    }
+    /// The stored integer for a Lua number; see `FieldCodec.quantize`.
+    public func quantize(_ value: Double) -> Int64 { FieldCodec(self).quantize(value) }
 
     /// The same for a Lua integer, exact for integer types.
-    public func quantize(_ value: Int64) -> Int64 {
-        switch self {
-        case .integer, .entity:
-            return Swift.min(Swift.max(value, range.lowerBound), range.upperBound)
-        case .bool:
-            return value != 0 ? 1 : 0
-        default:
-            return quantize(Double(value))
-        }
-    }
+    public func quantize(_ value: Int64) -> Int64 { FieldCodec(self).quantize(value) }
 
     /// The value a reader sees for a stored integer.
-    public func dequantize(_ q: Int64) -> Double {
-        switch self {
-        case .bool, .integer, .entity, .string: Double(q)
-        case .f32: Double(Float(bitPattern: UInt32(truncatingIfNeeded: q)))
-        case .fixed(let min, _, let step): min + Double(q) * step
-        case .angle(let bits): Double(q) * (2 * Double.pi) / Double(Int64(1) << bits)
-        }
-    }
+    public func dequantize(_ q: Int64) -> Double { FieldCodec(self).dequantize(q) }
 
     /// Truncates to `maxBytes` without splitting a UTF-8 sequence.
-    static func truncate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) -> ArraySlice<UInt8> {
-        let all = Array(bytes)
-        guard all.count > maxBytes else { return all[...] }
+    static func truncate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) -> UnsafeRawBufferPointer {
+        guard bytes.count > maxBytes else { return bytes }
         var end = maxBytes
-        while end > 0, all[end] & 0xC0 == 0x80 { end -= 1 }
-        return all[..<end]
+        while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[..<end])
     }
 }

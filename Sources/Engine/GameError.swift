@@ -7,16 +7,20 @@ public struct GameError: Error, Sendable, CustomStringConvertible {
     public let location: String?
     public let message: String
     public let traceback: String?
+    /// What kind of Lua failure this was, when it came from Lua.
+    public let kind: LuaError.Kind?
 
-    public init(location: String?, message: String, traceback: String? = nil) {
+    public init(location: String?, message: String, traceback: String? = nil, kind: LuaError.Kind? = nil) {
         self.location = location
         self.message = message
         self.traceback = traceback
+        self.kind = kind
     }
 
     public init(_ error: LuaError, context: String? = nil) {
         let prefix = context.map { "\($0): " } ?? ""
-        self.init(location: error.location, message: prefix + error.summaryWithoutLocation, traceback: error.traceback)
+        self.init(location: error.location, message: prefix + error.summaryWithoutLocation,
+                  traceback: error.traceback, kind: error.kind)
     }
 
     public var summary: String { (location.map { "\($0): " } ?? "") + message }

@@ -86,7 +86,7 @@ struct SchemaReader {
             }
             let type = try readType(entry.value, path: fieldPath, kinds: kinds)
             if !allowStrings, case .string = type {
-                throw error(fieldPath, "\(label).\(name): inputs cannot be strings; send text as an event")
+                throw error(fieldPath, "\(label).\(name): inputs cannot be strings: an input is sent every tick, so keep it small and fixed-size")
             }
             fields.append(Field(name: name, type: type))
         }
@@ -136,7 +136,8 @@ struct SchemaReader {
             let (min, max, step) = (try number(0, "min"), try number(1, "max"), try number(2, "step"))
             guard min < max else { throw error(path, "\(label): fixed needs min < max, got \(min) and \(max)") }
             guard step > 0 else { throw error(path, "\(label): fixed needs a positive step, got \(step)") }
-            let steps = ((max - min) / step).rounded()
+            let steps = Double(FieldType.steps(min: min, max: max, step: step))
+            guard steps >= 1 else { throw error(path, "\(label): fixed step \(step) is larger than the range \(min)...\(max)") }
             guard steps <= FieldType.maxFixedSteps else {
                 throw error(path, "\(label): fixed range \(min)...\(max) at step \(step) needs more than 32 bits; use a larger step or f32")
             }

@@ -25,7 +25,7 @@ public struct InputQueue: Sendable {
         sequences = Array(repeating: 0, count: capacity)
     }
 
-    public mutating func push(_ values: some Collection<Int64>, sequence: UInt32) {
+    public mutating func push(_ values: [Int64], sequence: UInt32) {
         precondition(values.count == width, "input has \(values.count) fields, schema has \(width)")
         if count == capacity {
             head = (head + 1) % capacity

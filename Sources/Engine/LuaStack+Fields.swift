@@ -2,46 +2,58 @@ import Lua
 
 extension LuaStack {
     /// Pushes the value a reader sees for a stored field value.
-    public func push(field value: Int64, type: FieldType, strings: [[UInt8]]) throws(LuaError) {
-        switch type {
+    public func push(field value: Int64, codec: FieldCodec, strings: StringTable) throws(LuaError) {
+        switch codec.kind {
         case .bool: push(value != 0)
         case .integer, .entity: push(value)
-        case .f32, .fixed, .angle: push(type.dequantize(value))
+        case .f32, .fixed, .angle: push(codec.dequantize(value))
         case .string: try push(bytes: strings.indices.contains(Int(value)) ? strings[Int(value)] : [])
         }
     }
 
-    /// Quantizes the Lua value at `index` for a field of `type`. String values
-    /// are appended to `strings` and stand as their index. Returns nil (and
-    /// stores 0) when the value has the wrong Lua type; nil and false count as
-    /// 0, "" or no entity, never as wrong.
-    public func quantize(at index: Int32, as type: FieldType, strings: inout [[UInt8]], idKey: LuaKey) -> (Int64, ok: Bool) {
-        let luaType = self.type(at: index)
-        switch type {
+    /// Quantizes the Lua value at `index` for a field; see `FieldCodec.quantize(_:strings:bytes:)`.
+    public func quantize(at index: Int32, codec: FieldCodec, strings: inout StringTable, idKey: LuaRef) -> (Int64, ok: Bool) {
+        codec.quantize(rawValue(at: index, idKey: idKey), strings: &strings) { table in
+            withBytes(at: index) { table.append(FieldType.truncate($0, maxBytes: Int(codec.upper))) } ?? table.append([])
+        }
+    }
+}
+
+extension FieldCodec {
+    /// The stored integer for a Lua value. A string is appended to `strings`
+    /// by `bytes` and stands as its index; an entity table stands as its id.
+    /// `ok` is false (and the value 0) when the value has the wrong Lua type;
+    /// nil (and false, for entities) mean 0, "" or no entity, never wrong.
+    @inline(__always)
+    public func quantize(_ value: LuaRawValue, strings: inout StringTable,
+                         bytes: (inout StringTable) -> Int) -> (Int64, ok: Bool) {
+        switch kind {
         case .bool:
-            return (truthy(at: index) ? 1 : 0, true)
-        case .string(let maxBytes):
-            let bytes = withBytes(at: index) { FieldType.truncate($0, maxBytes: maxBytes) }
-            strings.append(bytes.map(Array.init) ?? [])
-            return (Int64(strings.count - 1), bytes != nil || luaType == .nil || luaType == .none)
+            switch value {
+            case .nil: return (0, true)
+            case .boolean(let b): return (b ? 1 : 0, true)
+            default: return (1, true)
+            }
+        case .string:
+            if case .string = value { return (Int64(bytes(&strings)), true) }
+            let empty = Int64(strings.append([]))
+            if case .nil = value { return (empty, true) }
+            return (empty, false)
         case .entity:
-            switch luaType {
-            case .table:
-                rawGet(table: index, key: idKey)
-                defer { pop() }
-                guard let id = integer(at: -1) else { return (0, false) }
-                return (type.quantize(id), true)
-            case .number:
-                guard let id = integer(at: index) else { return (0, false) }
-                return (type.quantize(id), true)
-            case .nil, .none: return (0, true)
-            case .boolean: return (0, !truthy(at: index))
+            switch value {
+            case .table(let id): return id.map { (quantize($0), true) } ?? (0, false)
+            case .integer(let id): return (quantize(id), true)
+            case .nil: return (0, true)
+            case .boolean(let b): return (0, !b)
             default: return (0, false)
             }
         case .integer, .f32, .fixed, .angle:
-            guard luaType == .number else { return (0, luaType == .nil || luaType == .none) }
-            if isInteger(at: index), let i = integer(at: index) { return (type.quantize(i), true) }
-            return (type.quantize(number(at: index) ?? 0), true)
+            switch value {
+            case .integer(let i): return (quantize(i), true)
+            case .number(let d): return (quantize(d), true)
+            case .nil: return (0, true)
+            default: return (0, false)
+            }
         }
     }
 }

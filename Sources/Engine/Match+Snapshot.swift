@@ -13,43 +13,31 @@ extension Match {
         _ = stack.reserve(8)
         var values: [Int64] = []
         values.reserveCapacity(lastValueCountHint)
-        var strings: [[UInt8]] = []
+        var strings = StringTable()
         var entities: [Snapshot.Entity] = []
+        entities.reserveCapacity(lastEntityCountHint)
 
         stack.push(entry.match)
-        var matchValues: [Int64] = []
-        matchValues.reserveCapacity(schema.match.fields.count)
-        for (field, key) in zip(schema.match.fields, keys.match) {
-            stack.rawGet(table: -1, key: key)
-            matchValues.append(quantize(field, in: "match", strings: &strings))
-            stack.pop()
-        }
+        let matchRows = reader.readFields(at: -1, keys: keys.match, idKey: keys.id, on: stack)
+        quantizeRow(matchRows, 0, schema.match.codecs, into: &values, strings: &strings, owner: -1)
+        let matchValues = values
+        values.removeAll(keepingCapacity: true)
         stack.pop()
 
         stack.push(entry.lists)
-        for (k, kind) in schema.kinds.enumerated() {
+        for k in 0..<keys.kinds.count {
+            let codecs = schema.kinds[k].codecs
             stack.rawGet(table: -1, index: k + 1)
-            let count = stack.rawLength(at: -1)
-            if count > 0 {
-                entities.reserveCapacity(entities.count + count)
-                for i in 1...count {
-                    stack.rawGet(table: -1, index: i)
-                    stack.rawGet(table: -1, key: keys.id)
-                    let id = UInt32(truncatingIfNeeded: stack.integer(at: -1) ?? 0)
-                    stack.pop()
-                    entities.append(Snapshot.Entity(id: id, kind: UInt16(k), offset: Int32(values.count)))
-                    for (field, key) in zip(kind.fields, keys.kinds[k]) {
-                        stack.rawGet(table: -1, key: key)
-                        values.append(quantize(field, in: kind.name, strings: &strings))
-                        stack.pop()
-                    }
-                    stack.pop()
-                }
-            }
+            let rows = reader.readList(at: -1, keys: keys.kinds[k], idKey: keys.id, on: stack)
             stack.pop()
+            for row in 0..<rows.count {
+                guard case .integer(let id) = rows.value(row: row, field: -1) else { continue }
+                entities.append(Snapshot.Entity(id: UInt32(truncatingIfNeeded: id), kind: UInt16(k), offset: Int32(values.count)))
+                quantizeRow(rows, row, codecs, into: &values, strings: &strings, owner: k)
+            }
         }
         stack.pop()
-        if schema.kinds.count > 1 { entities.sort { $0.id < $1.id } }
+        if keys.kinds.count > 1 { entities.sort { $0.id < $1.id } }
 
         var events: [Snapshot.Event] = []
         stack.push(entry.events)
@@ -61,33 +49,55 @@ extension Match {
             stack.rawGet(table: -2, index: slot + 1)
             let k = Int(stack.integer(at: -1) ?? 0) - 1
             stack.pop(2)
-            if schema.events.indices.contains(k) {
-                let event = schema.events[k]
+            if keys.events.indices.contains(k) {
                 events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(values.count)))
                 stack.rawGet(table: -1, index: slot + 2)
-                for (field, key) in zip(event.fields, keys.events[k]) {
-                    stack.rawGet(table: -1, key: key)
-                    values.append(quantize(field, in: event.name, strings: &strings))
-                    stack.pop()
-                }
+                let eventRows = reader.readFields(at: -1, keys: keys.events[k], idKey: keys.id, on: stack)
+                quantizeRow(eventRows, 0, schema.events[k].codecs, into: &values, strings: &strings, owner: keys.kinds.count + k)
                 stack.pop()
             }
             slot += 3
         }
+        // Delivered: events from init, join, leave and the tick all land in
+        // exactly one snapshot.
+        stack.clearArray(at: -1)
         stack.pop()
 
         lastValueCountHint = values.count
+        lastEntityCountHint = entities.count
         let snapshot = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
         snapshots.append(snapshot)
         stateHash.add(snapshot, schema: schema)
     }
 
-    private func quantize(_ field: Field, in owner: String, strings: inout [[UInt8]]) -> Int64 {
-        let (value, ok) = lua.stack.quantize(at: -1, as: field.type, strings: &strings, idKey: keys.id)
-        if !ok {
-            let actual = lua.stack.type(at: -1).name
-            warnOnce("\(owner).\(field.name)", "\(owner).\(field.name) is declared \(field.type) but holds a \(actual)")
+    /// Quantizes one row the reader holds. `owner` names the set in warnings:
+    /// -1 the match, then kinds, then events.
+    @inline(__always)
+    private func quantizeRow(_ rows: LuaRows, _ row: Int, _ codecs: [FieldCodec], into values: inout [Int64],
+                             strings: inout StringTable, owner: Int) {
+        for f in 0..<codecs.count {
+            let codec = codecs[f]
+            let (value, ok) = codec.quantize(rows.value(row: row, field: f), strings: &strings) { table in
+                rows.withBytes(row: row, field: f) { table.append(FieldType.truncate($0, maxBytes: Int(codec.upper))) }
+            }
+            if !ok { warnWrongType(rows.value(row: row, field: f), owner: owner, field: f) }
+            values.append(value)
         }
-        return value
+    }
+
+    private func warnWrongType(_ value: LuaRawValue, owner: Int, field: Int) {
+        let set = owner < 0 ? schema.match
+            : owner < schema.kinds.count ? schema.kinds[owner] : schema.events[owner - schema.kinds.count]
+        let f = set.fields[field]
+        let actual: String
+        switch value {
+        case .nil: actual = "nil"
+        case .boolean: actual = "boolean"
+        case .integer, .number: actual = "number"
+        case .string: actual = "string"
+        case .table: actual = "table without an integer id"
+        case .other(let t): actual = t.name
+        }
+        warnOnce("\(set.name).\(f.name)", "\(set.name).\(f.name) is declared \(f.type) but holds a \(actual)")
     }
 }

@@ -25,9 +25,11 @@ public final class Match {
     let lua: LuaState
     let entry: EngineEntryPoints
     let keys: SchemaKeys
+    let reader = LuaTableReader()
     private var seats: [Seat?]
     private var warned: Set<String> = []
     var lastValueCountHint = 0
+    var lastEntityCountHint = 0
 
     struct Seat {
         let name: String
@@ -120,7 +122,7 @@ public final class Match {
     }
 
     /// Queues one input (quantized, in `schema.input` order) for the player's next tick.
-    public func submit(input: some Collection<Int64>, from playerID: Int, sequence: UInt32 = 0) {
+    public func submit(input: [Int64], from playerID: Int, sequence: UInt32 = 0) {
         guard seats.indices.contains(playerID), seats[playerID] != nil else { return }
         seats[playerID]!.inputs.push(input, sequence: sequence)
     }
@@ -141,6 +143,7 @@ public final class Match {
         tick += 1
         let stack = lua.stack
         let width = schema.input.count
+        let inputCodecs = schema.input.map { FieldCodec($0.type) }
         _ = stack.reserve(Int32(4 + game.maxPlayers * (width + 1)))
         stack.push(entry.tick)
         stack.push(tick)
@@ -151,8 +154,10 @@ public final class Match {
         for id in 1..<seats.count where seats[id] != nil {
             stack.push(id)
             let took = seats[id]!.inputs.pop { values in
-                for (value, field) in zip(values, schema.input) {
-                    try? stack.push(field: value, type: field.type, strings: [])
+                var f = 0
+                for value in values {
+                    try? stack.push(field: value, codec: inputCodecs[f], strings: StringTable())
+                    f += 1
                 }
             }
             if took { count += 1 } else { stack.pop() }
@@ -172,6 +177,7 @@ public final class Match {
     }
 
     private func checkResult() {
+
         let stack = lua.stack
         stack.push(entry.result)
         do throws(LuaError) {
@@ -181,7 +187,7 @@ public final class Match {
             return
         }
         defer { stack.pop() }
-        guard stack.type(at: -1) != .nil else { return }
+        guard stack.truthy(at: -1) else { return }
         let result = stack.value(at: -1)
         stateHash.add(bytes: Array(result.rendered.utf8))
         status = .finished(result: result)

@@ -7,7 +7,7 @@
 /// - `lists[k]` holds the live entities of kind index `k` (kinds sorted by
 ///   name), ordered by id; despawned entities leave at the next `compact`.
 /// - `events` is a flat list of (recipient id or 0, event index, data table)
-///   triples, emptied at the start of every engine call.
+///   triples; the engine empties it when a snapshot has taken them.
 /// - Nothing here iterates string keys with `pairs`, so runs are deterministic.
 ///
 /// The sandbox (`LuaSandbox`) is installed before it and seeds `math.random`,
@@ -29,6 +29,7 @@ local event_index = {}
 local input_names = {}
 local lists = {}                -- lists[k] = live entities of kind k, by id
 local byid = {}                 -- id -> entity, for live entities only
+local gone = {}                 -- entities despawned since the last compact
 local events = {}
 local next_id, live, dirty = 0, 0, false
 
@@ -43,6 +44,22 @@ local function kind_of(name, level)
   return k
 end
 
+-- A despawned table spawned again before `compact` (pooling): its old list
+-- slot becomes a tombstone with the old id (the list stays sorted), so the
+-- table is listed once, under its new id.
+local function unlist(e)
+  local list = lists[kind_index[e.kind]]
+  local lo, hi = 1, #list
+  while lo <= hi do
+    local mid = (lo + hi) // 2
+    local id = list[mid].id
+    if id == e.id then list[mid] = { id = id }; break
+    elseif id < e.id then lo = mid + 1
+    else hi = mid - 1 end
+  end
+  gone[e] = nil
+end
+
 function methods:spawn(kind, fields)
   local k = kind_of(kind, 2)
   if fields == nil then fields = {}
@@ -50,6 +67,8 @@ function methods:spawn(kind, fields)
     error(("spawn: fields must be a table, got %s"):format(type(fields)), 2)
   elseif fields.id ~= nil and byid[fields.id] == fields then
     error("spawn: this table is already a live entity", 2)
+  elseif gone[fields] then
+    unlist(fields)
   end
   if live >= max_entities then
     error(("spawn: entity limit of %d reached"):format(max_entities), 2)
@@ -68,6 +87,7 @@ function methods:despawn(e)
     error("despawn: not a live entity", 2)
   end
   byid[e.id] = nil
+  gone[e] = true
   live = live - 1
   dirty = true
 end
@@ -125,10 +145,6 @@ function methods:send(player, name, data)
   emit(id, name, data, 2)
 end
 
-local function begin_call()
-  for i = #events, 1, -1 do events[i] = nil end
-end
-
 -- Engine entry points. Kind, field and event names arrive sorted by name.
 function E.setup(g, kinds, inputs, event_names, seed)
   game = g
@@ -139,32 +155,31 @@ function E.setup(g, kinds, inputs, event_names, seed)
 end
 
 function E.init(params)
-  begin_call()
   if game.init then game.init(match, params or {}) end
+  E.compact()
 end
 
 function E.join(id, name)
-  begin_call()
   local player = { id = id, name = name }
   local ok, reason = true, nil
   if game.join then ok, reason = game.join(match, player) end
+  E.compact()
   if ok == nil then ok = true end
   if ok then match.players[id] = player; return true end
   return false, reason ~= nil and tostring(reason) or "refused by the game"
 end
 
 function E.leave(id)
-  begin_call()
   local player = match.players[id]
   if player == nil then return end
   match.players[id] = nil
   if game.leave then game.leave(match, player) end
+  E.compact()
 end
 
 -- E.tick(tick, dt, count, id1, v1..vk, id2, ...): one input per player that
 -- sent one, values in input_names order.
 function E.tick(tick, dt, count, ...)
-  begin_call()
   match.tick, match.time = tick, tick * dt
   local args, inputs, at, width = { ... }, {}, 1, #input_names
   for _ = 1, count do
@@ -187,9 +202,11 @@ function E.compact()
     end
     for i = #list, j + 1, -1 do list[i] = nil end
   end
+  gone = {}
   dirty = false
 end
 
+-- nil or false: the match goes on.
 function E.result()
   if game.result then return game.result(match) end
 end

@@ -12,6 +12,15 @@ public struct FieldSet: Sendable, Equatable {
     /// 1-based, as in the Lua side's lists.
     public let index: Int
     public let fields: [Field]
+    /// `codecs[i]` is `FieldCodec(fields[i].type)`, for hot loops.
+    public let codecs: [FieldCodec]
+
+    public init(name: String, index: Int, fields: [Field]) {
+        self.name = name
+        self.index = index
+        self.fields = fields
+        codecs = fields.map { FieldCodec($0.type) }
+    }
 }
 
 /// Everything a game declares about its data: the one source of truth for

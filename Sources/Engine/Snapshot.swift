@@ -29,7 +29,7 @@ public struct Snapshot: Sendable {
     public let values: [Int64]
     /// Events emitted during this tick, in emission order; their fields are in `values` too.
     public let events: [Event]
-    public let strings: [[UInt8]]
+    public let strings: StringTable
 
     /// Field values of an entity or event, in schema order.
     public func fields(at offset: Int32, count: Int) -> ArraySlice<Int64> {

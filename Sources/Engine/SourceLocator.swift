@@ -3,7 +3,7 @@
 /// Lua tables do not remember where they were written, so schema errors are
 /// located by reading the source: the first line that assigns the section
 /// (`state`), then the first after it that assigns the kind (`ship`), then the
-/// field (`x`). This is a best effort that fits how games are written; when a
+/// field (`x`), written `x =` or `["x"] =`. This is a best effort that fits how games are written; when a
 /// name cannot be found the nearest enclosing line is used.
 struct SourceLocator {
     let chunkName: String
@@ -29,6 +29,12 @@ struct SourceLocator {
 
     private func assigns(_ line: Substring, _ name: String) -> Bool {
         let code = line.split(separator: "--", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        for bracketed in ["[\"\(name)\"]", "['\(name)']"] {
+            if let range = code.range(of: bracketed),
+               code[range.upperBound...].drop(while: { $0 == " " || $0 == "\t" }).first == "=" {
+                return true
+            }
+        }
         var search = code.startIndex
         while let range = code[search...].range(of: name) {
             let before = range.lowerBound == code.startIndex ? " " : code[code.index(before: range.lowerBound)]

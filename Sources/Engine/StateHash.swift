@@ -1,4 +1,4 @@
-/// A 64-bit FNV-1a digest of a match's states, tick by tick.
+/// A 64-bit digest of a match's states, tick by tick (FNV-1a style).
 ///
 /// Swift's `Hasher` is seeded per process, so it cannot compare runs; this
 /// one is the same on every run and machine for the same snapshots.
@@ -7,18 +7,18 @@ public struct StateHash: Sendable, Equatable, CustomStringConvertible {
 
     public init() {}
 
+    /// Mixes in one 64-bit word (FNV-1a over words, with a rotation so high
+    /// bits reach low ones).
+    @inline(__always)
     public mutating func add(_ v: UInt64) {
-        var x = v
-        for _ in 0..<8 {
-            value = (value ^ (x & 0xff)) &* 0x0000_0100_0000_01b3
-            x >>= 8
-        }
+        value = (value ^ v) &* 0x0000_0100_0000_01b3
+        value = (value << 29) | (value >> 35)
     }
 
     public mutating func add(_ v: Int64) { add(UInt64(bitPattern: v)) }
     public mutating func add(_ v: Int) { add(UInt64(bitPattern: Int64(v))) }
 
-    public mutating func add(bytes: [UInt8]) {
+    public mutating func add(bytes: some Collection<UInt8>) {
         add(bytes.count)
         for b in bytes { value = (value ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
     }
@@ -26,29 +26,30 @@ public struct StateHash: Sendable, Equatable, CustomStringConvertible {
     /// Adds everything a client could observe of a snapshot.
     public mutating func add(_ snapshot: Snapshot, schema: GameSchema) {
         add(snapshot.tick)
-        for (v, field) in zip(snapshot.match, schema.match.fields) { add(value: v, type: field.type, strings: snapshot.strings) }
+        add(values: snapshot.match[...], codecs: schema.match.codecs, strings: snapshot.strings)
         add(snapshot.entities.count)
+        let kinds = schema.kinds.map(\.codecs)
         for e in snapshot.entities {
             add(UInt64(e.id))
             add(UInt64(e.kind))
-            let fields = schema.kinds[Int(e.kind)].fields
-            for (v, field) in zip(snapshot.fields(at: e.offset, count: fields.count), fields) {
-                add(value: v, type: field.type, strings: snapshot.strings)
-            }
+            let codecs = kinds[Int(e.kind)]
+            add(values: snapshot.fields(at: e.offset, count: codecs.count), codecs: codecs, strings: snapshot.strings)
         }
         add(snapshot.events.count)
         for event in snapshot.events {
             add(event.to)
             add(UInt64(event.kind))
-            let fields = schema.events[Int(event.kind)].fields
-            for (v, field) in zip(snapshot.fields(at: event.offset, count: fields.count), fields) {
-                add(value: v, type: field.type, strings: snapshot.strings)
-            }
+            let codecs = schema.events[Int(event.kind)].codecs
+            add(values: snapshot.fields(at: event.offset, count: codecs.count), codecs: codecs, strings: snapshot.strings)
         }
     }
 
-    private mutating func add(value: Int64, type: FieldType, strings: [[UInt8]]) {
-        if case .string = type { add(bytes: strings[Int(value)]) } else { add(value) }
+    private mutating func add(values: ArraySlice<Int64>, codecs: [FieldCodec], strings: StringTable) {
+        var i = values.startIndex
+        for codec in codecs {
+            if codec.kind == .string { add(bytes: strings.bytes(at: Int(values[i]))) } else { add(values[i]) }
+            i += 1
+        }
     }
 
     public var description: String {

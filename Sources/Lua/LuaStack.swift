@@ -29,7 +29,7 @@ public struct LuaRef: Hashable, Sendable {
 /// it allocates nothing and runs no metamethod.
 public struct LuaKey: Sendable {
     public let name: String
-    let ref: LuaRef
+    public let ref: LuaRef
 }
 
 /// The stack of one Lua thread: the main thread of a `LuaState`, or the thread
@@ -95,6 +95,19 @@ public struct LuaStack {
         try check(tw_rawset(L, table))
     }
 
+    /// Sets `t[n], ..., t[1]` to nil for the array at `index`, n being its raw
+    /// length. Setting an existing key to nil never allocates, so this is safe
+    /// unprotected.
+    public func clearArray(at index: Int32) {
+        let t = lua_absindex(L, index)
+        var i = lua_rawlen(L, t)
+        while i > 0 {
+            lua_pushnil(L)
+            lua_rawseti(L, t, lua_Integer(i))
+            i -= 1
+        }
+    }
+
     /// Pops the value on top into the registry.
     public func ref() throws(LuaError) -> LuaRef {
         var id: Int32 = 0
@@ -153,6 +166,16 @@ public struct LuaStack {
         return LuaType(rawValue: lua_rawget(L, t)) ?? .none
     }
 
+    /// Pushes `t[k]` for the table at `table`, `k` being the registry value
+    /// `key` (an interned string); returns its type.
+    @discardableResult
+    @inline(__always)
+    public func rawGet(table: Int32, keyRef key: LuaRef) -> LuaType {
+        let t = lua_absindex(L, table)
+        lua_rawgeti(L, tw_registryindex(), lua_Integer(key.id))
+        return LuaType(rawValue: lua_rawget(L, t)) ?? .none
+    }
+
     /// Pushes `t[i]` for the table at `table`; returns its type.
     @discardableResult
     public func rawGet(table: Int32, index i: Int) -> LuaType {
@@ -161,6 +184,23 @@ public struct LuaStack {
 
     /// The raw length (`#` without `__len`) of the value at `index`.
     public func rawLength(at index: Int32) -> Int { Int(lua_rawlen(L, index)) }
+
+    /// The value at `index` as a raw value; a table stands with its `id` field.
+    public func rawValue(at index: Int32, idKey: LuaRef) -> LuaRawValue {
+        switch type(at: index) {
+        case .nil, .none: return .nil
+        case .boolean: return .boolean(truthy(at: index))
+        case .number:
+            if isInteger(at: index), let i = integer(at: index) { return .integer(i) }
+            return .number(number(at: index) ?? 0)
+        case .string: return .string
+        case .table:
+            rawGet(table: index, keyRef: idKey)
+            defer { pop() }
+            return .table(id: isInteger(at: -1) ? integer(at: -1) : nil)
+        case let other: return .other(other)
+        }
+    }
 
     /// Raw traversal: pushes the next key and value after the key on top, or
     /// pops the key and returns false at the end.

@@ -1,6 +1,137 @@
 import ArgumentParser
+import Bots
+import Engine
+import Foundation
+import Lua
 
+/// `tickwire bench`: how fast the engine runs a game's rules, per core, and
+/// what it costs over the same rules in the plain `lua5.4` interpreter.
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure the engine.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure ticks per second per core, and the engine against plain lua5.4.",
+        discussion: """
+            Plays one match with bots and records its inputs, then replays those inputs \
+            through the engine and through the stock lua5.4 interpreter (same prelude, same \
+            rules, same arguments per tick), alternating for --rounds rounds, and checks that \
+            both end in the same quantized state. Times are CPU time of one thread.
+            """
+    )
+
+    @Argument(help: "The game's folder.")
+    var game = "games/arena"
+
+    @Option(help: "Bots in the match.")
+    var players = 16
+
+    @Option(help: "Ticks to record and replay.")
+    var ticks = 3000
+
+    @Option(help: "Seed of the match.")
+    var seed: Int64 = 1
+
+    @Option(help: "Replay rounds of each kind; medians are reported.")
+    var rounds = 5
+
+    @Option(name: .customLong("param"), help: "A game.init parameter as key=value (repeatable). Default for arena: limits high enough that the match plays every tick.")
+    var params: [String] = []
+
+    func validate() throws {
+        guard players >= 1 else { throw ValidationError("--players must be at least 1") }
+        guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
+        guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be from 1 to 100") }
+    }
+
+    func run() throws {
+        let definition = try load()
+        var params: [String: MatchParameter] = ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)]
+        for param in self.params {
+            guard let eq = param.firstIndex(of: "=") else { throw ValidationError("--param takes key=value, got '\(param)'") }
+            params[String(param[..<eq])] = MatchParameter(parsing: String(param[param.index(after: eq)...]))
+        }
+        let options = MatchOptions(seed: seed, params: params)
+        guard players <= definition.maxPlayers else {
+            throw ValidationError("\(definition.name) seats at most \(definition.maxPlayers) players")
+        }
+        print("tickwire bench: \(definition.folder), \(players) bots, \(ticks) ticks, seed \(seed), \(rounds) rounds")
+        print("machine: \(Self.machine())")
+
+        // 1. Play with bots, recording every input.
+        var recording = InputRecording()
+        recording.playerNames = (1...players).map { "bot\($0)" }
+        var clock = VirtualClock()
+        let cpu0 = threadCPUTime()
+        let played = HeadlessMatch(game: definition, options: options, players: players, maxTicks: ticks)
+            .play(index: 0, clock: &clock, onInput: { tick, id, values in recording.record(tick: tick, id: id, values: values) })
+        let playSeconds = threadCPUTime() - cpu0
+        if case .failed(let message) = played.outcome { throw BenchError("the match failed: \(message)") }
+        while recording.ticks.count < played.ticks { recording.ticks.append([]) }
+        let recorded = recording.ticks.count
+        print("with bots:     \(Self.rate(recorded, playSeconds)) ticks/s on one core (rules + snapshots + \(players) Lua bots)")
+
+        // 2. Replay through the engine and through lua5.4, alternating.
+        let harness = PlainLuaHarness(game: definition, recording: recording, seed: seed, params: params, maxEntities: options.maxEntities)
+        let interpreter = PlainLuaHarness.interpreter()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tickwire-bench-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let script = try harness.write(into: folder)
+        var engine: [Double] = []
+        var exact: [Double] = []
+        var plain: [Double] = []
+        var engineDigest = ""
+        var plainDigest = ""
+        var exactOptions = options
+        exactOptions.limits.instructionLimit = 100_000_000
+        for _ in 0..<rounds {
+            let t0 = threadCPUTime()
+            let match = try recording.replay(game: definition, options: options)
+            engine.append(threadCPUTime() - t0)
+            engineDigest = match.snapshots.latest.map { PlainLuaHarness.digest(of: $0, schema: definition.schema) } ?? ""
+            let t1 = threadCPUTime()
+            _ = try recording.replay(game: definition, options: exactOptions)
+            exact.append(threadCPUTime() - t1)
+            if let interpreter {
+                let result = try harness.run(interpreter: interpreter, script: script)
+                plain.append(result.seconds)
+                plainDigest = result.digest
+            }
+        }
+        let engineMedian = Self.median(engine)
+        print("engine:        \(Self.rate(recorded, engineMedian)) ticks/s on one core, \(Self.micros(engineMedian / Double(recorded))) µs/tick (rules + snapshots, no bots)")
+        print("  exact instruction limit: \(Self.micros(Self.median(exact) / Double(recorded))) µs/tick, \(String(format: "%.2f", Self.median(exact) / engineMedian))× the default")
+        guard interpreter != nil else {
+            print("plain lua5.4:  not measured (lua5.4 is not installed; scripts/bench installs it)")
+            return
+        }
+        let plainMedian = Self.median(plain)
+        let ratios = zip(engine, plain).map { $0 / $1 }
+        print("plain lua5.4:  \(Self.rate(recorded, plainMedian)) ticks/s, \(Self.micros(plainMedian / Double(recorded))) µs/tick (same prelude, rules and inputs)")
+        print("engine / plain lua5.4: \(String(format: "%.2f", Self.median(ratios)))× (median of rounds: \(ratios.map { String(format: "%.2f", $0) }.joined(separator: ", ")))")
+        print("final states match: \(engineDigest == plainDigest ? "yes" : "NO")")
+        if engineDigest != plainDigest { throw ExitCode.failure }
+    }
+
+    private func load() throws -> GameDefinition {
+        do { return try GameDefinition.load(folder: game) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    static func rate(_ ticks: Int, _ seconds: Double) -> String { String(Int((Double(ticks) / max(seconds, 1e-9)).rounded())) }
+    static func micros(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1e6) }
+
+    static func machine() -> String {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    }
 }

@@ -1,0 +1,31 @@
+/// The string values of one snapshot, stored back to back in one buffer so a
+/// snapshot with many names costs two allocations, not one per string.
+/// A string field's stored integer is its index here.
+public struct StringTable: Sendable, Equatable {
+    private var bytes: [UInt8] = []
+    /// `ends[i]` is where string `i` ends in `bytes`.
+    private var ends: [Int32] = []
+
+    public init() {}
+
+    public init(_ strings: [[UInt8]]) {
+        for s in strings { _ = append(s) }
+    }
+
+    public var count: Int { ends.count }
+    public var indices: Range<Int> { 0..<ends.count }
+
+    /// Adds a string; returns its index.
+    public mutating func append(_ string: some Collection<UInt8>) -> Int {
+        bytes.append(contentsOf: string)
+        ends.append(Int32(bytes.count))
+        return ends.count - 1
+    }
+
+    public func bytes(at index: Int) -> ArraySlice<UInt8> {
+        let start = index == 0 ? 0 : Int(ends[index - 1])
+        return bytes[start..<Int(ends[index])]
+    }
+
+    public subscript(index: Int) -> [UInt8] { Array(bytes(at: index)) }
+}
