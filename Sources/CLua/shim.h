@@ -400,27 +400,25 @@ static inline int tw_openlibs(lua_State *L) {
  * stay valid while the table holding them is unchanged and nothing allocates. */
 typedef struct tw_raw {
     int type;           /* LUA_T* */
-    int isint;          /* numbers: the value is an integer */
-    lua_Integer i;      /* integers; booleans as 0/1; tables: their `id` (isint = 0 if none) */
-    lua_Number d;       /* floats */
+    int isint;          /* tables: they have an integer `id` */
+    lua_Integer i;      /* booleans as 0/1; tables: their `id` */
+    lua_Number d;       /* numbers, as floats: every declared integer type fits a double exactly */
     const char *s;      /* strings */
     size_t len;
 } tw_raw;
 
-static inline void tw_read_raw(lua_State *L, int idkey, tw_raw *r) {
-    int t = lua_type(L, -1);
+/* Classifies the value at `index`. */
+static inline void tw_read_raw(lua_State *L, int index, int idkey, tw_raw *r) {
+    int t = lua_type(L, index);
     r->type = t;
     r->isint = 0;
     switch (t) {
-    case LUA_TBOOLEAN: r->i = lua_toboolean(L, -1); break;
-    case LUA_TNUMBER:
-        r->isint = lua_isinteger(L, -1);
-        if (r->isint) r->i = lua_tointegerx(L, -1, NULL); else r->d = lua_tonumberx(L, -1, NULL);
-        break;
-    case LUA_TSTRING: r->s = lua_tolstring(L, -1, &r->len); break;
+    case LUA_TNUMBER: r->d = lua_tonumberx(L, index, NULL); break;
+    case LUA_TBOOLEAN: r->i = lua_toboolean(L, index); break;
+    case LUA_TSTRING: r->s = lua_tolstring(L, index, &r->len); break;
     case LUA_TTABLE:
         lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
-        if (lua_rawget(L, -2) == LUA_TNUMBER && lua_isinteger(L, -1)) {
+        if (lua_rawget(L, index < 0 ? index - 1 : index) == LUA_TNUMBER && lua_isinteger(L, -1)) {
             r->isint = 1;
             r->i = lua_tointegerx(L, -1, NULL);
         }
@@ -438,7 +436,7 @@ static inline void tw_read_raw(lua_State *L, int idkey, tw_raw *r) {
 static inline int tw_read_tables(lua_State *L, int list, const int *keys, int nkeys, int idkey,
                                  tw_raw *out, int capacity) {
     list = lua_absindex(L, list);
-    if (!lua_checkstack(L, nkeys + 4)) return 0;
+    if (!lua_checkstack(L, 2 * nkeys + 8)) return 0;
     /* The keys on the stack: copying a stack slot is cheaper than a registry lookup per field. */
     int keybase = lua_gettop(L) + 1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
@@ -452,10 +450,9 @@ static inline int tw_read_tables(lua_State *L, int list, const int *keys, int nk
         for (int f = 0; f <= nkeys; f++) {
             lua_pushvalue(L, keybase + f);
             lua_rawget(L, entity);
-            tw_read_raw(L, idkey, &row[f]);
-            lua_pop(L, 1);
         }
-        lua_pop(L, 1);
+        for (int f = 0; f <= nkeys; f++) tw_read_raw(L, entity + 1 + f, idkey, &row[f]);
+        lua_settop(L, entity - 1);
     }
     lua_settop(L, keybase - 1);
     return n;
@@ -467,7 +464,7 @@ static inline void tw_read_fields(lua_State *L, int table, const int *keys, int 
     for (int f = 0; f < nkeys; f++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, keys[f]);
         lua_rawget(L, table);
-        tw_read_raw(L, idkey, &out[f]);
+        tw_read_raw(L, -1, idkey, &out[f]);
         lua_pop(L, 1);
     }
 }

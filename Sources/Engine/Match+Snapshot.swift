@@ -31,7 +31,7 @@ extension Match {
             let rows = reader.readList(at: -1, keys: keys.kinds[k], idKey: keys.id, on: stack)
             stack.pop()
             for row in 0..<rows.count {
-                guard case .integer(let id) = rows.value(row: row, field: -1) else { continue }
+                guard let id = rows.id(row: row) else { continue }
                 entities.append(Snapshot.Entity(id: UInt32(truncatingIfNeeded: id), kind: UInt16(k), offset: Int32(values.count)))
                 quantizeRow(rows, row, codecs, into: &values, strings: &strings, owner: k)
             }

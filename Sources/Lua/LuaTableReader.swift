@@ -36,11 +36,18 @@ public struct LuaRows {
         switch r.type {
         case LUA_TNIL: return .nil
         case LUA_TBOOLEAN: return .boolean(r.i != 0)
-        case LUA_TNUMBER: return r.isint != 0 ? .integer(r.i) : .number(r.d)
+        case LUA_TNUMBER: return .number(r.d)
         case LUA_TSTRING: return .string
         case LUA_TTABLE: return .table(id: r.isint != 0 ? r.i : nil)
         case let t: return .other(LuaType(rawValue: t) ?? .none)
         }
+    }
+
+    /// The integer id (field -1) of row `row`, if it has one.
+    @inlinable @inline(__always)
+    public func id(row: Int) -> Int64? {
+        guard case .number(let d) = value(row: row, field: -1), d == d.rounded(), abs(d) < 9.0e15 else { return nil }
+        return Int64(d)
     }
 
     /// The bytes of a string field (empty if it is not a string).

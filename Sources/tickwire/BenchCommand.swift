@@ -36,6 +36,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: "A game.init parameter as key=value (repeatable). Default for arena: limits high enough that the match plays every tick.")
     var params: [String] = []
 
+    @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
+    var saveHarness: String?
+
     func validate() throws {
         guard players >= 1 else { throw ValidationError("--players must be at least 1") }
         guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
@@ -76,6 +79,12 @@ struct BenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let script = try harness.write(into: folder)
+        if let saveHarness {
+            let target = URL(fileURLWithPath: saveHarness)
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+            _ = try harness.write(into: target)
+            print("harness:       \(target.path)/harness.lua (run from here: lua5.4 \(target.path)/harness.lua)")
+        }
         var engine: [Double] = []
         var exact: [Double] = []
         var plain: [Double] = []
