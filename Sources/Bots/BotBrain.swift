@@ -25,7 +25,7 @@ public final class BotBrain {
         schema = game.schema
         inputCodecs = game.schema.input.map { FieldCodec($0.type) }
         self.log = log
-        do {
+        do throws(LuaError) {
             let lua = try LuaState(limits: limits)
             self.lua = lua
             try lua.installSandbox(LuaSandbox(seed: seed, moduleRoot: game.folder, displayRoot: game.folder, print: log))
@@ -66,10 +66,8 @@ public final class BotBrain {
             try Self.pushNames(schema.input.map(\.name), on: stack)
             try lua.call(arguments: 7, results: 0)
             lua.release(setup)
-        } catch let error as LuaError {
-            throw GameError(error)
         } catch {
-            throw GameError(location: game.botChunkName, message: "\(error)")
+            throw GameError(error)
         }
     }
 
