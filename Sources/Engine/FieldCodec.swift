@@ -16,6 +16,9 @@ public struct FieldCodec: Sendable, Equatable {
     /// `angle`: steps per turn.
     let turn: Int64
 
+    /// Stored from a Lua number (integer, f32, fixed, angle).
+    public var isNumeric: Bool { kind != .bool && kind != .string && kind != .entity }
+
     public init(_ type: FieldType) {
         var min = 0.0, step = 1.0, turn: Int64 = 1
         switch type {

@@ -77,6 +77,10 @@ extension Match {
                              strings: inout StringTable, owner: Int) {
         for f in 0..<codecs.count {
             let codec = codecs[f]
+            if codec.isNumeric, let number = rows.number(row: row, field: f) {
+                values.append(codec.quantize(number))
+                continue
+            }
             let (value, ok) = codec.quantize(rows.value(row: row, field: f), strings: &strings) { table in
                 rows.withBytes(row: row, field: f) { table.append(FieldType.truncate($0, maxBytes: Int(codec.upper))) }
             }

@@ -4,7 +4,8 @@
 /// call has run too long, so calls that finish in time pay nothing. An exact
 /// `instructionLimit` keeps a count hook armed for the whole call: failures
 /// then land on the same instruction every run, but every instruction gets
-/// slower (about 1.4–1.9× in `scripts/bench`), so it is off by default.
+/// slower (arena's ticks take about 1.3× as long, `scripts/bench`), so it is
+/// off by default.
 public struct LuaLimits: Sendable, Equatable {
     /// Most bytes the state may hold; 64 MiB by default, far above what a
     /// game's rules need and low enough that a thousand matches fit in memory.

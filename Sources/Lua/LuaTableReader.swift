@@ -43,6 +43,15 @@ public struct LuaRows {
         }
     }
 
+    /// The value of a field if it is a number: the snapshot's common case,
+    /// without building a `LuaRawValue`.
+    @inlinable @inline(__always)
+    public func number(row: Int, field: Int) -> Double? {
+        precondition(row >= 0 && row < count && field >= -1 && field < width - 1)
+        let r = base[row * width + field + 1]
+        return r.type == LUA_TNUMBER ? r.d : nil
+    }
+
     /// The integer id (field -1) of row `row`, if it has one.
     @inlinable @inline(__always)
     public func id(row: Int) -> Int64? {
