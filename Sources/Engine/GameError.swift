@@ -20,7 +20,15 @@ public struct GameError: Error, Sendable, CustomStringConvertible {
     public init(_ error: LuaError, context: String? = nil) {
         let prefix = context.map { "\($0): " } ?? ""
         self.init(location: error.location, message: prefix + error.summaryWithoutLocation,
-                  traceback: error.traceback, kind: error.kind)
+                  traceback: error.traceback.map(Self.designerFrames), kind: error.kind)
+    }
+
+    /// A traceback without the engine's own Lua frames (chunks named
+    /// `tickwire/...`), which mean nothing to a designer.
+    static func designerFrames(_ traceback: String) -> String {
+        traceback.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("\ttickwire/") }
+            .joined(separator: "\n")
     }
 
     public var summary: String { (location.map { "\($0): " } ?? "") + message }

@@ -43,7 +43,9 @@ final class ProgressDisplay: RunProgress, Sendable {
 
     private func draw() {
         let t = ticks.load(ordering: .relaxed)
-        let fraction = min(1, Double(t) / Double(totalTicks))
+        // Matches may end before their last tick: count a finished match as whole.
+        let finished = Double(done.load(ordering: .relaxed)) / Double(max(1, matches))
+        let fraction = min(1, max(Double(t) / Double(totalTicks), finished))
         let width = 30
         let filled = Int(fraction * Double(width))
         let seconds = (ContinuousClock.now - started).seconds

@@ -23,7 +23,7 @@ enum ReportTable {
         switch r.outcome {
         case .finished(let result): "finished: " + summary(of: result)
         case .unfinished: "ran out of ticks"
-        case .failed(let message): "FAILED: " + message
+        case .failed(let message): "FAILED: " + (message.split(separator: "\n").first.map(String.init) ?? message)
         }
     }
 
