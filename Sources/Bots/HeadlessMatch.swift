@@ -67,7 +67,7 @@ public struct HeadlessMatch {
             return report(.failed("\(error)"), match: nil, brain: nil)
         }
         var seated: [Int] = []
-        for p in 1...max(1, players) where p <= players {
+        for p in stride(from: 1, through: players, by: 1) {
             let name = "bot\(p)"
             switch match.join(name: name) {
             case .joined(let id):

@@ -54,36 +54,3 @@ struct EngineEntryPoints {
         }
     }
 }
-
-/// Interned keys for every declared field name, in schema order per set, as
-/// registry references (trivial values, cheap to copy in the snapshot loop).
-struct SchemaKeys {
-    let id: LuaRef
-    let match: [LuaRef]
-    /// `kinds[k]` for `schema.kinds[k]`.
-    let kinds: [[LuaRef]]
-    let events: [[LuaRef]]
-
-    init(lua: LuaState, schema: GameSchema) throws(LuaError) {
-        var interned: [String: LuaRef] = [:]
-        func key(_ name: String) throws(LuaError) -> LuaRef {
-            if let k = interned[name] { return k }
-            let k = try lua.key(name).ref
-            interned[name] = k
-            return k
-        }
-        func keys(_ fields: [Field]) throws(LuaError) -> [LuaRef] {
-            var result: [LuaRef] = []
-            for f in fields { result.append(try key(f.name)) }
-            return result
-        }
-        id = try key("id")
-        match = try keys(schema.match.fields)
-        var kinds: [[LuaRef]] = []
-        for kind in schema.kinds { kinds.append(try keys(kind.fields)) }
-        self.kinds = kinds
-        var events: [[LuaRef]] = []
-        for event in schema.events { events.append(try keys(event.fields)) }
-        self.events = events
-    }
-}

@@ -14,7 +14,9 @@ struct BenchCommand: ParsableCommand {
             Plays one match with bots and records its inputs, then replays those inputs \
             through the engine and through the stock lua5.4 interpreter (same prelude, same \
             rules, same arguments per tick), alternating for --rounds rounds, and checks that \
-            both end in the same quantized state. Times are CPU time of one thread.
+            both end in the same quantized state. Times are CPU time of one thread. \
+            score_limit and time_limit are passed as 1000000 unless --param sets them, so \
+            that arena plays every tick.
             """
     )
 
@@ -33,8 +35,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Replay rounds of each kind; medians are reported.")
     var rounds = 5
 
-    @Option(name: .customLong("param"), help: "A game.init parameter as key=value (repeatable). Default for arena: limits high enough that the match plays every tick.")
-    var params: [String] = []
+    /// Defaults keep arena playing every tick: its score and time limits out of reach.
+    @OptionGroup var parameters: GameParameterOptions
 
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
     var saveHarness: String?
@@ -47,11 +49,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let definition = try load()
-        var params: [String: MatchParameter] = ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)]
-        for param in self.params {
-            guard let eq = param.firstIndex(of: "=") else { throw ValidationError("--param takes key=value, got '\(param)'") }
-            params[String(param[..<eq])] = MatchParameter(parsing: String(param[param.index(after: eq)...]))
-        }
+        let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
         let options = MatchOptions(seed: seed, params: params)
         guard players <= definition.maxPlayers else {
             throw ValidationError("\(definition.name) seats at most \(definition.maxPlayers) players")

@@ -37,8 +37,7 @@ struct BotsCommand: ParsableCommand {
     @Flag(help: "Tick at the game's tick rate instead of full speed.")
     var realtime = false
 
-    @Option(name: .customLong("param"), help: "A game.init parameter as key=value (repeatable).")
-    var params: [String] = []
+    @OptionGroup var parameters: GameParameterOptions
 
     @OptionGroup var limits: ScriptLimitOptions
 
@@ -53,19 +52,7 @@ struct BotsCommand: ParsableCommand {
         guard players >= 0 else { throw ValidationError("--players cannot be negative") }
         guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
-        _ = try parsedParams()
         try limits.validate()
-    }
-
-    func parsedParams() throws -> [String: MatchParameter] {
-        var result: [String: MatchParameter] = [:]
-        for param in params {
-            guard let eq = param.firstIndex(of: "="), eq != param.startIndex else {
-                throw ValidationError("--param takes key=value, got '\(param)'")
-            }
-            result[String(param[..<eq])] = MatchParameter(parsing: String(param[param.index(after: eq)...]))
-        }
-        return result
     }
 
     func run() throws {
@@ -85,7 +72,7 @@ struct BotsCommand: ParsableCommand {
         }
         let quiet = self.quiet
         let options = MatchOptions(limits: limits.luaLimits, failurePolicy: limits.failurePolicy,
-                                   params: try parsedParams(),
+                                   params: try parameters.parsed(),
                                    log: { line in if !quiet { StandardError.write(line) } })
         var run = HeadlessRun(game: definition, matches: matches, players: players, ticks: ticks, seed: seed, options: options)
         run.realtime = realtime
