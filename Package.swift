@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua"]),
         .testTarget(name: "BotsTests", dependencies: ["Bots", "Engine"]),
+        .testTarget(name: "CLITests", dependencies: ["tickwire"]),
     ],
     swiftLanguageModes: [.v6]
 )

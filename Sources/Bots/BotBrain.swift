@@ -16,6 +16,7 @@ public final class BotBrain {
     private let log: @Sendable (String) -> Void
     private let idKey: LuaKey
     private let inputCodecs: [FieldCodec]
+    private let botChunkName: String
 
     public init(game: GameDefinition, seed: Int64, limits: LuaLimits = LuaLimits(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws(GameError) {
@@ -24,6 +25,7 @@ public final class BotBrain {
         }
         schema = game.schema
         inputCodecs = game.schema.input.map { FieldCodec($0.type) }
+        botChunkName = game.botChunkName
         self.log = log
         do throws(LuaError) {
             let lua = try LuaState(limits: limits)
@@ -173,9 +175,12 @@ public final class BotBrain {
 
     private func record(_ error: LuaError) {
         errorCount += 1
-        if firstError == nil {
-            firstError = GameError(error)
-            log("bot error: \(GameError(error))")
-        }
+        guard firstError == nil else { return }
+        let failure = GameError(error)
+        // Errors the engine raises about what think returned carry no line;
+        // they are still about bot.lua.
+        firstError = failure.location != nil ? failure
+            : GameError(location: botChunkName, message: failure.message, traceback: failure.traceback, kind: failure.kind)
+        log("bot error: \(firstError!)")
     }
 }

@@ -17,6 +17,8 @@ public final class LuaState {
     /// The main thread's stack.
     public let stack: LuaStack
     var functions: [SwiftFunctionBox] = []
+    /// Chunk names too long for Lua to keep whole; see `restoringChunkNames`.
+    private var longChunkNames: [String] = []
     private var watchdogToken: Int?
     #if DEBUG
     private let owner = pthread_self()
@@ -75,6 +77,9 @@ public final class LuaState {
     /// `chunkName` is how errors name the file, e.g. `games/arena/game.lua`.
     public func load(source: String, chunkName: String) throws(LuaError) {
         assertOwned()
+        if chunkName.utf8.count >= Self.luaChunkNameLimit, !longChunkNames.contains(chunkName) {
+            longChunkNames.append(chunkName)
+        }
         var text = source
         let name = "@" + chunkName
         let status = text.withUTF8 { buffer in
@@ -85,7 +90,7 @@ public final class LuaState {
         guard status == LUA_OK else {
             let message = stack.string(at: -1) ?? "syntax error"
             stack.pop()
-            throw LuaError(kind: control.pointee.refused != 0 ? .memoryLimit : .syntax, raw: message)
+            throw restoringChunkNames(LuaError(kind: control.pointee.refused != 0 ? .memoryLimit : .syntax, raw: message))
         }
     }
 
@@ -111,7 +116,21 @@ public final class LuaState {
         guard status != LUA_OK else { return }
         let raw = stack.string(at: -1) ?? "(error object is a \(stack.type(at: -1).name) value)"
         stack.pop()
-        throw classify(status: status, raw: raw, limitFired: fired, reason: reason)
+        throw restoringChunkNames(classify(status: status, raw: raw, limitFired: fired, reason: reason))
+    }
+
+    /// Lua keeps the last `LUA_IDSIZE - 1` bytes of a chunk name, prefixed
+    /// with "...": errors from a game under a long path would lose the start
+    /// of it. Locations that are such a tail of a chunk this state loaded get
+    /// the whole name back.
+    static let luaChunkNameLimit = 59
+
+    private func restoringChunkNames(_ error: LuaError) -> LuaError {
+        guard let location = error.location, location.hasPrefix("..."),
+              let colon = location.lastIndex(of: ":") else { return error }
+        let tail = location[location.index(location.startIndex, offsetBy: 3)..<colon]
+        guard let full = longChunkNames.first(where: { $0.hasSuffix(tail) }) else { return error }
+        return LuaError(kind: error.kind, message: error.message, location: full + location[colon...], traceback: error.traceback)
     }
 
     private func classify(status: Int32, raw: String, limitFired: Bool, reason: Int32) -> LuaError {
