@@ -35,10 +35,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fixtures shared by the test targets: game folders, log capture.
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua"]),
-        .testTarget(name: "BotsTests", dependencies: ["Bots", "Engine"]),
-        .testTarget(name: "CLITests", dependencies: ["tickwire"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua", "TestSupport"]),
+        .testTarget(name: "BotsTests", dependencies: ["Bots", "Engine", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["tickwire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Bots
 import Engine
 import Lua

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+import TestSupport
 
 // End-to-end tests of the `tickwire` command: the built binary run as a
 // subprocess, as a designer runs it, with its exit status, stdout and stderr.
@@ -114,11 +115,6 @@ private final class GameFolder {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// The 1-based line of `source` holding `marker`, or 0.
-private func line(of marker: String, in source: String) -> Int {
-    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-    return (lines.firstIndex { $0.contains(marker) } ?? -1) + 1
-}
 
 /// One row of `tickwire bots`' table.
 private struct Row {

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Engine
 
 /// `quantize` / `dequantize` decide what every client and every rule reads

@@ -2,48 +2,7 @@ import Foundation
 import Testing
 @testable import Engine
 import Lua
-
-/// A game folder written for one test, removed when the test ends.
-final class GameFixture {
-    let folder: URL
-
-    init(_ files: [String: String]) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tw-game-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for (name, text) in files {
-            let url = folder.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try text.write(to: url, atomically: true, encoding: .utf8)
-        }
-    }
-
-    convenience init(game: String) throws { try self.init(["game.lua": game]) }
-
-    var path: String { folder.path }
-
-    func load() throws -> GameDefinition { try GameDefinition.load(folder: path) }
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
-}
-
-/// The repository's `games/` folder, found from this source file.
-let gamesFolder: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        let games = url.appendingPathComponent("games")
-        if FileManager.default.fileExists(atPath: games.appendingPathComponent("arena/game.lua").path) { return games.path }
-    }
-    return "games"
-}()
-
-/// Collects log lines from a match.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    var lines: [String] { lock.withLock { items } }
-    var sink: @Sendable (String) -> Void { { [self] line in lock.withLock { items.append(line) } } }
-}
+import TestSupport
 
 /// A minimal game: ships that move by their input.
 let movingShips = """
@@ -108,11 +67,6 @@ func startMatch(_ source: String, _ options: MatchOptions = MatchOptions()) thro
     return (try Match(game: fixture.load(), options: options), fixture)
 }
 
-/// The 1-based line of `source` holding `marker`, or 0.
-func line(of marker: String, in source: String) -> Int {
-    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-    return (lines.firstIndex { $0.contains(marker) } ?? -1) + 1
-}
 
 extension Match {
     /// The failure that ended the match, if one did.

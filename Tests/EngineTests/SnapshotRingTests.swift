@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Engine
 
 /// A snapshot of `tick` with nothing in it but its tick.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Engine
 
 /// Spends `work` of virtual time, as a tick's own cost would.
