@@ -50,35 +50,16 @@ public final class BotBrain {
             stack.push(setup)
             try lua.load(source: botSource, chunkName: game.botChunkName)
             try lua.call(arguments: 0, results: 1)
-            try Self.pushNames(schema.kinds.map(\.name), on: stack)
-            try stack.pushTable(arrayCapacity: schema.kinds.count)
-            for (i, kind) in schema.kinds.enumerated() {
-                stack.push(i + 1)
-                try Self.pushNames(kind.fields.map(\.name), on: stack)
-                try stack.rawSet(table: -3)
-            }
-            try Self.pushNames(schema.match.fields.map(\.name), on: stack)
-            try Self.pushNames(schema.events.map(\.name), on: stack)
-            try stack.pushTable(arrayCapacity: schema.events.count)
-            for (i, event) in schema.events.enumerated() {
-                stack.push(i + 1)
-                try Self.pushNames(event.fields.map(\.name), on: stack)
-                try stack.rawSet(table: -3)
-            }
-            try Self.pushNames(schema.input.map(\.name), on: stack)
+            try stack.push(strings: schema.kinds.map(\.name))
+            try stack.push(stringLists: schema.kinds.map { $0.fields.map(\.name) })
+            try stack.push(strings: schema.match.fields.map(\.name))
+            try stack.push(strings: schema.events.map(\.name))
+            try stack.push(stringLists: schema.events.map { $0.fields.map(\.name) })
+            try stack.push(strings: schema.input.map(\.name))
             try lua.call(arguments: 7, results: 0)
             lua.release(setup)
         } catch {
             throw GameError(error)
-        }
-    }
-
-    private static func pushNames(_ names: [String], on stack: LuaStack) throws(LuaError) {
-        try stack.pushTable(arrayCapacity: names.count)
-        for (i, name) in names.enumerated() {
-            stack.push(i + 1)
-            try stack.push(string: name)
-            try stack.rawSet(table: -3)
         }
     }
 

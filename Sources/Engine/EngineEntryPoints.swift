@@ -38,19 +38,10 @@ struct EngineEntryPoints {
         let game = stack.top
         stack.push(setup)
         stack.pushCopy(of: game)
-        try pushNames(schema.kinds.map(\.name), on: stack)
-        try pushNames(schema.input.map(\.name), on: stack)
-        try pushNames(schema.events.map(\.name), on: stack)
+        try stack.push(strings: schema.kinds.map(\.name))
+        try stack.push(strings: schema.input.map(\.name))
+        try stack.push(strings: schema.events.map(\.name))
         try lua.call(arguments: 4, results: 0)
         stack.pop()
-    }
-
-    private func pushNames(_ names: [String], on stack: LuaStack) throws(LuaError) {
-        try stack.pushTable(arrayCapacity: names.count)
-        for (i, name) in names.enumerated() {
-            stack.push(i + 1)
-            try stack.push(string: name)
-            try stack.rawSet(table: -3)
-        }
     }
 }

@@ -90,6 +90,26 @@ public struct LuaStack {
         try check(tw_newtable(L, Int32(clamping: arrayCapacity), Int32(clamping: recordCapacity)))
     }
 
+    /// Pushes a new list `{ strings[1], strings[2], ... }`.
+    public func push(strings: [String]) throws(LuaError) {
+        try pushTable(arrayCapacity: strings.count)
+        for (i, string) in strings.enumerated() {
+            push(i + 1)
+            try push(string: string)
+            try rawSet(table: -3)
+        }
+    }
+
+    /// Pushes a new list of lists of strings.
+    public func push(stringLists lists: [[String]]) throws(LuaError) {
+        try pushTable(arrayCapacity: lists.count)
+        for (i, list) in lists.enumerated() {
+            push(i + 1)
+            try push(strings: list)
+            try rawSet(table: -3)
+        }
+    }
+
     /// `t[k] = v` without metamethods, for the table at `table`; pops k and v.
     public func rawSet(table: Int32) throws(LuaError) {
         try check(tw_rawset(L, table))
