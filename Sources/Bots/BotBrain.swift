@@ -15,7 +15,7 @@ public final class BotBrain {
     public private(set) var firstError: GameError?
     private let log: @Sendable (String) -> Void
     private let idKey: LuaKey
-    private let inputCodecs: [FieldCodec]
+    private let inputCodecs: [LuaQuantizer]
     private let botChunkName: String
 
     public init(game: GameDefinition, seed: Int64, limits: LuaLimits = LuaLimits(),
@@ -24,7 +24,7 @@ public final class BotBrain {
             throw GameError(location: nil, message: "\(game.folder) has no bot.lua: write one returning { think = function(view, me) ... end }")
         }
         schema = game.schema
-        inputCodecs = game.schema.input.map { FieldCodec($0.type) }
+        inputCodecs = game.schema.input.map(\.type.quantizer)
         botChunkName = game.botChunkName
         self.log = log
         do throws(LuaError) {
@@ -120,7 +120,7 @@ public final class BotBrain {
         }
     }
 
-    private func push(_ values: ArraySlice<Int64>, _ codecs: [FieldCodec], _ strings: StringTable) throws(LuaError) {
+    private func push(_ values: ArraySlice<Int64>, _ codecs: [LuaQuantizer], _ strings: StringTable) throws(LuaError) {
         var i = values.startIndex
         for codec in codecs {
             try lua.stack.push(field: values[i], codec: codec, strings: strings)

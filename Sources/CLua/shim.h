@@ -394,77 +394,163 @@ static inline int tw_openlibs(lua_State *L) {
     return lua_pcall(L, 0, 0, 0);
 }
 
-/* ---- bulk reads ------------------------------------------------------------ */
+/* ---- quantization and bulk reads --------------------------------------------- */
 
-/* One raw value read out of a table. Strings point into Lua's own storage and
- * stay valid while the table holding them is unchanged and nothing allocates. */
-typedef struct tw_raw {
-    int type;           /* LUA_T* */
-    int isint;          /* tables: they have an integer `id` */
-    lua_Integer i;      /* booleans as 0/1; tables: their `id` */
-    lua_Number d;       /* numbers, as floats: every declared integer type fits a double exactly */
-    const char *s;      /* strings */
-    size_t len;
-} tw_raw;
+/* How a Lua value becomes the integer a snapshot stores: the one
+ * implementation, used for whole entity lists and for single values. */
+enum {
+    TW_Q_BOOL = 0, TW_Q_INTEGER = 1, TW_Q_F32 = 2, TW_Q_FIXED = 3,
+    TW_Q_ANGLE = 4, TW_Q_STRING = 5, TW_Q_REFERENCE = 6
+};
 
-/* Classifies the value at `index`. */
-static inline void tw_read_raw(lua_State *L, int index, int idkey, tw_raw *r) {
-    int t = lua_type(L, index);
-    r->type = t;
-    r->isint = 0;
-    switch (t) {
-    case LUA_TNUMBER: r->d = lua_tonumberx(L, index, NULL); break;
-    case LUA_TBOOLEAN: r->i = lua_toboolean(L, index); break;
-    case LUA_TSTRING: r->s = lua_tolstring(L, index, &r->len); break;
-    case LUA_TTABLE:
-        lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
-        if (lua_rawget(L, index < 0 ? index - 1 : index) == LUA_TNUMBER && lua_isinteger(L, -1)) {
-            r->isint = 1;
-            r->i = lua_tointegerx(L, -1, NULL);
-        }
-        lua_pop(L, 1);
-        break;
-    default: break;
+typedef struct tw_quantizer {
+    int kind;               /* TW_Q_* */
+    long long lower, upper; /* range of the stored integer (string: max bytes) */
+    double min, step;       /* fixed: min + q * step */
+    long long turn;         /* angle: steps per turn */
+} tw_quantizer;
+
+static inline long long tw_clamp(const tw_quantizer *q, double rounded) {
+    if (rounded <= (double)q->lower) return q->lower;
+    if (rounded >= (double)q->upper) return q->upper;
+    return (long long)rounded;
+}
+
+/* Integers and references round half away from zero and clamp; NaN is 0;
+ * fixed clamps to its steps; angles wrap into one turn. */
+static inline long long tw_quantize_number(const tw_quantizer *q, double v) {
+    switch (q->kind) {
+    case TW_Q_BOOL: return v != 0;
+    case TW_Q_INTEGER:
+    case TW_Q_REFERENCE:
+        return v != v ? 0 : tw_clamp(q, __builtin_round(v));
+    case TW_Q_F32: {
+        float f = (float)v;
+        unsigned int bits;
+        memcpy(&bits, &f, sizeof bits);
+        return (long long)bits;
+    }
+    case TW_Q_FIXED:
+        return v != v ? 0 : tw_clamp(q, __builtin_round((v - q->min) / q->step));
+    case TW_Q_ANGLE: {
+        if (!__builtin_isfinite(v)) return 0;
+        double turns = v / (2 * 3.141592653589793);
+        double fraction = turns - __builtin_floor(turns);
+        return (long long)__builtin_round(fraction * (double)q->turn) % q->turn;
+    }
+    default: return 0;
     }
 }
 
-/* Reads, for every table list[1..n] of the array at `list`, its `id` and then
- * the fields named by the registry strings keys[0..nkeys), into
- * out[(nkeys + 1) * k ...]. Reads only (raw gets, no allocation, no
- * metamethods): one call per list instead of several per field. Returns the
- * number of tables read, at most `capacity`. */
-static inline int tw_read_tables(lua_State *L, int list, const int *keys, int nkeys, int idkey,
-                                 tw_raw *out, int capacity) {
+static inline double tw_dequantize(const tw_quantizer *q, long long v) {
+    switch (q->kind) {
+    case TW_Q_F32: {
+        unsigned int bits = (unsigned int)v;
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        return (double)f;
+    }
+    case TW_Q_FIXED: return q->min + (double)v * q->step;
+    case TW_Q_ANGLE: return (double)v * (2 * 3.141592653589793) / (double)q->turn;
+    default: return (double)v;
+    }
+}
+
+/* One value read out of Lua and quantized. Strings are left to the caller:
+ * `s` points into Lua's own storage and stays valid while the table holding
+ * it is unchanged and nothing allocates. */
+typedef struct tw_cell {
+    long long q;        /* the stored integer (not for strings) */
+    const char *s;      /* strings: their bytes */
+    size_t len;
+    int type;           /* LUA_T* of the value */
+    int ok;             /* 0: the value has the wrong type (stored as 0 / "") */
+} tw_cell;
+
+/* Quantizes the value at `index` (absolute) by `q`. nil (and false, for
+ * references) mean 0, "" or no entity; an entity table stands as its `id`. */
+static inline void tw_read_cell(lua_State *L, int index, int idkey, const tw_quantizer *q, tw_cell *c) {
+    int t = lua_type(L, index);
+    c->type = t;
+    c->q = 0;
+    c->ok = 1;
+    switch (q->kind) {
+    case TW_Q_BOOL:
+        c->q = lua_toboolean(L, index);
+        break;
+    case TW_Q_STRING:
+        if (t == LUA_TSTRING) c->s = lua_tolstring(L, index, &c->len);
+        else { c->len = 0; c->ok = (t == LUA_TNIL); }
+        break;
+    case TW_Q_REFERENCE:
+        if (t == LUA_TTABLE) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
+            int isint = 0;
+            lua_Integer id = 0;
+            if (lua_rawget(L, index) == LUA_TNUMBER) id = lua_tointegerx(L, -1, &isint);
+            lua_pop(L, 1);
+            if (isint) c->q = tw_clamp(q, (double)id); else c->ok = 0;
+        } else if (t == LUA_TNUMBER) {
+            int isint = 0;
+            lua_Integer id = lua_tointegerx(L, index, &isint);
+            if (isint) c->q = tw_clamp(q, (double)id); else c->ok = 0;
+        } else {
+            c->ok = (t == LUA_TNIL) || (t == LUA_TBOOLEAN && !lua_toboolean(L, index));
+        }
+        break;
+    default:
+        if (t == LUA_TNUMBER) c->q = tw_quantize_number(q, lua_tonumberx(L, index, NULL));
+        else c->ok = (t == LUA_TNIL);
+        break;
+    }
+}
+
+/* Reads, for every table list[1..n] of the array at `list`, its integer `id`
+ * and then the fields named by the registry strings keys[0..nkeys),
+ * quantized by qs[0..nkeys), into cells[(nkeys + 1) * k ...]. Only raw gets:
+ * no allocation in Lua, no metamethod. One call per entity list instead of
+ * several per field. Returns the number of tables read, at most `capacity`. */
+static inline int tw_read_tables(lua_State *L, int list, const int *keys, const tw_quantizer *qs,
+                                 int nkeys, int idkey, tw_cell *cells, int capacity) {
     list = lua_absindex(L, list);
-    if (!lua_checkstack(L, 2 * nkeys + 8)) return 0;
-    /* The keys on the stack: copying a stack slot is cheaper than a registry lookup per field. */
+    if (!lua_checkstack(L, nkeys + 8)) return 0;
+    /* Keys on the stack: copying a stack slot is cheaper than a registry lookup per field. */
     int keybase = lua_gettop(L) + 1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
     for (int f = 0; f < nkeys; f++) lua_rawgeti(L, LUA_REGISTRYINDEX, keys[f]);
     int n = (int)lua_rawlen(L, list);
     if (n > capacity) n = capacity;
     for (int k = 0; k < n; k++) {
-        tw_raw *row = out + (size_t)k * (size_t)(nkeys + 1);
+        tw_cell *row = cells + (size_t)k * (size_t)(nkeys + 1);
         lua_rawgeti(L, list, k + 1);
         int entity = lua_gettop(L);
-        for (int f = 0; f <= nkeys; f++) {
-            lua_pushvalue(L, keybase + f);
+        lua_pushvalue(L, keybase);
+        lua_rawget(L, entity);
+        int isint = 0;
+        row[0].type = lua_type(L, -1);
+        row[0].q = row[0].type == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
+        row[0].ok = isint;
+        lua_pop(L, 1);
+        for (int f = 0; f < nkeys; f++) {
+            lua_pushvalue(L, keybase + 1 + f);
             lua_rawget(L, entity);
+            tw_read_cell(L, entity + 1, idkey, &qs[f], &row[f + 1]);
+            lua_pop(L, 1);
         }
-        for (int f = 0; f <= nkeys; f++) tw_read_raw(L, entity + 1 + f, idkey, &row[f]);
-        lua_settop(L, entity - 1);
+        lua_pop(L, 1);
     }
     lua_settop(L, keybase - 1);
     return n;
 }
 
-/* The same for the one table at `table`: its fields only, into out[0..nkeys). */
-static inline void tw_read_fields(lua_State *L, int table, const int *keys, int nkeys, int idkey, tw_raw *out) {
+/* The same for the one table at `table`: its fields only, into cells[0..nkeys). */
+static inline void tw_read_fields(lua_State *L, int table, const int *keys, const tw_quantizer *qs,
+                                  int nkeys, int idkey, tw_cell *cells) {
     table = lua_absindex(L, table);
     for (int f = 0; f < nkeys; f++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, keys[f]);
         lua_rawget(L, table);
-        tw_read_raw(L, -1, idkey, &out[f]);
+        tw_read_cell(L, lua_gettop(L), idkey, &qs[f], &cells[f]);
         lua_pop(L, 1);
     }
 }

@@ -69,18 +69,18 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
 
     /// Integer range of the stored value (fixed: step counts; string: byte length).
     public var range: ClosedRange<Int64> {
-        let codec = FieldCodec(self)
-        return codec.lower...codec.upper
+        let q = quantizer
+        return q.lower...q.upper
     }
 
-    /// The stored integer for a Lua number; see `FieldCodec.quantize`.
-    public func quantize(_ value: Double) -> Int64 { FieldCodec(self).quantize(value) }
+    /// The stored integer for a Lua number; see `LuaQuantizer`.
+    public func quantize(_ value: Double) -> Int64 { quantizer.quantize(value) }
 
     /// The same for a Lua integer, exact for integer types.
-    public func quantize(_ value: Int64) -> Int64 { FieldCodec(self).quantize(value) }
+    public func quantize(_ value: Int64) -> Int64 { quantizer.quantize(value) }
 
     /// The value a reader sees for a stored integer.
-    public func dequantize(_ q: Int64) -> Double { FieldCodec(self).dequantize(q) }
+    public func dequantize(_ q: Int64) -> Double { quantizer.dequantize(q) }
 
     /// Truncates to `maxBytes` without splitting a UTF-8 sequence.
     static func truncate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) -> UnsafeRawBufferPointer {

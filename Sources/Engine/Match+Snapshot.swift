@@ -18,7 +18,7 @@ extension Match {
         entities.reserveCapacity(lastEntityCountHint)
 
         stack.push(entry.match)
-        let matchRows = reader.readFields(at: -1, keys: keys.match, idKey: keys.id, on: stack)
+        let matchRows = reader.readFields(at: -1, keys: keys.match, quantizers: schema.match.codecs, idKey: keys.id, on: stack)
         quantizeRow(matchRows, 0, schema.match.codecs, into: &values, strings: &strings, owner: -1)
         let matchValues = values
         values.removeAll(keepingCapacity: true)
@@ -28,7 +28,7 @@ extension Match {
         for k in 0..<keys.kinds.count {
             let codecs = schema.kinds[k].codecs
             stack.rawGet(table: -1, index: k + 1)
-            let rows = reader.readList(at: -1, keys: keys.kinds[k], idKey: keys.id, on: stack)
+            let rows = reader.readList(at: -1, keys: keys.kinds[k], quantizers: codecs, idKey: keys.id, on: stack)
             stack.pop()
             for row in 0..<rows.count {
                 guard let id = rows.id(row: row) else { continue }
@@ -52,7 +52,7 @@ extension Match {
             if keys.events.indices.contains(k) {
                 events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(values.count)))
                 stack.rawGet(table: -1, index: slot + 2)
-                let eventRows = reader.readFields(at: -1, keys: keys.events[k], idKey: keys.id, on: stack)
+                let eventRows = reader.readFields(at: -1, keys: keys.events[k], quantizers: schema.events[k].codecs, idKey: keys.id, on: stack)
                 quantizeRow(eventRows, 0, schema.events[k].codecs, into: &values, strings: &strings, owner: keys.kinds.count + k)
                 stack.pop()
             }
@@ -70,38 +70,27 @@ extension Match {
         stateHash.add(snapshot, schema: schema)
     }
 
-    /// Quantizes one row the reader holds. `owner` names the set in warnings:
-    /// -1 the match, then kinds, then events.
+    /// Appends one row the reader holds; string fields go to `strings`.
+    /// `owner` names the set in warnings: -1 the match, then kinds, then events.
     @inline(__always)
-    private func quantizeRow(_ rows: LuaRows, _ row: Int, _ codecs: [FieldCodec], into values: inout [Int64],
+    private func quantizeRow(_ rows: LuaRows, _ row: Int, _ codecs: [LuaQuantizer], into values: inout [Int64],
                              strings: inout StringTable, owner: Int) {
         for f in 0..<codecs.count {
-            let codec = codecs[f]
-            if codec.isNumeric, let number = rows.number(row: row, field: f) {
-                values.append(codec.quantize(number))
-                continue
+            var (value, ok) = rows.value(row: row, field: f)
+            if codecs[f].kind == .string {
+                let maxBytes = Int(codecs[f].upper)
+                value = Int64(rows.withBytes(row: row, field: f) { strings.append(FieldType.truncate($0, maxBytes: maxBytes)) })
             }
-            let (value, ok) = codec.quantize(rows.value(row: row, field: f), strings: &strings) { table in
-                rows.withBytes(row: row, field: f) { table.append(FieldType.truncate($0, maxBytes: Int(codec.upper))) }
-            }
-            if !ok { warnWrongType(rows.value(row: row, field: f), owner: owner, field: f) }
+            if !ok { warnWrongType(rows.cell(row: row, field: f).type, owner: owner, field: f) }
             values.append(value)
         }
     }
 
-    private func warnWrongType(_ value: LuaRawValue, owner: Int, field: Int) {
+    private func warnWrongType(_ type: LuaType, owner: Int, field: Int) {
         let set = owner < 0 ? schema.match
             : owner < schema.kinds.count ? schema.kinds[owner] : schema.events[owner - schema.kinds.count]
         let f = set.fields[field]
-        let actual: String
-        switch value {
-        case .nil: actual = "nil"
-        case .boolean: actual = "boolean"
-        case .integer, .number: actual = "number"
-        case .string: actual = "string"
-        case .table: actual = "table without an integer id"
-        case .other(let t): actual = t.name
-        }
+        let actual = type == .table ? "table without an integer id" : type.name
         warnOnce("\(set.name).\(f.name)", "\(set.name).\(f.name) is declared \(f.type) but holds a \(actual)")
     }
 }

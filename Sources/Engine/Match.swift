@@ -143,7 +143,7 @@ public final class Match {
         tick += 1
         let stack = lua.stack
         let width = schema.input.count
-        let inputCodecs = schema.input.map { FieldCodec($0.type) }
+        let inputCodecs = schema.input.map(\.type.quantizer)
         _ = stack.reserve(Int32(4 + game.maxPlayers * (width + 1)))
         stack.push(entry.tick)
         stack.push(tick)

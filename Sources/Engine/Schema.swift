@@ -1,3 +1,5 @@
+import Lua
+
 /// A named, typed field of an entity kind, the match, an input or an event.
 public struct Field: Sendable, Equatable {
     public let name: String
@@ -12,14 +14,14 @@ public struct FieldSet: Sendable, Equatable {
     /// 1-based, as in the Lua side's lists.
     public let index: Int
     public let fields: [Field]
-    /// `codecs[i]` is `FieldCodec(fields[i].type)`, for hot loops.
-    public let codecs: [FieldCodec]
+    /// `codecs[i]` is `fields[i].type.quantizer`, for hot loops.
+    public let codecs: [LuaQuantizer]
 
     public init(name: String, index: Int, fields: [Field]) {
         self.name = name
         self.index = index
         self.fields = fields
-        codecs = fields.map { FieldCodec($0.type) }
+        codecs = fields.map(\.type.quantizer)
     }
 }
 

@@ -1,3 +1,5 @@
+import Lua
+
 /// A 64-bit digest of a match's states, tick by tick (FNV-1a style).
 ///
 /// Swift's `Hasher` is seeded per process, so it cannot compare runs; this
@@ -44,7 +46,7 @@ public struct StateHash: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private mutating func add(values: ArraySlice<Int64>, codecs: [FieldCodec], strings: StringTable) {
+    private mutating func add(values: ArraySlice<Int64>, codecs: [LuaQuantizer], strings: StringTable) {
         var i = values.startIndex
         for codec in codecs {
             if codec.kind == .string { add(bytes: strings.bytes(at: Int(values[i]))) } else { add(values[i]) }

@@ -205,23 +205,6 @@ public struct LuaStack {
     /// The raw length (`#` without `__len`) of the value at `index`.
     public func rawLength(at index: Int32) -> Int { Int(lua_rawlen(L, index)) }
 
-    /// The value at `index` as a raw value; a table stands with its `id` field.
-    public func rawValue(at index: Int32, idKey: LuaRef) -> LuaRawValue {
-        switch type(at: index) {
-        case .nil, .none: return .nil
-        case .boolean: return .boolean(truthy(at: index))
-        case .number:
-            if isInteger(at: index), let i = integer(at: index) { return .integer(i) }
-            return .number(number(at: index) ?? 0)
-        case .string: return .string
-        case .table:
-            rawGet(table: index, keyRef: idKey)
-            defer { pop() }
-            return .table(id: isInteger(at: -1) ? integer(at: -1) : nil)
-        case let other: return .other(other)
-        }
-    }
-
     /// Raw traversal: pushes the next key and value after the key on top, or
     /// pops the key and returns false at the end.
     public func next(table: Int32) -> Bool { lua_next(L, table) != 0 }

@@ -1,80 +1,72 @@
 import CLua
 
-/// One value read raw out of a Lua table.
-public enum LuaRawValue {
-    case `nil`
-    case boolean(Bool)
-    case integer(Int64)
-    case number(Double)
-    /// A string: its bytes through `LuaTableReader.withBytes`.
-    case string
-    /// A table, with its integer `id` field if it has one (an entity).
-    case table(id: Int64?)
-    case other(LuaType)
+/// One field read out of Lua and quantized by a `LuaQuantizer`.
+public struct LuaCell: Sendable {
+    /// The stored integer; for strings, read the bytes instead.
+    public let value: Int64
+    public let type: LuaType
+    /// False when the Lua value had the wrong type (it is stored as 0 or "").
+    public let ok: Bool
+
+    @usableFromInline
+    init(_ c: tw_cell) {
+        value = c.q
+        type = LuaType(rawValue: c.type) ?? .none
+        ok = c.ok != 0
+    }
 }
 
-/// Rows of raw values a `LuaTableReader` read: row `r` holds the table's id
-/// at field -1 and the requested keys at fields 0, 1, .... Valid until the
-/// reader reads again or Lua runs.
+/// Rows of cells a `LuaTableReader` read: row `r` holds its table's id and
+/// the requested fields 0, 1, .... Valid until the reader reads again or Lua
+/// runs (string bytes point into Lua's storage).
 public struct LuaRows {
-    @usableFromInline let base: UnsafePointer<tw_raw>
+    @usableFromInline let base: UnsafePointer<tw_cell>
     @usableFromInline let width: Int
     public let count: Int
 
     @usableFromInline
-    init(base: UnsafePointer<tw_raw>, width: Int, count: Int) {
+    init(base: UnsafePointer<tw_cell>, width: Int, count: Int) {
         self.base = base
         self.width = width
         self.count = count
     }
 
-    /// The value of field `field` (-1 for the id) in row `row`.
     @inlinable @inline(__always)
-    public func value(row: Int, field: Int) -> LuaRawValue {
-        precondition(row >= 0 && row < count && field >= -1 && field < width - 1)
-        let r = base[row * width + field + 1]
-        switch r.type {
-        case LUA_TNIL: return .nil
-        case LUA_TBOOLEAN: return .boolean(r.i != 0)
-        case LUA_TNUMBER: return .number(r.d)
-        case LUA_TSTRING: return .string
-        case LUA_TTABLE: return .table(id: r.isint != 0 ? r.i : nil)
-        case let t: return .other(LuaType(rawValue: t) ?? .none)
-        }
+    func at(_ row: Int, _ field: Int) -> UnsafePointer<tw_cell> {
+        precondition(row >= 0 && row < count && field >= -1 && field < width - 1, "cell out of range")
+        return base + (row * width + field + 1)
     }
 
-    /// The value of a field if it is a number: the snapshot's common case,
-    /// without building a `LuaRawValue`.
-    @inlinable @inline(__always)
-    public func number(row: Int, field: Int) -> Double? {
-        precondition(row >= 0 && row < count && field >= -1 && field < width - 1)
-        let r = base[row * width + field + 1]
-        return r.type == LUA_TNUMBER ? r.d : nil
-    }
-
-    /// The integer id (field -1) of row `row`, if it has one.
+    /// The integer `id` of row `row`'s table, if it has one.
     @inlinable @inline(__always)
     public func id(row: Int) -> Int64? {
-        guard case .number(let d) = value(row: row, field: -1), d == d.rounded(), abs(d) < 9.0e15 else { return nil }
-        return Int64(d)
+        let c = at(row, -1)
+        return c.pointee.ok != 0 ? c.pointee.q : nil
     }
+
+    /// The stored integer of a field, and whether its Lua value had the right type.
+    @inlinable @inline(__always)
+    public func value(row: Int, field: Int) -> (Int64, ok: Bool) {
+        let c = at(row, field)
+        return (c.pointee.q, c.pointee.ok != 0)
+    }
+
+    public func cell(row: Int, field: Int) -> LuaCell { LuaCell(at(row, field).pointee) }
 
     /// The bytes of a string field (empty if it is not a string).
     @inlinable
     public func withBytes<R>(row: Int, field: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        precondition(row >= 0 && row < count && field >= -1 && field < width - 1)
-        let r = base[row * width + field + 1]
-        guard r.type == LUA_TSTRING, let s = r.s else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return body(UnsafeRawBufferPointer(start: s, count: r.len))
+        let c = at(row, field)
+        guard c.pointee.type == LUA_TSTRING, let s = c.pointee.s else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeRawBufferPointer(start: s, count: c.pointee.len))
     }
 }
 
-/// Reads the same fields out of many tables in one C call per list, into a
-/// buffer it reuses: the snapshot's hot path (several C calls per field would
-/// cost more than the reading itself). Reading never allocates in Lua and runs
-/// no metamethod.
+/// Reads and quantizes the same fields of many tables in one C call per
+/// list, into a buffer it reuses: the snapshot's hot path. Reading never
+/// allocates in Lua and runs no metamethod.
 public final class LuaTableReader {
-    private var buffer: UnsafeMutablePointer<tw_raw>
+    private var buffer: UnsafeMutablePointer<tw_cell>
     private var capacity: Int
 
     public init() {
@@ -91,33 +83,57 @@ public final class LuaTableReader {
         buffer = .allocate(capacity: capacity)
     }
 
-    /// Reads `id` and `keys` of every table in the array at `list`.
-    public func readList(at list: Int32, keys: [LuaRef], idKey: LuaRef, on stack: LuaStack) -> LuaRows {
+    /// Reads `id` and `keys` (quantized by `quantizers`) of every table in the
+    /// array at `list`.
+    public func readList(at list: Int32, keys: [LuaRef], quantizers: [LuaQuantizer], idKey: LuaRef,
+                         on stack: LuaStack) -> LuaRows {
+        precondition(keys.count == quantizers.count)
         let rows = stack.rawLength(at: list)
         let width = keys.count + 1
         reserve(rows * width)
-        guard stack.reserve(4) else { return LuaRows(base: buffer, width: width, count: 0) }
         let buffer = self.buffer
-        let count = keys.withUnsafeBufferPointer { keyBuffer in
-            keyBuffer.withMemoryRebound(to: Int32.self) { ids in
-                Int(tw_read_tables(stack.L, list, ids.baseAddress, Int32(keys.count), idKey.id, buffer, Int32(rows)))
-            }
+        let count = Self.withRaw(keys, quantizers) { ids, qs in
+            Int(tw_read_tables(stack.L, list, ids, qs, Int32(keys.count), idKey.id, buffer, Int32(rows)))
         }
         return LuaRows(base: buffer, width: width, count: count)
     }
 
     /// Reads `keys` of the one table at `table` into row 0.
-    public func readFields(at table: Int32, keys: [LuaRef], idKey: LuaRef, on stack: LuaStack) -> LuaRows {
+    public func readFields(at table: Int32, keys: [LuaRef], quantizers: [LuaQuantizer], idKey: LuaRef,
+                           on stack: LuaStack) -> LuaRows {
+        precondition(keys.count == quantizers.count)
         let width = keys.count + 1
         reserve(width)
-        guard stack.reserve(4) else { return LuaRows(base: buffer, width: width, count: 0) }
         let buffer = self.buffer
-        buffer.initialize(to: tw_raw())
-        keys.withUnsafeBufferPointer { keyBuffer in
-            keyBuffer.withMemoryRebound(to: Int32.self) { ids in
-                tw_read_fields(stack.L, table, ids.baseAddress, Int32(keys.count), idKey.id, buffer + 1)
-            }
+        guard stack.reserve(4) else { return LuaRows(base: buffer, width: width, count: 0) }
+        Self.withRaw(keys, quantizers) { ids, qs in
+            tw_read_fields(stack.L, table, ids, qs, Int32(keys.count), idKey.id, buffer + 1)
         }
         return LuaRows(base: buffer, width: width, count: 1)
+    }
+
+    /// `LuaRef` and `LuaQuantizer` each wrap one C value, so their arrays are
+    /// arrays of those C values.
+    private static func withRaw<R>(_ keys: [LuaRef], _ quantizers: [LuaQuantizer],
+                                   _ body: (UnsafePointer<Int32>?, UnsafePointer<tw_quantizer>?) -> R) -> R {
+        keys.withUnsafeBufferPointer { keyBuffer in
+            keyBuffer.withMemoryRebound(to: Int32.self) { ids in
+                quantizers.withUnsafeBufferPointer { qBuffer in
+                    qBuffer.withMemoryRebound(to: tw_quantizer.self) { qs in body(ids.baseAddress, qs.baseAddress) }
+                }
+            }
+        }
+    }
+}
+
+extension LuaStack {
+    /// Quantizes the value at `index` as the bulk reader would; for strings,
+    /// read the bytes with `withBytes(at:)`.
+    public func quantize(at index: Int32, by quantizer: LuaQuantizer, idKey: LuaRef) -> LuaCell {
+        var cell = tw_cell()
+        let absolute = lua_absindex(L, index)
+        guard reserve(2) else { return LuaCell(cell) }
+        withUnsafePointer(to: quantizer.raw) { tw_read_cell(L, absolute, idKey.id, $0, &cell) }
+        return LuaCell(cell)
     }
 }

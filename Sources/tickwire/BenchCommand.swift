@@ -38,6 +38,9 @@ struct BenchCommand: ParsableCommand {
     /// Defaults keep arena playing every tick: its score and time limits out of reach.
     @OptionGroup var parameters: GameParameterOptions
 
+    @Flag(inversion: .prefixedNo, help: "Also replay with an exact instruction limit, to show what it costs.")
+    var exactLimit = true
+
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
     var saveHarness: String?
 
@@ -95,9 +98,11 @@ struct BenchCommand: ParsableCommand {
             let match = try recording.replay(game: definition, options: options)
             engine.append(threadCPUTime() - t0)
             engineDigest = match.snapshots.latest.map { PlainLuaHarness.digest(of: $0, schema: definition.schema) } ?? ""
-            let t1 = threadCPUTime()
-            _ = try recording.replay(game: definition, options: exactOptions)
-            exact.append(threadCPUTime() - t1)
+            if exactLimit {
+                let t1 = threadCPUTime()
+                _ = try recording.replay(game: definition, options: exactOptions)
+                exact.append(threadCPUTime() - t1)
+            }
             if let interpreter {
                 let result = try harness.run(interpreter: interpreter, script: script)
                 plain.append(result.seconds)
@@ -106,7 +111,9 @@ struct BenchCommand: ParsableCommand {
         }
         let engineMedian = Self.median(engine)
         print("engine:        \(Self.rate(recorded, engineMedian)) ticks/s on one core, \(Self.micros(engineMedian / Double(recorded))) µs/tick (rules + snapshots, no bots)")
-        print("  exact instruction limit: \(Self.micros(Self.median(exact) / Double(recorded))) µs/tick, \(String(format: "%.2f", Self.median(exact) / engineMedian))× the default")
+        if exactLimit {
+            print("  exact instruction limit: \(Self.micros(Self.median(exact) / Double(recorded))) µs/tick, \(String(format: "%.2f", Self.median(exact) / engineMedian))× the default")
+        }
         guard interpreter != nil else {
             print("plain lua5.4:  not measured (lua5.4 is not installed; scripts/bench installs it)")
             return
