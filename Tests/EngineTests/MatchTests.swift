@@ -67,3 +67,30 @@ import Lua
         #expect(match.snapshots.latest?.entities.isEmpty == false)
     }
 }
+
+@Suite struct EntityReferenceTests {
+    /// A reference may hold the entity table or its id; anything else is a
+    /// wrong-typed value, stored as "no entity" and logged once.
+    @Test func referencesAcceptTablesAndIds() throws {
+        let log = LogLines()
+        let fixture = try GameFixture(game: """
+            local game = { tick_rate = 10, max_players = 1 }
+            game.state = { ship = { hp = "u8" }, mark = { at = { "entity", "ship" } } }
+            function game.init(match)
+              local s = match:spawn("ship", { hp = 1 })
+              match:spawn("mark", { at = s })
+              match:spawn("mark", { at = s.id })
+              match:spawn("mark", { at = 2.5 })
+              match:spawn("mark", { at = false })
+            end
+            function game.tick(match, inputs, dt) end
+            return game
+            """)
+        let match = try Match(game: fixture.load(), options: MatchOptions(log: log.sink))
+        let s = try #require(match.snapshots.latest)
+        let marks = s.entities.filter { $0.kind == 0 }
+        #expect(marks.map { s.fields(at: $0.offset, count: 1).first! } == [1, 1, 0, 0])
+        #expect(log.lines.count == 1)
+        #expect(log.lines.first?.contains("mark.at is declared entity(ship) but holds a number") == true)
+    }
+}
