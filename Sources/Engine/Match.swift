@@ -26,6 +26,8 @@ public final class Match {
     let entry: EngineEntryPoints
     let keys: SchemaKeys
     let reader = LuaTableReader()
+    /// `schema.input`'s quantizers, for the tick loop.
+    private let inputQuantizers: [LuaQuantizer]
     private var seats: [Seat?]
     private var warned: Set<String> = []
     var lastValueCountHint = 0
@@ -44,6 +46,7 @@ public final class Match {
         dt = 1 / Double(game.tickRate)
         snapshots = SnapshotRing(capacity: options.snapshotHistory)
         seats = Array(repeating: nil, count: game.maxPlayers + 1)
+        inputQuantizers = game.schema.input.map(\.type.quantizer)
         do {
             let log = options.log
             lua = try LuaState(limits: options.limits)
@@ -89,6 +92,8 @@ public final class Match {
         }
         let cleanName = String(String(name.unicodeScalars.filter { $0.value >= 32 && $0.value != 127 }).prefix(32))
         let stack = lua.stack
+        let base = stack.top
+        defer { stack.setTop(base) }
         do throws(LuaError) {
             stack.push(entry.join)
             stack.push(id)
@@ -98,7 +103,6 @@ public final class Match {
             recordFailure(error, during: "join")
             return .refused(reason: "the game failed to admit the player: \(error.summary)")
         }
-        defer { stack.pop(2) }
         guard stack.truthy(at: -2) else {
             return .refused(reason: stack.string(at: -1) ?? "refused by the game")
         }
@@ -143,8 +147,11 @@ public final class Match {
         tick += 1
         let stack = lua.stack
         let width = schema.input.count
-        let inputCodecs = schema.input.map(\.type.quantizer)
-        _ = stack.reserve(Int32(4 + game.maxPlayers * (width + 1)))
+        guard stack.reserve(Int32(4 + game.maxPlayers * (width + 1))) else {
+            recordFailure(LuaError(kind: .memoryLimit, message: "no room on the Lua stack for this tick's inputs"), during: "tick")
+            takeSnapshot()
+            return status.isRunning
+        }
         stack.push(entry.tick)
         stack.push(tick)
         stack.push(dt)
@@ -156,7 +163,7 @@ public final class Match {
             let took = seats[id]!.inputs.pop { values in
                 var f = 0
                 for value in values {
-                    try? stack.push(field: value, codec: inputCodecs[f], strings: StringTable())
+                    try? stack.push(field: value, codec: inputQuantizers[f], strings: StringTable())
                     f += 1
                 }
             }
@@ -177,7 +184,6 @@ public final class Match {
     }
 
     private func checkResult() {
-
         let stack = lua.stack
         stack.push(entry.result)
         do throws(LuaError) {
