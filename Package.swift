@@ -26,7 +26,8 @@ let package = Package(
             providers: [.apt(["liblua5.4-dev"])]
         ),
         .target(name: "Lua", dependencies: ["CLua"], linkerSettings: luaLinkerSettings),
-        .target(name: "Engine", dependencies: ["Lua"]),
+        .target(name: "Protocol"),
+        .target(name: "Engine", dependencies: ["Lua", "Protocol"]),
         .target(name: "Bots", dependencies: ["Engine", "Lua"]),
         .executableTarget(
             name: "tickwire",
@@ -38,6 +39,7 @@ let package = Package(
         // Fixtures shared by the test targets: game folders, log capture.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocol"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua", "TestSupport"]),
         .testTarget(name: "BotsTests", dependencies: ["Bots", "Engine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["tickwire", "TestSupport"]),

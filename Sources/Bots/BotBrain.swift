@@ -24,7 +24,7 @@ public final class BotBrain {
             throw GameError(location: nil, message: "\(game.folder) has no bot.lua: write one returning { think = function(view, me) ... end }")
         }
         schema = game.schema
-        inputCodecs = game.schema.input.map(\.type.quantizer)
+        inputCodecs = game.schema.input.map(\.type.luaQuantizer)
         botChunkName = game.botChunkName
         self.log = log
         do throws(LuaError) {
@@ -98,18 +98,18 @@ public final class BotBrain {
             stack.push(view)
             stack.push(snapshot.tick)
             let strings = snapshot.strings
-            try push(snapshot.match[...], schema.match.codecs, strings)
+            try push(snapshot.match[...], schema.match.quantizers, strings)
             for (k, kind) in schema.kinds.enumerated() {
                 let members = snapshot.entities.filter { Int($0.kind) == k }
                 stack.push(members.count)
                 for e in members {
                     stack.push(Int64(e.id))
-                    try push(snapshot.fields(at: e.offset, count: kind.codecs.count), kind.codecs, strings)
+                    try push(snapshot.fields(at: e.offset, count: kind.quantizers.count), kind.quantizers, strings)
                 }
             }
             stack.push(snapshot.events.count)
             for event in snapshot.events {
-                let codecs = schema.events[Int(event.kind)].codecs
+                let codecs = schema.events[Int(event.kind)].quantizers
                 stack.push(event.to)
                 stack.push(Int(event.kind) + 1)
                 try push(snapshot.fields(at: event.offset, count: codecs.count), codecs, strings)
@@ -120,7 +120,7 @@ public final class BotBrain {
         }
     }
 
-    private func push(_ values: ArraySlice<Int64>, _ codecs: [LuaQuantizer], _ strings: StringTable) throws(LuaError) {
+    private func push(_ values: ArraySlice<Int64>, _ codecs: [Quantizer], _ strings: StringTable) throws(LuaError) {
         var i = values.startIndex
         for codec in codecs {
             try lua.stack.push(field: values[i], codec: codec, strings: strings)

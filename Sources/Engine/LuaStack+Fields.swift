@@ -1,12 +1,13 @@
 import Lua
+import Protocol
 
 extension LuaStack {
     /// Pushes the value a reader sees for a stored field value.
-    public func push(field value: Int64, codec: LuaQuantizer, strings: StringTable) throws(LuaError) {
+    public func push(field value: Int64, codec: Quantizer, strings: StringTable) throws(LuaError) {
         switch codec.kind {
-        case .boolean: push(value != 0)
-        case .integer, .reference: push(value)
-        case .float32, .fixed, .angle: push(codec.dequantize(value))
+        case .bool: push(value != 0)
+        case .integer, .entity: push(value)
+        case .f32, .fixed, .angle: push(codec.dequantize(value))
         case .string: try push(bytes: strings.indices.contains(Int(value)) ? strings[Int(value)] : [])
         }
     }

@@ -18,15 +18,15 @@ extension Match {
         entities.reserveCapacity(lastEntityCountHint)
 
         stack.push(entry.match)
-        let matchRows = reader.readFields(at: -1, keys: keys.match, quantizers: schema.match.codecs, idKey: keys.id, on: stack)
-        quantizeRow(matchRows, 0, schema.match.codecs, into: &values, strings: &strings, owner: -1)
+        let matchRows = reader.readFields(at: -1, keys: keys.match, quantizers: keys.matchQuantizers, idKey: keys.id, on: stack)
+        quantizeRow(matchRows, 0, keys.matchQuantizers, into: &values, strings: &strings, owner: -1)
         let matchValues = values
         values.removeAll(keepingCapacity: true)
         stack.pop()
 
         stack.push(entry.lists)
         for k in 0..<keys.kinds.count {
-            let codecs = schema.kinds[k].codecs
+            let codecs = keys.kindQuantizers[k]
             stack.rawGet(table: -1, index: k + 1)
             let rows = reader.readList(at: -1, keys: keys.kinds[k], quantizers: codecs, idKey: keys.id, on: stack)
             stack.pop()
@@ -52,8 +52,8 @@ extension Match {
             if keys.events.indices.contains(k) {
                 events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(values.count)))
                 stack.rawGet(table: -1, index: slot + 2)
-                let eventRows = reader.readFields(at: -1, keys: keys.events[k], quantizers: schema.events[k].codecs, idKey: keys.id, on: stack)
-                quantizeRow(eventRows, 0, schema.events[k].codecs, into: &values, strings: &strings, owner: keys.kinds.count + k)
+                let eventRows = reader.readFields(at: -1, keys: keys.events[k], quantizers: keys.eventQuantizers[k], idKey: keys.id, on: stack)
+                quantizeRow(eventRows, 0, keys.eventQuantizers[k], into: &values, strings: &strings, owner: keys.kinds.count + k)
                 stack.pop()
             }
             slot += 3

@@ -27,7 +27,7 @@ public final class Match {
     let keys: SchemaKeys
     let reader = LuaTableReader()
     /// `schema.input`'s quantizers, for the tick loop.
-    private let inputQuantizers: [LuaQuantizer]
+    private let inputQuantizers: [Quantizer]
     private var seats: [Seat?]
     private var warned: Set<String> = []
     var lastValueCountHint = 0

@@ -1,13 +1,17 @@
 import Lua
 
-/// Interned keys for every declared field name, in schema order per set, as
-/// registry references (trivial values, cheap to copy in the snapshot loop).
+/// What the snapshot loop needs of the schema, in trivial values cheap to
+/// copy: interned keys for every declared field name as registry references,
+/// and the C quantizers, in schema order per set.
 struct SchemaKeys {
     let id: LuaRef
     let match: [LuaRef]
     /// `kinds[k]` for `schema.kinds[k]`.
     let kinds: [[LuaRef]]
     let events: [[LuaRef]]
+    let matchQuantizers: [LuaQuantizer]
+    let kindQuantizers: [[LuaQuantizer]]
+    let eventQuantizers: [[LuaQuantizer]]
 
     init(lua: LuaState, schema: GameSchema) throws(LuaError) {
         var interned: [String: LuaRef] = [:]
@@ -30,5 +34,8 @@ struct SchemaKeys {
         var events: [[LuaRef]] = []
         for event in schema.events { events.append(try keys(event.fields)) }
         self.events = events
+        matchQuantizers = schema.match.fields.map(\.type.luaQuantizer)
+        kindQuantizers = schema.kinds.map { $0.fields.map(\.type.luaQuantizer) }
+        eventQuantizers = schema.events.map { $0.fields.map(\.type.luaQuantizer) }
     }
 }

@@ -1,5 +1,3 @@
-import Lua
-
 /// A 64-bit digest of a match's states, tick by tick (FNV-1a style).
 ///
 /// Swift's `Hasher` is seeded per process, so it cannot compare runs; this
@@ -28,9 +26,9 @@ public struct StateHash: Sendable, Equatable, CustomStringConvertible {
     /// Adds everything a client could observe of a snapshot.
     public mutating func add(_ snapshot: Snapshot, schema: GameSchema) {
         add(snapshot.tick)
-        add(values: snapshot.match[...], codecs: schema.match.codecs, strings: snapshot.strings)
+        add(values: snapshot.match[...], codecs: schema.match.quantizers, strings: snapshot.strings)
         add(snapshot.entities.count)
-        let kinds = schema.kinds.map(\.codecs)
+        let kinds = schema.kinds.map(\.quantizers)
         for e in snapshot.entities {
             add(UInt64(e.id))
             add(UInt64(e.kind))
@@ -41,12 +39,12 @@ public struct StateHash: Sendable, Equatable, CustomStringConvertible {
         for event in snapshot.events {
             add(event.to)
             add(UInt64(event.kind))
-            let codecs = schema.events[Int(event.kind)].codecs
+            let codecs = schema.events[Int(event.kind)].quantizers
             add(values: snapshot.fields(at: event.offset, count: codecs.count), codecs: codecs, strings: snapshot.strings)
         }
     }
 
-    private mutating func add(values: ArraySlice<Int64>, codecs: [LuaQuantizer], strings: StringTable) {
+    private mutating func add(values: ArraySlice<Int64>, codecs: [Quantizer], strings: StringTable) {
         var i = values.startIndex
         for codec in codecs {
             if codec.kind == .string { add(bytes: strings.bytes(at: Int(values[i]))) } else { add(values[i]) }

@@ -11,6 +11,12 @@ public struct Snapshot: Sendable {
         /// Index into `GameSchema.kinds` (0-based).
         public let kind: UInt16
         public let offset: Int32
+
+        public init(id: UInt32, kind: UInt16, offset: Int32) {
+            self.id = id
+            self.kind = kind
+            self.offset = offset
+        }
     }
 
     public struct Event: Sendable, Equatable {
@@ -19,6 +25,12 @@ public struct Snapshot: Sendable {
         /// Index into `GameSchema.events` (0-based).
         public let kind: UInt16
         public let offset: Int32
+
+        public init(to: Int, kind: UInt16, offset: Int32) {
+            self.to = to
+            self.kind = kind
+            self.offset = offset
+        }
     }
 
     public let tick: Int
@@ -30,6 +42,15 @@ public struct Snapshot: Sendable {
     /// Events emitted during this tick, in emission order; their fields are in `values` too.
     public let events: [Event]
     public let strings: StringTable
+
+    public init(tick: Int, match: [Int64], entities: [Entity], values: [Int64], events: [Event], strings: StringTable) {
+        self.tick = tick
+        self.match = match
+        self.entities = entities
+        self.values = values
+        self.events = events
+        self.strings = strings
+    }
 
     /// Field values of an entity or event, in schema order.
     public func fields(at offset: Int32, count: Int) -> ArraySlice<Int64> {

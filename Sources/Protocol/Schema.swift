@@ -1,9 +1,12 @@
-import Lua
-
 /// A named, typed field of an entity kind, the match, an input or an event.
 public struct Field: Sendable, Equatable {
     public let name: String
     public let type: FieldType
+
+    public init(name: String, type: FieldType) {
+        self.name = name
+        self.type = type
+    }
 }
 
 /// A set of fields under one name: an entity kind, the match, or an event.
@@ -14,14 +17,14 @@ public struct FieldSet: Sendable, Equatable {
     /// 1-based, as in the Lua side's lists.
     public let index: Int
     public let fields: [Field]
-    /// `codecs[i]` is `fields[i].type.quantizer`, for hot loops.
-    public let codecs: [LuaQuantizer]
+    /// `quantizers[i]` is `fields[i].type.quantizer`, for hot loops.
+    public let quantizers: [Quantizer]
 
     public init(name: String, index: Int, fields: [Field]) {
         self.name = name
         self.index = index
         self.fields = fields
-        codecs = fields.map(\.type.quantizer)
+        quantizers = fields.map(\.type.quantizer)
     }
 }
 
@@ -36,17 +39,24 @@ public struct GameSchema: Sendable, Equatable {
     /// Events sorted by name; `events[i].index == i + 1`.
     public let events: [FieldSet]
 
+    public init(match: FieldSet, kinds: [FieldSet], input: [Field], events: [FieldSet]) {
+        self.match = match
+        self.kinds = kinds
+        self.input = input
+        self.events = events
+    }
+
     public func kind(named name: String) -> FieldSet? { kinds.first { $0.name == name } }
     public func event(named name: String) -> FieldSet? { events.first { $0.name == name } }
 
     /// Field names a kind may not use: set by `spawn`.
-    static let reservedEntityFields: Set<String> = ["id", "kind"]
+    public static let reservedEntityFields: Set<String> = ["id", "kind"]
     /// Match fields that are the engine's own.
-    static let reservedMatchFields: Set<String> = [
+    public static let reservedMatchFields: Set<String> = [
         "tick", "time", "players", "spawn", "despawn", "each", "count", "entity", "random", "broadcast", "send",
     ]
     /// Kind names a bot's view uses for itself.
-    static let reservedKinds: Set<String> = ["tick", "byid", "events"]
+    public static let reservedKinds: Set<String> = ["tick", "byid", "events"]
     /// Limits that keep snapshots and the wire format bounded.
     public static let maxKinds = 255
     public static let maxFieldsPerSet = 64

@@ -1,9 +1,11 @@
 import Lua
+import Protocol
 
 extension FieldType {
-    /// The quantizer that stores values of this type: the one definition of
-    /// their integers, shared by snapshots, inputs and tests.
-    public var quantizer: LuaQuantizer {
+    /// The C quantizer the snapshot reader uses for this type: the same
+    /// arithmetic as `quantizer` (a test checks they agree), run where the
+    /// values are read out of Lua.
+    public var luaQuantizer: LuaQuantizer {
         switch self {
         case .bool: .boolean
         case .integer(let bits, let signed):

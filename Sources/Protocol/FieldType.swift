@@ -45,7 +45,7 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
     /// Number of whole steps from `min` that stay within `max` (with a
     /// tolerance for decimal steps such as 0.1 that binary cannot hold), so
     /// no stored value reads back above `max`.
-    static func steps(min: Double, max: Double, step: Double) -> Int64 {
+    public static func steps(min: Double, max: Double, step: Double) -> Int64 {
         Int64(((max - min) / step + 1e-9).rounded(.down))
     }
 
@@ -73,7 +73,9 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
         return q.lower...q.upper
     }
 
-    /// The stored integer for a Lua number; see `LuaQuantizer`.
+    public var quantizer: Quantizer { Quantizer(self) }
+
+    /// The stored integer for a number; see `Quantizer`.
     public func quantize(_ value: Double) -> Int64 { quantizer.quantize(value) }
 
     /// The same for a Lua integer, exact for integer types.
@@ -83,7 +85,7 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
     public func dequantize(_ q: Int64) -> Double { quantizer.dequantize(q) }
 
     /// Truncates to `maxBytes` without splitting a UTF-8 sequence.
-    static func truncate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) -> UnsafeRawBufferPointer {
+    public static func truncate(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) -> UnsafeRawBufferPointer {
         guard bytes.count > maxBytes else { return bytes }
         var end = maxBytes
         while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
