@@ -1,0 +1,94 @@
+/// Writes bits least significant first into bytes: bit 0 of the stream is
+/// bit 0 of byte 0. Byte-aligned values are plain little-endian bytes.
+///
+///     value 0b101 in 3 bits, then 0b1 in 1 bit:  byte 0 = 0b0000_1101
+public struct BitWriter: BitStream {
+    public private(set) var bytes: [UInt8] = []
+    private var scratch: UInt64 = 0
+    private var scratchBits = 0
+
+    public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+    public var isReading: Bool { false }
+    public var remainingBits: Int { .max }
+    /// Bits written so far.
+    public var bitCount: Int { bytes.count * 8 + scratchBits }
+
+    @inline(__always)
+    public mutating func bits(_ value: inout UInt64, count: Int) throws(ProtocolError) {
+        write(value, count: count)
+    }
+
+    @inline(__always)
+    public mutating func write(_ value: UInt64, count: Int) {
+        precondition(count >= 0 && count <= 64 && (count == 64 || value >> UInt64(count) == 0), "\(value) does not fit \(count) bits")
+        guard count > 0 else { return }
+        let free = 64 - scratchBits
+        if count < free {
+            scratch |= value << UInt64(scratchBits)
+            scratchBits += count
+        } else {
+            scratch |= value << UInt64(scratchBits)   // the low `free` bits of value
+            flushWord()
+            let rest = count - free
+            scratch = rest == 0 ? 0 : value >> UInt64(free)
+            scratchBits = rest
+        }
+    }
+
+    private mutating func flushWord() {
+        var word = scratch
+        for _ in 0..<8 {
+            bytes.append(UInt8(truncatingIfNeeded: word))
+            word >>= 8
+        }
+        scratch = 0
+        scratchBits = 0
+    }
+
+    public mutating func align() throws(ProtocolError) { alignToByte() }
+
+    public mutating func alignToByte() {
+        let pad = (8 - scratchBits % 8) % 8
+        write(0, count: pad)
+    }
+
+    /// Appends whole bytes (after aligning to a byte).
+    public mutating func append(contentsOf data: some Collection<UInt8>) {
+        alignToByte()
+        flushScratchBytes()
+        bytes.append(contentsOf: data)
+    }
+
+    private mutating func flushScratchBytes() {
+        while scratchBits >= 8 {
+            bytes.append(UInt8(truncatingIfNeeded: scratch))
+            scratch >>= 8
+            scratchBits -= 8
+        }
+    }
+
+    /// The bytes written, the last one padded with zero bits.
+    public mutating func finish() -> [UInt8] {
+        alignToByte()
+        flushScratchBytes()
+        return bytes
+    }
+}
+
+/// Counts the bits a message would take, without writing them.
+public struct BitCounter: BitStream {
+    public private(set) var bitCount = 0
+
+    public init() {}
+
+    public var isReading: Bool { false }
+    public var remainingBits: Int { .max }
+
+    @inline(__always)
+    public mutating func bits(_ value: inout UInt64, count: Int) throws(ProtocolError) {
+        bitCount += count
+    }
+
+    public mutating func align() throws(ProtocolError) { bitCount = (bitCount + 7) / 8 * 8 }
+}
