@@ -1,0 +1,130 @@
+/// A whole `snapshot` message (docs/protocol.md):
+///
+///     u8 0x02 | varint tick | varint tick - baseline (0: full) | varint last input
+///     | state delta (SnapshotDelta), aligned | events, aligned
+///
+/// Each part is byte-aligned, so a server builds a message by concatenating
+/// a per-player header, the state delta it encoded once for everyone on the
+/// same baseline, and the events for that audience.
+public enum SnapshotMessage {
+    public static let type: UInt8 = 0x02
+    /// Most events one snapshot may carry; a decoder refuses more.
+    public static let maxEvents = 4096
+
+    /// Who a snapshot's events are for.
+    public enum Audience: Sendable, Equatable {
+        /// Broadcast events and those sent to this player.
+        case player(Int)
+        /// Broadcast events only.
+        case spectator
+        /// Every event (headless observers that stand in for all players).
+        case everyone
+
+        func receives(_ to: Int) -> Bool {
+            switch self {
+            case .player(let id): to == 0 || to == id
+            case .spectator: to == 0
+            case .everyone: true
+            }
+        }
+    }
+
+    public static func header(tick: Int, baselineTick: Int?, lastInput: UInt64) -> [UInt8] {
+        var w = BitWriter(capacity: 16)
+        w.write(UInt64(type), count: 8)
+        var t = UInt64(tick)
+        try! w.varint(&t)
+        var distance = baselineTick.map { UInt64(tick - $0) } ?? 0
+        try! w.varint(&distance)
+        var input = lastInput
+        try! w.varint(&input)
+        return w.finish()
+    }
+
+    /// The state delta, as every client on this baseline receives it.
+    public static func state(from baseline: Snapshot?, to current: Snapshot, coding: SnapshotCoding) -> [UInt8] {
+        var w = BitWriter(capacity: 256)
+        SnapshotDelta.encode(from: baseline, to: current, coding: coding, into: &w)
+        return w.finish()
+    }
+
+    /// The events of `snapshot` for `audience`.
+    public static func events(of snapshot: Snapshot, for audience: Audience, coding: SnapshotCoding) -> [UInt8] {
+        var w = BitWriter(capacity: 16)
+        let chosen = snapshot.events.filter { audience.receives($0.to) }
+        var n = chosen.count
+        try! w.count(&n, limit: maxEvents)
+        let range = 0...max(0, coding.events.count - 1)
+        for event in chosen {
+            var k = Int(event.kind)
+            try! w.integer(&k, in: range)
+            var at = Int(event.offset)
+            for field in coding.events[k] {
+                var q = snapshot.values[at]
+                var bytes = field.isString ? Array(snapshot.strings.bytes(at: Int(q))) : []
+                try! field.full(&q, bytes: &bytes, &w)
+                at += 1
+            }
+        }
+        return w.finish()
+    }
+
+    /// A whole message, for one recipient.
+    public static func encode(from baseline: Snapshot?, to current: Snapshot, lastInput: UInt64 = 0,
+                              audience: Audience, coding: SnapshotCoding) -> [UInt8] {
+        header(tick: current.tick, baselineTick: baseline?.tick, lastInput: lastInput)
+            + state(from: baseline, to: current, coding: coding)
+            + events(of: current, for: audience, coding: coding)
+    }
+
+    public struct Decoded: Sendable {
+        /// The state at the message's tick, with its events.
+        public let snapshot: Snapshot
+        /// The baseline it was coded against (nil: a full snapshot).
+        public let baselineTick: Int?
+        /// The last input of this player the server had processed.
+        public let lastInput: UInt64
+    }
+
+    /// Decodes a message against the state the reader holds. Refuses a
+    /// baseline other than `baseline`'s tick (`ProtocolError.baseline`).
+    public static func decode(_ bytes: [UInt8], baseline: Snapshot?, coding: SnapshotCoding) throws(ProtocolError) -> Decoded {
+        var r = BitReader(bytes)
+        var t: UInt64 = 0
+        try r.bits(&t, count: 8)
+        guard t == UInt64(type) else { throw ProtocolError(.unknown, "expected a snapshot (0x02), got message type \(t)") }
+        var tick = 0
+        try r.varint(&tick, limit: Int(Int32.max))
+        var distance = 0
+        try r.varint(&distance, limit: tick)
+        var lastInput: UInt64 = 0
+        try r.varint(&lastInput)
+        let baselineTick: Int? = distance == 0 ? nil : tick - distance
+        if let baselineTick, baseline?.tick != baselineTick {
+            throw ProtocolError(.baseline, "snapshot \(tick) is coded against tick \(baselineTick), but this client holds \(baseline.map { "tick \($0.tick)" } ?? "nothing")")
+        }
+        let state = try SnapshotDelta.decode(&r, baseline: baselineTick == nil ? nil : baseline, tick: tick, coding: coding)
+
+        var count = 0
+        try r.count(&count, limit: min(maxEvents, r.remainingBits))
+        var values = state.values
+        var strings = state.strings
+        var events: [Snapshot.Event] = []
+        let range = 0...max(0, coding.events.count - 1)
+        for _ in 0..<count {
+            guard !coding.events.isEmpty else { throw ProtocolError(.outOfRange, "an event arrived but the schema declares none") }
+            var k = 0
+            try r.integer(&k, in: range)
+            events.append(Snapshot.Event(to: 0, kind: UInt16(k), offset: Int32(values.count)))
+            for field in coding.events[k] {
+                var q: Int64 = 0
+                var bytes: [UInt8] = []
+                try field.full(&q, bytes: &bytes, &r)
+                values.append(field.isString ? Int64(strings.append(bytes)) : q)
+            }
+        }
+        try r.expectEnd()
+        let snapshot = Snapshot(tick: tick, match: state.match, entities: state.entities, values: values, events: events, strings: strings)
+        return Decoded(snapshot: snapshot, baselineTick: baselineTick, lastInput: lastInput)
+    }
+}

@@ -1,0 +1,203 @@
+import Testing
+@testable import Protocol
+
+/// A small deterministic generator for tests.
+struct TestRandom {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+    mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
+}
+
+enum StateGenerator {
+    static func fieldType(_ rng: inout TestRandom, kinds: [String]) -> FieldType {
+        switch rng.int(0...9) {
+        case 0: return .bool
+        case 1: return .integer(bits: [8, 16, 32][rng.int(0...2)], signed: rng.chance(0.5))
+        case 2: return .f32
+        case 3: return .fixed(min: -1024, max: 1024, step: 1.0 / 32)
+        case 4: return .fixed(min: 0, max: 1, step: 0.1)
+        case 5: return .angle(bits: rng.int(2...16))
+        case 6: return .string(maxBytes: rng.int(1...40))
+        case 7: return .entity(kind: kinds.isEmpty || rng.chance(0.5) ? nil : kinds[rng.int(0...kinds.count - 1)])
+        case 8: return .integer(bits: 8, signed: false)
+        default: return .fixed(min: -3, max: 7.5, step: 0.4)
+        }
+    }
+
+    static func fields(_ rng: inout TestRandom, count: Int, kinds: [String]) -> [Field] {
+        (0..<count).map { Field(name: "f\($0)", type: fieldType(&rng, kinds: kinds)) }
+    }
+
+    static func schema(_ rng: inout TestRandom) -> GameSchema {
+        let kindNames = (0..<rng.int(0...4)).map { "k\($0)" }
+        let kinds = kindNames.enumerated().map { FieldSet(name: $1, index: $0 + 1, fields: fields(&rng, count: rng.int(0...12), kinds: kindNames)) }
+        let events = (0..<rng.int(0...3)).map { FieldSet(name: "e\($0)", index: $0 + 1, fields: fields(&rng, count: rng.int(0...4), kinds: kindNames)) }
+        return GameSchema(match: FieldSet(name: "match", index: 0, fields: fields(&rng, count: rng.int(0...5), kinds: kindNames)),
+                          kinds: kinds, input: [], events: events)
+    }
+
+    static func value(_ rng: inout TestRandom, _ type: FieldType, strings: inout StringTable) -> Int64 {
+        if case .string(let max) = type {
+            let length = rng.chance(0.2) ? max : rng.int(0...max)
+            let bytes = (0..<length).map { _ in UInt8(rng.int(97...122)) }
+            return Int64(strings.append(bytes))
+        }
+        let range = type.range
+        switch rng.int(0...5) {
+        case 0: return range.lowerBound
+        case 1: return range.upperBound
+        default:
+            let span = UInt64(range.upperBound - range.lowerBound) + 1
+            return range.lowerBound + Int64(rng.next() % span)
+        }
+    }
+
+    /// A snapshot with these entities (id → kind), fresh random values.
+    static func snapshot(_ rng: inout TestRandom, tick: Int, schema: GameSchema, entities: [(UInt32, Int)],
+                         previous: Snapshot?, churn: Double) -> Snapshot {
+        var strings = StringTable()
+        var values: [Int64] = []
+        var list: [Snapshot.Entity] = []
+        for (id, kind) in entities.sorted(by: { $0.0 < $1.0 }) {
+            list.append(Snapshot.Entity(id: id, kind: UInt16(kind), offset: Int32(values.count)))
+            let old = previous?.entity(id: id).flatMap { $0.kind == UInt16(kind) ? $0 : nil }
+            for (f, field) in schema.kinds[kind].fields.enumerated() {
+                if let old, !rng.chance(churn), let previous {
+                    let q = previous.values[Int(old.offset) + f]
+                    if case .string = field.type {
+                        values.append(Int64(strings.append(previous.strings.bytes(at: Int(q)))))
+                    } else {
+                        values.append(q)
+                    }
+                } else {
+                    values.append(value(&rng, field.type, strings: &strings))
+                }
+            }
+        }
+        let match = schema.match.fields.map { value(&rng, $0.type, strings: &strings) }
+        var events: [Snapshot.Event] = []
+        for _ in 0..<(schema.events.isEmpty ? 0 : rng.int(0...3)) {
+            let k = rng.int(0...schema.events.count - 1)
+            events.append(Snapshot.Event(to: rng.chance(0.3) ? rng.int(1...4) : 0, kind: UInt16(k), offset: Int32(values.count)))
+            for field in schema.events[k].fields { values.append(value(&rng, field.type, strings: &strings)) }
+        }
+        return Snapshot(tick: tick, match: match, entities: list, values: values, events: events, strings: strings)
+    }
+}
+
+/// Two snapshots hold the same state: same entities and values, strings by content.
+func sameState(_ a: Snapshot, _ b: Snapshot, _ schema: GameSchema) -> Bool {
+    guard a.tick == b.tick, a.entities.map(\.id) == b.entities.map(\.id), a.entities.map(\.kind) == b.entities.map(\.kind) else { return false }
+    func same(_ x: Int64, _ y: Int64, _ type: FieldType) -> Bool {
+        if case .string = type { return a.strings.bytes(at: Int(x)).elementsEqual(b.strings.bytes(at: Int(y))) }
+        return x == y
+    }
+    for (f, field) in schema.match.fields.enumerated() where !same(a.match[f], b.match[f], field.type) { return false }
+    for (ea, eb) in zip(a.entities, b.entities) {
+        for (f, field) in schema.kinds[Int(ea.kind)].fields.enumerated()
+        where !same(a.values[Int(ea.offset) + f], b.values[Int(eb.offset) + f], field.type) { return false }
+    }
+    return true
+}
+
+@Suite struct SnapshotDeltaTests {
+    /// decode(encode(B → T)) applied to B gives exactly T, over random
+    /// schemas, random state sequences and random baselines (including none).
+    @Test(arguments: 0..<40)
+    func roundTripsOverRandomSchemasAndStates(seed: Int) throws {
+        var rng = TestRandom(state: UInt64(seed) &* 7919 &+ 1)
+        let schema = StateGenerator.schema(&rng)
+        let coding = SnapshotCoding(schema)
+        var history: [Snapshot] = []
+        var live: [(UInt32, Int)] = []
+        var nextID: UInt32 = 1
+        for tick in 0..<30 {
+            if !schema.kinds.isEmpty {
+                live.removeAll { _ in rng.chance(0.15) }                         // disappear
+                for _ in 0..<rng.int(0...4) {                                      // appear
+                    live.append((nextID, rng.int(0...schema.kinds.count - 1)))
+                    nextID += UInt32(rng.int(1...3))
+                }
+                if rng.chance(0.2), !live.isEmpty, case let reused = rng.int(0...live.count - 1) {   // id reuse, new kind
+                    live[reused].1 = rng.int(0...schema.kinds.count - 1)
+                }
+                if rng.chance(0.05) { live.append((UInt32.max - UInt32(tick), 0)) }            // extreme ids
+            }
+            var seen = Set<UInt32>()
+            live = live.filter { seen.insert($0.0).inserted }
+            let current = StateGenerator.snapshot(&rng, tick: tick, schema: schema, entities: live,
+                                                  previous: history.last, churn: rng.chance(0.5) ? 0.1 : 1)
+            let baseline: Snapshot? = history.isEmpty || rng.chance(0.2) ? nil : history[rng.int(max(0, history.count - 5)...history.count - 1)]
+            for audience in [SnapshotMessage.Audience.everyone, .player(2), .spectator] {
+                let bytes = SnapshotMessage.encode(from: baseline, to: current, lastInput: UInt64(tick), audience: audience, coding: coding)
+                let decoded = try SnapshotMessage.decode(bytes, baseline: baseline, coding: coding)
+                #expect(sameState(decoded.snapshot, current, schema), "seed \(seed) tick \(tick)")
+                #expect(decoded.baselineTick == baseline?.tick)
+                #expect(decoded.lastInput == UInt64(tick))
+                let expectedEvents = current.events.filter { e in
+                    switch audience { case .everyone: true; case .spectator: e.to == 0; case .player(let p): e.to == 0 || e.to == p }
+                }
+                #expect(decoded.snapshot.events.map(\.kind) == expectedEvents.map(\.kind))
+            }
+            history.append(current)
+        }
+    }
+
+    @Test func unchangedStateCostsAlmostNothing() throws {
+        var rng = TestRandom(state: 5)
+        let schema = GameSchema(match: FieldSet(name: "match", index: 0, fields: [Field(name: "t", type: .integer(bits: 16, signed: false))]),
+                                kinds: [FieldSet(name: "ship", index: 1, fields: StateGenerator.fields(&rng, count: 8, kinds: []))],
+                                input: [], events: [])
+        let a = StateGenerator.snapshot(&rng, tick: 1, schema: schema, entities: (1...50).map { ($0, 0) }, previous: nil, churn: 1)
+        let b = Snapshot(tick: 2, match: a.match, entities: a.entities, values: a.values, events: [], strings: a.strings)
+        let state = SnapshotMessage.state(from: a, to: b, coding: SnapshotCoding(schema))
+        #expect(state.count == 1)   // match unchanged + three empty counts fit one byte
+    }
+
+    @Test func deltaRefusesTheWrongBaseline() throws {
+        var rng = TestRandom(state: 9)
+        let schema = GameSchema(match: FieldSet(name: "match", index: 0, fields: []),
+                                kinds: [FieldSet(name: "dot", index: 1, fields: [Field(name: "x", type: .integer(bits: 8, signed: false))])],
+                                input: [], events: [])
+        let coding = SnapshotCoding(schema)
+        let a = StateGenerator.snapshot(&rng, tick: 1, schema: schema, entities: [(1, 0), (2, 0)], previous: nil, churn: 1)
+        let b = StateGenerator.snapshot(&rng, tick: 2, schema: schema, entities: [(2, 0), (3, 0)], previous: a, churn: 1)
+        let bytes = SnapshotMessage.encode(from: a, to: b, audience: .everyone, coding: coding)
+        #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(bytes, baseline: nil, coding: coding) }
+        #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(bytes, baseline: b, coding: coding) }
+        let c = Snapshot(tick: 1, match: [], entities: [], values: [], events: [], strings: StringTable())
+        #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(bytes, baseline: c, coding: coding) }
+    }
+
+    /// Every prefix of a valid message, and random bytes, give an error or a
+    /// state — never a crash, a hang or a huge allocation.
+    @Test func hostileBytesAreRefused() throws {
+        var rng = TestRandom(state: 77)
+        for _ in 0..<20 {
+            let schema = StateGenerator.schema(&rng)
+            let coding = SnapshotCoding(schema)
+            let ids: [(UInt32, Int)] = schema.kinds.isEmpty ? [] : (1...UInt32(rng.int(1...20))).map { ($0, rng.int(0...schema.kinds.count - 1)) }
+            let a = StateGenerator.snapshot(&rng, tick: 3, schema: schema, entities: ids, previous: nil, churn: 1)
+            let b = StateGenerator.snapshot(&rng, tick: 4, schema: schema, entities: ids.filter { _ in rng.chance(0.7) }, previous: a, churn: 0.3)
+            let bytes = SnapshotMessage.encode(from: a, to: b, audience: .everyone, coding: coding)
+            for end in 0..<bytes.count {
+                #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(Array(bytes[..<end]), baseline: a, coding: coding) }
+            }
+            for _ in 0..<300 {
+                var garbage = bytes
+                for _ in 0..<rng.int(1...4) { garbage[rng.int(0...garbage.count - 1)] = UInt8(rng.int(0...255)) }
+                _ = try? SnapshotMessage.decode(garbage, baseline: a, coding: coding)
+                let random = [0x02] + (0..<rng.int(0...64)).map { _ in UInt8(rng.int(0...255)) }
+                _ = try? SnapshotMessage.decode(random, baseline: a, coding: coding)
+            }
+        }
+    }
+}
+
