@@ -78,8 +78,16 @@ public struct HeadlessMatch {
             }
         }
         var schedule = TickSchedule(tickRate: game.tickRate, start: clock.now())
+        // The bots see the match as a network client does: every tick's state
+        // goes through the wire format (a delta from the last one) and back.
+        let mirror = ClientMirror(schema: game.schema)
         while match.tick < maxTicks, match.status.isRunning {
-            if let snapshot = match.snapshots.latest { brain.observe(snapshot) }
+            do {
+                let frame = match.frame(baseline: mirror.state?.tick, audience: .everyone)
+                brain.observe(try mirror.apply(frame))
+            } catch {
+                return report(.failed("the bots could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
+            }
             for id in seated {
                 if let input = brain.think(playerID: id) {
                     onInput(match.tick + 1, id, input)

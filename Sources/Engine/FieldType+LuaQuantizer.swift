@@ -4,7 +4,8 @@ import Protocol
 extension FieldType {
     /// The C quantizer the snapshot reader uses for this type: the same
     /// arithmetic as `quantizer` (a test checks they agree), run where the
-    /// values are read out of Lua.
+    /// values are read out of Lua. The same for every Lua state: vec3 and
+    /// quat find their component keys in the state they read.
     public var luaQuantizer: LuaQuantizer {
         switch self {
         case .bool: .boolean
@@ -15,6 +16,12 @@ extension FieldType {
         case .angle(let bits): .angle(turn: Int64(1) << bits)
         case .string(let maxBytes): .string(maxBytes: maxBytes)
         case .entity: .reference(upper: Int64(UInt32.max))
+        case .vec3(let x, let y, let z): .vec3(x: x.luaAxis, y: y.luaAxis, z: z.luaAxis)
+        case .quat(let bits): .quat(bits: bits)
         }
     }
+}
+
+extension FieldType.Axis {
+    var luaAxis: LuaQuantizer.Axis { LuaQuantizer.Axis(min: min, step: step, steps: steps, bits: bits) }
 }

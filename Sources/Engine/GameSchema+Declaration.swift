@@ -1,7 +1,8 @@
 import Lua
 
-/// Reads `game.state`, `game.input` and `game.events` as the designer wrote
-/// them, checking every name and type, and pointing errors at file:line.
+/// Reads `game.state`, `game.input`, `game.events` and `game.client_events`
+/// as the designer wrote them, checking every name and type, and pointing
+/// errors at file:line.
 struct SchemaReader {
     let locator: SourceLocator
 
@@ -38,30 +39,33 @@ struct SchemaReader {
                                          reserved: GameSchema.reservedMatchFields, allowStrings: true, optional: true)
         let input = try readFields(game["input"], path: ["input"], kinds: known, reserved: [],
                                    allowStrings: false, optional: true)
-        let events = try readEvents(game["events"], kinds: known)
-        return GameSchema(match: FieldSet(name: "match", index: 0, fields: matchFields), kinds: kinds, input: input, events: events)
+        let events = try readEvents(game["events"], section: "events", kinds: known)
+        let clientEvents = try readEvents(game["client_events"], section: "client_events", kinds: known)
+        return GameSchema(match: FieldSet(name: "match", index: 0, fields: matchFields), kinds: kinds, input: input,
+                          events: events, clientEvents: clientEvents)
     }
 
-    private func readEvents(_ value: LuaValue, kinds: Set<String>) throws(GameError) -> [FieldSet] {
+    /// `game.events` or `game.client_events`: event name = { fields }, optional.
+    private func readEvents(_ value: LuaValue, section: String, kinds: Set<String>) throws(GameError) -> [FieldSet] {
         if value == .nil { return [] }
         guard case .table(let entries) = value else {
-            throw error(["events"], "game.events must be a table of event name = { fields }, got \(value.typeName)")
+            throw error([section], "game.\(section) must be a table of event name = { fields }, got \(value.typeName)")
         }
         var names: [String] = []
         for entry in entries {
             guard case .string(let name) = entry.key else {
-                throw error(["events"], "game.events keys must be event names, got \(entry.key.rendered)")
+                throw error([section], "game.\(section) keys must be event names, got \(entry.key.rendered)")
             }
-            try checkIdentifier(name, path: ["events", name], what: "event")
+            try checkIdentifier(name, path: [section, name], what: "event")
             names.append(name)
         }
         names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         guard names.count <= GameSchema.maxEvents else {
-            throw error(["events"], "at most \(GameSchema.maxEvents) events, got \(names.count)")
+            throw error([section], "game.\(section): at most \(GameSchema.maxEvents) events, got \(names.count)")
         }
         var events: [FieldSet] = []
         for (offset, name) in names.enumerated() {
-            let fields = try readFields(value[name], path: ["events", name], kinds: kinds, reserved: [], allowStrings: true)
+            let fields = try readFields(value[name], path: [section, name], kinds: kinds, reserved: [], allowStrings: true)
             events.append(FieldSet(name: name, index: offset + 1, fields: fields))
         }
         return events
@@ -96,7 +100,9 @@ struct SchemaReader {
         return fields.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
     }
 
-    static let typeNames = "bool, u8, i8, u16, i16, u32, i32, f32, { \"fixed\", min, max, step }, { \"angle\", bits }, \"string\" or { \"string\", max_bytes }, \"entity\" or { \"entity\", kind }"
+    static let typeNames = "bool, u8, i8, u16, i16, u32, i32, f32, { \"fixed\", min, max, step }, { \"angle\", bits }, "
+        + "\"string\" or { \"string\", max_bytes }, \"entity\" or { \"entity\", kind }, { \"vec3\", min, max, step }, "
+        + "\"quat\" or { \"quat\", bits }"
 
     private func readType(_ value: LuaValue, path: [String], kinds: Set<String>) throws(GameError) -> FieldType {
         let label = path.joined(separator: ".")
@@ -123,6 +129,16 @@ struct SchemaReader {
         func noArgs() throws(GameError) {
             guard args.isEmpty else { throw error(path, "\(label): \(name) takes no parameters") }
         }
+        /// Checks a `fixed` range (or a vec3 axis, `what` naming it) and
+        /// returns its step count, still a Double: a huge range must not
+        /// trap when converted.
+        func steps(_ min: Double, _ max: Double, _ step: Double, _ what: String) throws(GameError) -> Double {
+            guard min < max else { throw error(path, "\(label): \(what) needs min < max, got \(min) and \(max)") }
+            guard step > 0 else { throw error(path, "\(label): \(what) needs a positive step, got \(step)") }
+            let steps = ((max - min) / step + 1e-9).rounded(.down)
+            guard steps >= 1 else { throw error(path, "\(label): \(what) step \(step) is larger than the range \(min)...\(max)") }
+            return steps
+        }
         switch name {
         case "bool": try noArgs(); return .bool
         case "u8", "i8", "u16", "i16", "u32", "i32":
@@ -134,11 +150,7 @@ struct SchemaReader {
                 throw error(path, "\(label): fixed needs { \"fixed\", min, max, step }")
             }
             let (min, max, step) = (try number(0, "min"), try number(1, "max"), try number(2, "step"))
-            guard min < max else { throw error(path, "\(label): fixed needs min < max, got \(min) and \(max)") }
-            guard step > 0 else { throw error(path, "\(label): fixed needs a positive step, got \(step)") }
-            let steps = Double(FieldType.steps(min: min, max: max, step: step))
-            guard steps >= 1 else { throw error(path, "\(label): fixed step \(step) is larger than the range \(min)...\(max)") }
-            guard steps <= FieldType.maxFixedSteps else {
+            guard try steps(min, max, step, "fixed") <= FieldType.maxFixedSteps else {
                 throw error(path, "\(label): fixed range \(min)...\(max) at step \(step) needs more than 32 bits; use a larger step or f32")
             }
             return .fixed(min: min, max: max, step: step)
@@ -148,6 +160,16 @@ struct SchemaReader {
                 throw error(path, "\(label): angle takes a bit count from 2 to 16, e.g. { \"angle\", 10 }")
             }
             return .angle(bits: Int(bits))
+        case "vec3":
+            return try readVector(args, path: path, steps: steps)
+        case "quat":
+            let bits = args.isEmpty ? Double(FieldType.defaultQuaternionBits) : try number(0, "bits")
+            let allowed = FieldType.quaternionBits
+            guard args.count <= 1, bits == bits.rounded(), Double(allowed.lowerBound)...Double(allowed.upperBound) ~= bits else {
+                throw error(path, "\(label): quat takes a bit count per component from \(allowed.lowerBound) to \(allowed.upperBound), "
+                            + "e.g. { \"quat\", 12 }")
+            }
+            return .quat(bits: Int(bits))
         case "string":
             let bytes = args.isEmpty ? Double(FieldType.defaultStringBytes) : try number(0, "max bytes")
             guard args.count <= 1, bytes == bytes.rounded(), (1...Double(FieldType.maxStringBytes)).contains(bytes) else {
@@ -164,6 +186,43 @@ struct SchemaReader {
         default:
             throw error(path, "\(label): unknown field type '\(name)' (expected one of \(Self.typeNames))")
         }
+    }
+
+    /// `{ "vec3", min, max, step }` for all three axes, or one
+    /// `{ min, max, step }` per axis; at most 63 bits in all.
+    private func readVector(_ args: [LuaValue], path: [String],
+                            steps: (Double, Double, Double, String) throws(GameError) -> Double) throws(GameError) -> FieldType {
+        let label = path.joined(separator: ".")
+        let usage = "vec3 needs { \"vec3\", min, max, step } or { \"vec3\", { minx, maxx, stepx }, { miny, maxy, stepy }, { minz, maxz, stepz } }"
+        let triples: [[LuaValue]]
+        if args.count == 3, args.allSatisfy({ $0.asDouble != nil }) {
+            triples = [args, args, args]
+        } else if args.count == 3, args.allSatisfy({ if case .table = $0 { true } else { false } }) {
+            triples = args.map(\.array)
+        } else {
+            throw error(path, "\(label): \(usage)")
+        }
+        var axes: [FieldType.Axis] = []
+        for (name, triple) in zip(["x", "y", "z"], triples) {
+            let what = args[0].asDouble != nil ? "vec3" : "vec3 \(name) axis"
+            let numbers = triple.compactMap(\.asDouble)
+            guard triple.count == 3, numbers.count == 3, numbers.allSatisfy(\.isFinite) else {
+                throw error(path, "\(label): \(what) needs three numbers, min, max and step: \(usage)")
+            }
+            // Below 2^62 steps the conversion is exact enough and cannot trap;
+            // the total is checked against 63 bits next.
+            guard try steps(numbers[0], numbers[1], numbers[2], what) < 0x1p62 else {
+                throw error(path, "\(label): \(what) range \(numbers[0])...\(numbers[1]) at step \(numbers[2]) needs more than 63 bits; use a larger step")
+            }
+            axes.append(FieldType.Axis(min: numbers[0], max: numbers[1], step: numbers[2]))
+        }
+        let widths = axes.map(\.bits)
+        let total = widths.reduce(0, +)
+        guard total <= FieldType.maxVectorBits else {
+            throw error(path, "\(label): vec3 needs \(total) bits (x \(widths[0]), y \(widths[1]), z \(widths[2])), "
+                        + "more than \(FieldType.maxVectorBits): use larger steps or smaller ranges")
+        }
+        return .vec3(x: axes[0], y: axes[1], z: axes[2])
     }
 
     private func checkIdentifier(_ name: String, path: [String], what: String) throws(GameError) {

@@ -91,6 +91,8 @@ extension Match {
             : owner < schema.kinds.count ? schema.kinds[owner] : schema.events[owner - schema.kinds.count]
         let f = set.fields[field]
         let actual = type == .table ? "table without an integer id" : type.name
-        warnOnce("\(set.name).\(f.name)", "\(set.name).\(f.name) is declared \(f.type) but holds a \(actual)")
+        var stored = "0"
+        if case .quat = f.type { stored = "the identity" }
+        warnOnce("\(set.name).\(f.name)", stored: stored, "\(set.name).\(f.name) is declared \(f.type) but holds a \(actual)")
     }
 }

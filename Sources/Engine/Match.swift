@@ -26,6 +26,9 @@ public final class Match {
     let entry: EngineEntryPoints
     let keys: SchemaKeys
     let reader = LuaTableReader()
+    /// Field codings of the schema, for snapshot messages.
+    public let coding: SnapshotCoding
+    var frames = FrameCache(tick: -1)
     /// `schema.input`'s quantizers, for the tick loop.
     private let inputQuantizers: [Quantizer]
     private var seats: [Seat?]
@@ -47,6 +50,7 @@ public final class Match {
         snapshots = SnapshotRing(capacity: options.snapshotHistory)
         seats = Array(repeating: nil, count: game.maxPlayers + 1)
         inputQuantizers = game.schema.input.map(\.type.quantizer)
+        coding = SnapshotCoding(game.schema)
         do {
             let log = options.log
             lua = try LuaState(limits: options.limits)
@@ -131,6 +135,12 @@ public final class Match {
         seats[playerID]!.inputs.push(input, sequence: sequence)
     }
 
+    /// Sequence number of the last input of `playerID` a tick took (0: none).
+    public func lastProcessedInput(of playerID: Int) -> UInt32 {
+        guard seats.indices.contains(playerID) else { return 0 }
+        return seats[playerID]?.inputs.lastTakenSequence ?? 0
+    }
+
     /// Inputs dropped so far because a player's queue was full.
     public var droppedInputs: Int { seats.reduce(0) { $0 + ($1?.inputs.dropped ?? 0) } }
 
@@ -163,7 +173,13 @@ public final class Match {
             let took = seats[id]!.inputs.pop { values in
                 var f = 0
                 for value in values {
-                    try? stack.push(field: value, codec: inputQuantizers[f], strings: StringTable())
+                    // A vec3 or quat is a new table; if Lua has no memory
+                    // for it, nil keeps the other values in their places.
+                    do throws(LuaError) {
+                        try stack.push(field: value, codec: inputQuantizers[f], strings: StringTable())
+                    } catch {
+                        stack.pushNil()
+                    }
                     f += 1
                 }
             }
@@ -227,10 +243,10 @@ public final class Match {
     }
 
     /// Reports a value of the wrong Lua type in a declared field, once per field.
-    func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
+    func warnOnce(_ key: String, stored: String = "0", _ message: @autoclosure () -> String) {
         guard !warned.contains(key) else { return }
         warned.insert(key)
-        options.log("\(game.chunkName): warning: \(message()) (stored as 0; reported once)")
+        options.log("\(game.chunkName): warning: \(message()) (stored as \(stored); reported once)")
     }
 }
 

@@ -63,6 +63,12 @@ public struct LuaStack {
     public func push(_ value: Double) { lua_pushnumber(L, value) }
     public func push(_ ref: LuaRef) { lua_rawgeti(L, tw_registryindex(), lua_Integer(ref.id)) }
     public func pushCopy(of index: Int32) { lua_pushvalue(L, index) }
+    /// Pushes the key of a vector or quaternion component: 0 `"x"`, 1 `"y"`,
+    /// 2 `"z"`, 3 `"w"`, interned when the state was made.
+    public func pushComponentKey(_ component: Int) {
+        precondition((0..<4).contains(component), "components are x, y, z, w")
+        tw_push_component_key(L, Int32(component))
+    }
     /// Pops the top value into `index`.
     public func replace(_ index: Int32) {
         lua_copy(L, -1, index)

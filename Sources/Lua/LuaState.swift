@@ -36,6 +36,7 @@ public final class LuaState {
         self.L = L
         stack = LuaStack(L)
         try stack.check(tw_openlibs(L))
+        try stack.check(tw_intern_components(L, control))
         if let time = limits.timeLimit {
             watchdogToken = LuaWatchdog.shared.register(state: L, control: control, limit: time)
         }

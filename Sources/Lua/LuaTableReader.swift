@@ -5,7 +5,8 @@ public struct LuaCell: Sendable {
     /// The stored integer; for strings, read the bytes instead.
     public let value: Int64
     public let type: LuaType
-    /// False when the Lua value had the wrong type (it is stored as 0 or "").
+    /// False when the Lua value had the wrong type (it is stored as 0, "" or,
+    /// for a quat, the identity).
     public let ok: Bool
 
     @usableFromInline

@@ -1,7 +1,9 @@
 /// How one field value travels (docs/protocol.md, "Snapshot"): written once,
 /// generic over a `BitStream` that writes, reads or measures.
 ///
-///     full value      q at the type's width; strings: int(0...max) length, bytes
+///     full value      q at the type's width; strings: int(0...max) length, bytes;
+///                     vec3: x | y << bx | z << (bx + by), each axis 0...steps;
+///                     quat: index | a << 2 | b << (2 + bits) | c << (2 + 2 bits)
 ///     changed value   bool: no bits (it flipped)
 ///                     integer, fixed, angle: 0 + full value, or
 ///                                            1 + gamma(zigzag(q - baseline))
@@ -40,6 +42,11 @@ public struct FieldCoding: Sendable {
             var v = UInt64(UInt32(truncatingIfNeeded: q))
             try stream.bits(&v, count: 32)
             q = Int64(v)
+        case .vec3:
+            try stream.integer(&q, in: quantizer.lower...quantizer.upper)
+            if stream.isReading, !quantizer.isValid(q) {
+                throw ProtocolError(.outOfRange, "vec3 value \(q) has an axis above its last step (\(type))")
+            }
         default:
             try stream.integer(&q, in: quantizer.lower...quantizer.upper)
         }

@@ -17,10 +17,39 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
     case string(maxBytes: Int)
     /// The id of an entity (0 for none), optionally of one kind only.
     case entity(kind: String?)
+    /// A 3D vector, each axis quantized like `fixed`; the three step counts
+    /// are packed `x | y << bx | z << (bx + by)` in at most 63 bits.
+    case vec3(x: Axis, y: Axis, z: Axis)
+    /// A unit quaternion as *smallest three*: the index of the largest
+    /// component (2 bits), then the other three at `bits` bits each
+    /// (docs/protocol.md, "Quaternions").
+    case quat(bits: Int)
+
+    /// One axis of a `vec3`: `min + q * step` for `q` in `0...steps`.
+    public struct Axis: Sendable, Equatable, CustomStringConvertible {
+        public let min: Double
+        public let max: Double
+        public let step: Double
+
+        public init(min: Double, max: Double, step: Double) {
+            self.min = min
+            self.max = max
+            self.step = step
+        }
+
+        public var steps: Int64 { FieldType.steps(min: min, max: max, step: step) }
+        /// Width of the axis's step count in the packed value.
+        public var bits: Int { FieldType.bitsFor(steps) }
+        public var description: String { "\(min), \(max), \(step)" }
+    }
 
     public static let defaultStringBytes = 32
     public static let maxStringBytes = 4096
     public static let maxFixedSteps = Double(UInt32.max)
+    /// A `vec3` packs its three axes into one stored integer.
+    public static let maxVectorBits = 63
+    public static let quaternionBits = 6...20
+    public static let defaultQuaternionBits = 10
 
     public var description: String {
         switch self {
@@ -31,10 +60,13 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
         case .angle(let bits): "angle(\(bits))"
         case .string(let maxBytes): "string(\(maxBytes))"
         case .entity(let kind): kind.map { "entity(\($0))" } ?? "entity"
+        case .vec3(let x, let y, let z): x == y && y == z ? "vec3(\(x))" : "vec3((\(x)), (\(y)), (\(z)))"
+        case .quat(let bits): "quat(\(bits))"
         }
     }
 
-    /// Whether values of this type are numbers (as opposed to bool, string, entity).
+    /// Whether values of this type are numbers (as opposed to bool, string,
+    /// entity, and the tables of vec3 and quat).
     public var isNumeric: Bool {
         switch self {
         case .integer, .f32, .fixed, .angle: true
@@ -60,6 +92,8 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
         case .angle(let bits): bits
         case .string(let maxBytes): Self.bitsFor(Int64(maxBytes))
         case .entity: 32
+        case .vec3(let x, let y, let z): x.bits + y.bits + z.bits
+        case .quat(let bits): 2 + 3 * bits
         }
     }
 
@@ -67,7 +101,8 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
         maximum <= 0 ? 1 : 64 - maximum.leadingZeroBitCount
     }
 
-    /// Integer range of the stored value (fixed: step counts; string: byte length).
+    /// Integer range of the stored value (fixed: step counts; string: byte
+    /// length; vec3 and quat: every packing of their width, `0...2^width - 1`).
     public var range: ClosedRange<Int64> {
         let q = quantizer
         return q.lower...q.upper
@@ -75,7 +110,8 @@ public enum FieldType: Sendable, Equatable, CustomStringConvertible {
 
     public var quantizer: Quantizer { Quantizer(self) }
 
-    /// The stored integer for a number; see `Quantizer`.
+    /// The stored integer for a number; see `Quantizer`. Vectors and
+    /// quaternions have their own `quantize(vector:)` and `quantize(quaternion:)`.
     public func quantize(_ value: Double) -> Int64 { quantizer.quantize(value) }
 
     /// The same for a Lua integer, exact for integer types.

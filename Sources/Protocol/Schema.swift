@@ -38,16 +38,21 @@ public struct GameSchema: Sendable, Equatable {
     public let input: [Field]
     /// Events sorted by name; `events[i].index == i + 1`.
     public let events: [FieldSet]
+    /// Events clients send to the server, sorted by name;
+    /// `clientEvents[i].index == i + 1`.
+    public let clientEvents: [FieldSet]
 
-    public init(match: FieldSet, kinds: [FieldSet], input: [Field], events: [FieldSet]) {
+    public init(match: FieldSet, kinds: [FieldSet], input: [Field], events: [FieldSet], clientEvents: [FieldSet] = []) {
         self.match = match
         self.kinds = kinds
         self.input = input
         self.events = events
+        self.clientEvents = clientEvents
     }
 
     public func kind(named name: String) -> FieldSet? { kinds.first { $0.name == name } }
     public func event(named name: String) -> FieldSet? { events.first { $0.name == name } }
+    public func clientEvent(named name: String) -> FieldSet? { clientEvents.first { $0.name == name } }
 
     /// Field names a kind may not use: set by `spawn`.
     public static let reservedEntityFields: Set<String> = ["id", "kind"]

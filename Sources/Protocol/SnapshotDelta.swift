@@ -135,27 +135,24 @@ public enum SnapshotDelta {
 
     private static func writeChanges(_ fields: [FieldCoding], from base: Snapshot, _ bo: Int32, to current: Snapshot, _ co: Int32,
                                      into w: inout BitWriter) {
-        var i = Int(bo), j = Int(co)
-        var differs: [Bool] = []
-        differs.reserveCapacity(fields.count)
-        for field in fields {
-            let same = field.isString
-                ? base.strings.bytes(at: Int(base.values[i])).elementsEqual(current.strings.bytes(at: Int(current.values[j])))
-                : base.values[i] == current.values[j]
-            var bit = !same
-            try! w.bool(&bit)
-            differs.append(bit)
-            i += 1; j += 1
+        // The mask, then the changed values: the same comparison twice
+        // rather than a scratch array per entity.
+        for f in fields.indices {
+            w.write(fieldDiffers(fields[f], base, Int(bo) + f, current, Int(co) + f) ? 1 : 0, count: 1)
         }
-        i = Int(bo); j = Int(co)
-        for (f, field) in fields.enumerated() {
-            if differs[f] {
-                var q = current.values[j]
-                var bytes = field.isString ? Array(current.strings.bytes(at: Int(q))) : []
-                try! field.changed(&q, from: base.values[i], bytes: &bytes, &w)
-            }
-            i += 1; j += 1
+        for f in fields.indices where fieldDiffers(fields[f], base, Int(bo) + f, current, Int(co) + f) {
+            let field = fields[f]
+            var q = current.values[Int(co) + f]
+            var bytes = field.isString ? Array(current.strings.bytes(at: Int(q))) : []
+            try! field.changed(&q, from: base.values[Int(bo) + f], bytes: &bytes, &w)
         }
+    }
+
+    @inline(__always)
+    private static func fieldDiffers(_ field: FieldCoding, _ a: Snapshot, _ i: Int, _ b: Snapshot, _ j: Int) -> Bool {
+        field.isString
+            ? !a.strings.bytes(at: Int(a.values[i])).elementsEqual(b.strings.bytes(at: Int(b.values[j])))
+            : a.values[i] != b.values[j]
     }
 
     // MARK: Decoding
@@ -163,121 +160,118 @@ public enum SnapshotDelta {
     /// Reads a delta and applies it to `baseline` (nil: the empty state),
     /// giving the state at `tick`. Every id, count, kind and value is
     /// checked; a delta that does not fit the baseline is refused.
+    ///
+    /// One pass: removed ids and added entities are read first (they come
+    /// first), then the baseline is walked in id order, merging the added
+    /// ones in and reading each changed entity from the stream as its id
+    /// comes up, straight into the new state.
     public static func decode(_ r: inout BitReader, baseline: Snapshot?, tick: Int, coding: SnapshotCoding) throws(ProtocolError) -> Snapshot {
         let base = baseline ?? Snapshot.empty
         var strings = StringTable()
         var values: [Int64] = []
         values.reserveCapacity(base.values.count + 64)
+        var bytes: [UInt8] = []
 
         // Match fields.
         var matchValues: [Int64] = []
+        matchValues.reserveCapacity(coding.match.count)
         var matchChanged = false
         try r.bool(&matchChanged)
-        var mask = [Bool](repeating: false, count: coding.match.count)
-        if matchChanged { for f in mask.indices { try r.bool(&mask[f]) } }
+        var mask = [Bool](repeating: false, count: max(coding.match.count, coding.maxFields))
+        if matchChanged { for f in 0..<coding.match.count { try r.bool(&mask[f]) } }
         for (f, field) in coding.match.enumerated() {
-            let old = baseline.map { $0.match[f] } ?? 0
-            let oldBytes: ArraySlice<UInt8> = field.isString && baseline != nil ? base.strings.bytes(at: Int(old)) : []
+            let old = baseline == nil ? 0 : base.match[f]
             if mask[f] {
                 var q: Int64 = 0
-                var bytes: [UInt8] = []
+                bytes.removeAll(keepingCapacity: true)
                 try field.changed(&q, from: old, bytes: &bytes, &r)
                 matchValues.append(field.isString ? Int64(strings.append(bytes)) : q)
+            } else if field.isString {
+                matchValues.append(Int64(baseline == nil ? strings.append([]) : strings.append(base.strings.bytes(at: Int(old)))))
             } else {
-                matchValues.append(field.isString ? Int64(strings.append(oldBytes)) : old)
+                matchValues.append(old)
             }
         }
 
-        // Removed.
+        // Removed: sorted ids, each in the baseline.
         var removedCount = 0
-        try r.count(&removedCount, limit: min(maxEntities, base.entities.count))
-        var removed = Set<UInt32>()
+        try r.count(&removedCount, limit: base.entities.count)
+        var removed: [UInt32] = []
+        removed.reserveCapacity(removedCount)
         var previous: UInt64 = 0
         for _ in 0..<removedCount {
             let id = try nextID(&r, after: &previous)
             guard base.entity(id: id) != nil else { throw ProtocolError(.baseline, "removed entity \(id) is not in the baseline") }
-            removed.insert(id)
+            removed.append(id)
         }
 
-        // Added: decoded now, merged below.
+        // Added: decoded into a side buffer, merged in below.
         var addedCount = 0
         try r.count(&addedCount, limit: min(maxEntities, r.remainingBits))
-        var added: [(id: UInt32, kind: Int, values: [Int64], strings: [[UInt8]])] = []
+        var added: [Snapshot.Entity] = []
         added.reserveCapacity(addedCount)
+        var addedValues: [Int64] = []
+        var addedStrings = StringTable()
         previous = 0
         let kindRange = 0...max(0, coding.kinds.count - 1)
         for _ in 0..<addedCount {
             let id = try nextID(&r, after: &previous)
             guard !coding.kinds.isEmpty else { throw ProtocolError(.outOfRange, "entity \(id) added but the schema has no kinds") }
-            if let existing = base.entity(id: id), !removed.contains(existing.id) {
+            if base.entity(id: id) != nil, !contains(removed, id) {
                 throw ProtocolError(.baseline, "added entity \(id) is already in the baseline")
             }
             var kind = 0
             try r.integer(&kind, in: kindRange)
-            var fieldValues: [Int64] = []
-            var fieldStrings: [[UInt8]] = []
+            added.append(Snapshot.Entity(id: id, kind: UInt16(kind), offset: Int32(addedValues.count)))
             for field in coding.kinds[kind] {
                 var q: Int64 = 0
-                var bytes: [UInt8] = []
+                bytes.removeAll(keepingCapacity: true)
                 try field.full(&q, bytes: &bytes, &r)
-                if field.isString { fieldStrings.append(bytes); q = Int64(fieldStrings.count - 1) }
-                fieldValues.append(q)
+                addedValues.append(field.isString ? Int64(addedStrings.append(bytes)) : q)
             }
-            added.append((id, kind, fieldValues, fieldStrings))
         }
 
-        // Changed: applied to copies of the baseline's fields.
-        var changedCount = 0
-        try r.count(&changedCount, limit: min(maxEntities, base.entities.count))
-        var changes: [UInt32: ([Int64], [[UInt8]])] = [:]
+        // Changed, read lazily in id order while the baseline is walked.
+        var changedLeft = 0
+        try r.count(&changedLeft, limit: base.entities.count)
         previous = 0
-        for _ in 0..<changedCount {
-            let id = try nextID(&r, after: &previous)
-            guard let e = base.entity(id: id), !removed.contains(id) else {
-                throw ProtocolError(.baseline, "changed entity \(id) is not in the baseline")
-            }
-            let fields = coding.kinds[Int(e.kind)]
-            var fieldMask = [Bool](repeating: false, count: fields.count)
-            for f in fieldMask.indices { try r.bool(&fieldMask[f]) }
-            guard fieldMask.contains(true) else { throw ProtocolError(.outOfRange, "entity \(id) is listed as changed with no field changed") }
-            var fieldValues: [Int64] = []
-            var fieldStrings: [[UInt8]] = []
-            var at = Int(e.offset)
-            for (f, field) in fields.enumerated() {
-                let old = base.values[at]
-                var q = old
-                var bytes: [UInt8] = field.isString ? Array(base.strings.bytes(at: Int(old))) : []
-                if fieldMask[f] { try field.changed(&q, from: old, bytes: &bytes, &r) }
-                if field.isString { fieldStrings.append(bytes); q = Int64(fieldStrings.count - 1) }
-                fieldValues.append(q)
-                at += 1
-            }
-            changes[id] = (fieldValues, fieldStrings)
-        }
-        try r.align()
+        var nextChanged: UInt32? = changedLeft > 0 ? try nextID(&r, after: &previous) : nil
 
-        // Merge the survivors of the baseline (changed or not) with the added.
         var entities: [Snapshot.Entity] = []
-        entities.reserveCapacity(base.entities.count - removed.count + added.count)
-        var a = 0
-        func appendAdded() {
-            let n = added[a]
-            entities.append(Snapshot.Entity(id: n.id, kind: UInt16(n.kind), offset: Int32(values.count)))
-            for (f, field) in coding.kinds[n.kind].enumerated() {
-                values.append(field.isString ? Int64(strings.append(n.strings[Int(n.values[f])])) : n.values[f])
+        entities.reserveCapacity(base.entities.count + added.count)
+        var a = 0, gone = 0
+        for e in base.entities {
+            if gone < removed.count, removed[gone] == e.id { gone += 1; continue }
+            while a < added.count, added[a].id < e.id {
+                appendAdded(added[a], addedValues, addedStrings, coding, &entities, &values, &strings)
+                a += 1
             }
-            a += 1
-        }
-        for e in base.entities where !removed.contains(e.id) {
-            while a < added.count, added[a].id < e.id { appendAdded() }
-            entities.append(Snapshot.Entity(id: e.id, kind: e.kind, offset: Int32(values.count)))
+            if let changedID = nextChanged, changedID < e.id {
+                throw ProtocolError(.baseline, "changed entity \(changedID) is not in the baseline")
+            }
             let fields = coding.kinds[Int(e.kind)]
-            if let (newValues, newStrings) = changes[e.id] {
-                for (f, field) in fields.enumerated() {
-                    values.append(field.isString ? Int64(strings.append(newStrings[Int(newValues[f])])) : newValues[f])
+            entities.append(Snapshot.Entity(id: e.id, kind: e.kind, offset: Int32(values.count)))
+            var at = Int(e.offset)
+            if nextChanged == e.id {
+                for f in 0..<fields.count { try r.bool(&mask[f]) }
+                guard mask[0..<fields.count].contains(true) else {
+                    throw ProtocolError(.outOfRange, "entity \(e.id) is listed as changed with no field changed")
                 }
+                for (f, field) in fields.enumerated() {
+                    let old = base.values[at]
+                    if mask[f] {
+                        var q = old
+                        bytes.removeAll(keepingCapacity: true)
+                        try field.changed(&q, from: old, bytes: &bytes, &r)
+                        values.append(field.isString ? Int64(strings.append(bytes)) : q)
+                    } else {
+                        values.append(field.isString ? Int64(strings.append(base.strings.bytes(at: Int(old)))) : old)
+                    }
+                    at += 1
+                }
+                changedLeft -= 1
+                nextChanged = changedLeft > 0 ? try nextID(&r, after: &previous) : nil
             } else {
-                var at = Int(e.offset)
                 for field in fields {
                     let q = base.values[at]
                     values.append(field.isString ? Int64(strings.append(base.strings.bytes(at: Int(q)))) : q)
@@ -285,9 +279,37 @@ public enum SnapshotDelta {
                 }
             }
         }
-        while a < added.count { appendAdded() }
+        if let changedID = nextChanged { throw ProtocolError(.baseline, "changed entity \(changedID) is not in the baseline") }
+        while a < added.count {
+            appendAdded(added[a], addedValues, addedStrings, coding, &entities, &values, &strings)
+            a += 1
+        }
+        try r.align()
         guard entities.count <= maxEntities else { throw ProtocolError(.outOfRange, "more than \(maxEntities) entities") }
         return Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: [], strings: strings)
+    }
+
+    @inline(__always)
+    private static func appendAdded(_ e: Snapshot.Entity, _ addedValues: [Int64], _ addedStrings: StringTable, _ coding: SnapshotCoding,
+                                    _ entities: inout [Snapshot.Entity], _ values: inout [Int64], _ strings: inout StringTable) {
+        entities.append(Snapshot.Entity(id: e.id, kind: e.kind, offset: Int32(values.count)))
+        var at = Int(e.offset)
+        for field in coding.kinds[Int(e.kind)] {
+            let q = addedValues[at]
+            values.append(field.isString ? Int64(strings.append(addedStrings.bytes(at: Int(q)))) : q)
+            at += 1
+        }
+    }
+
+    /// Binary search in sorted ids.
+    private static func contains(_ sorted: [UInt32], _ id: UInt32) -> Bool {
+        var lo = 0, hi = sorted.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] == id { return true }
+            if sorted[mid] < id { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return false
     }
 
     /// Reads an id gap; ids go up strictly and fit 32 bits.
@@ -326,6 +348,8 @@ public struct SnapshotCoding: Sendable {
     public let kinds: [[FieldCoding]]
     public let events: [[FieldCoding]]
     public let input: [FieldCoding]
+    /// Most fields of any one set, for scratch buffers.
+    public let maxFields: Int
 
     public init(_ schema: GameSchema) {
         self.schema = schema
@@ -333,5 +357,6 @@ public struct SnapshotCoding: Sendable {
         kinds = schema.kinds.map { $0.fields.map { FieldCoding($0.type) } }
         events = schema.events.map { $0.fields.map { FieldCoding($0.type) } }
         input = schema.input.map { FieldCoding($0.type) }
+        maxFields = ([match.count] + kinds.map(\.count) + events.map(\.count)).max() ?? 0
     }
 }

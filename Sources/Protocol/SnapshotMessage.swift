@@ -12,7 +12,7 @@ public enum SnapshotMessage {
     public static let maxEvents = 4096
 
     /// Who a snapshot's events are for.
-    public enum Audience: Sendable, Equatable {
+    public enum Audience: Sendable, Hashable {
         /// Broadcast events and those sent to this player.
         case player(Int)
         /// Broadcast events only.
@@ -56,6 +56,12 @@ public enum SnapshotMessage {
         try! w.count(&n, limit: maxEvents)
         let range = 0...max(0, coding.events.count - 1)
         for event in chosen {
+            var isPrivate = event.to != 0
+            try! w.bool(&isPrivate)
+            if isPrivate {
+                var to = event.to
+                try! w.integer(&to, in: 1...255)
+            }
             var k = Int(event.kind)
             try! w.integer(&k, in: range)
             var at = Int(event.offset)
@@ -113,9 +119,13 @@ public enum SnapshotMessage {
         let range = 0...max(0, coding.events.count - 1)
         for _ in 0..<count {
             guard !coding.events.isEmpty else { throw ProtocolError(.outOfRange, "an event arrived but the schema declares none") }
+            var isPrivate = false
+            try r.bool(&isPrivate)
+            var to = 0
+            if isPrivate { try r.integer(&to, in: 1...255) }
             var k = 0
             try r.integer(&k, in: range)
-            events.append(Snapshot.Event(to: 0, kind: UInt16(k), offset: Int32(values.count)))
+            events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(values.count)))
             for field in coding.events[k] {
                 var q: Int64 = 0
                 var bytes: [UInt8] = []

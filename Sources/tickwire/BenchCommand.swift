@@ -118,7 +118,7 @@ struct BenchCommand: ParsableCommand {
         }
         guard interpreter != nil else {
             print("plain lua5.4:  not measured (lua5.4 is not installed; scripts/bench installs it)")
-            return
+            return try printWire(definition, recording, options)
         }
         let plainMedian = Self.median(plain)
         let ratios = zip(engine, plain).map { $0 / $1 }
@@ -126,6 +126,25 @@ struct BenchCommand: ParsableCommand {
         print("engine / plain lua5.4: \(String(format: "%.2f", Self.median(ratios)))× median of rounds (\(ratios.map { String(format: "%.2f", $0) }.joined(separator: ", "))), \(String(format: "%.2f", engine.min()! / plain.min()!))× best against best")
         print("final states match: \(engineDigest == plainDigest ? "yes" : "NO")")
         if engineDigest != plainDigest { throw ExitCode.failure }
+        try printWire(definition, recording, options)
+    }
+
+    /// Bytes on the wire for the first 60 simulated seconds of the recording.
+    private func printWire(_ game: GameDefinition, _ recording: InputRecording, _ options: MatchOptions) throws {
+        var minute = recording
+        minute.ticks = Array(recording.ticks.prefix(60 * game.tickRate))
+        let r = try WireBench(game: game, recording: minute, options: options).run()
+        func perSecond(_ bytes: Int) -> Int { Int((Double(bytes) / r.seconds).rounded()) }
+        let json = perSecond(r.json), packed = perSecond(r.packed), deltas = perSecond(r.deltas)
+        print("wire, \(String(format: "%.0f", r.seconds)) s of \(game.name) with \(players) players, bytes per player per second:")
+        print("  whole state as JSON every tick:        \(json)")
+        print("  whole state bit-packed every tick:     \(packed) (\(String(format: "%.1f", Double(json) / Double(packed)))× smaller than JSON)")
+        print("  deltas:                                \(deltas) (1/\(String(format: "%.1f", Double(json) / Double(deltas))) of JSON)")
+        if let xz = r.xz {
+            let floor = perSecond(xz)
+            print("  deltas after xz -9 (a floor):          \(floor) (deltas are \(String(format: "%.2f", Double(deltas) / Double(floor)))× the floor)")
+        }
+        print("  encode \(String(format: "%.1f", r.encodeMicros)) µs, decode \(String(format: "%.1f", r.decodeMicros)) µs per snapshot")
     }
 
     private func load() throws -> GameDefinition {

@@ -71,9 +71,15 @@ struct PlainLuaHarness {
 
     private func literal(_ value: Int64, _ type: FieldType) -> String {
         switch type {
-        case .bool: value != 0 ? "true" : "false"
-        case .integer, .entity, .string: String(value)
-        case .f32, .fixed, .angle: String(format: "%.17g", type.dequantize(value))
+        case .bool: return value != 0 ? "true" : "false"
+        case .integer, .entity, .string: return String(value)
+        case .f32, .fixed, .angle: return String(format: "%.17g", type.dequantize(value))
+        case .vec3:
+            let v = type.quantizer.dequantizeVector(value)
+            return String(format: "{ x = %.17g, y = %.17g, z = %.17g }", v.x, v.y, v.z)
+        case .quat:
+            let q = type.quantizer.dequantizeQuaternion(value)
+            return String(format: "{ x = %.17g, y = %.17g, z = %.17g, w = %.17g }", q.x, q.y, q.z, q.w)
         }
     }
 
@@ -125,7 +131,56 @@ struct PlainLuaHarness {
             local out, floor = {}, math.floor
             local function round(v) if v >= 0 then return floor(v + 0.5) else return -floor(-v + 0.5) end end
             local function clamp(q, lo, hi) if q < lo then return lo elseif q > hi then return hi else return q end end
+            local abs, huge = math.abs, math.huge
+            local function component(v, key, i)
+              local c = rawget(v, key)
+              if c == nil then c = rawget(v, i) end
+              return type(c) == "number" and c or 0
+            end
+            local function axis(c, min, step, steps)
+              if c ~= c then return 0 end
+              return clamp(round((c - min) / step), 0, steps)
+            end
+            local function vec3(v, x0, xs, xn, y0, ys, yn, z0, zs, zn, sy, sz)
+              if type(v) ~= "table" then return 0 end
+              return axis(component(v, "x", 1), x0, xs, xn) | axis(component(v, "y", 2), y0, ys, yn) << sy
+                | axis(component(v, "z", 3), z0, zs, zn) << sz
+            end
+            local function finite(c) return c == c and c ~= huge and c ~= -huge end
+            local function quat(v, bits)
+              local x, y, z, w = 0, 0, 0, 0
+              if type(v) == "table" then
+                x, y, z, w = component(v, "x", 1), component(v, "y", 2), component(v, "z", 3), component(v, "w", 4)
+              end
+              local m = 0
+              if finite(x) and finite(y) and finite(z) and finite(w) then
+                m = abs(x)
+                if abs(y) > m then m = abs(y) end
+                if abs(z) > m then m = abs(z) end
+                if abs(w) > m then m = abs(w) end
+              end
+              if m == 0 then
+                x, y, z, w = 0, 0, 0, 1
+              else
+                x, y, z, w = x / m, y / m, z / m, w / m
+                local n = math.sqrt(x * x + y * y + z * z + w * w)
+                x, y, z, w = x / n, y / n, z / n, w / n
+              end
+              local q, index = { x, y, z, w }, 1
+              for i = 2, 4 do if abs(q[i]) > abs(q[index]) then index = i end end
+              local half, top = 0.70710678118654752440, (1 << bits) - 1
+              local scale, packed, shift = top / (2 * half), index - 1, 2
+              for i = 1, 4 do
+                if i ~= index then
+                  local c = q[index] < 0 and -q[i] or q[i]
+                  packed = packed | clamp(round((c + half) * scale), 0, top) << shift
+                  shift = shift + bits
+                end
+              end
+              return packed
+            end
             """]
+        func number(_ v: Double) -> String { "(\(String(format: "%.17g", v)))" }
         func field(_ access: String, _ type: FieldType) -> String {
             switch type {
             case .bool: return "(\(access) and 1 or 0)"
@@ -138,6 +193,10 @@ struct PlainLuaHarness {
             case .f32: return "string.unpack(\"<I4\", string.pack(\"<f\", \(access) or 0))"
             case .string(let max): return "string.format(\"%q\", string.sub(\(access) or \"\", 1, \(max)))"
             case .entity: return "(type(\(access)) == \"table\" and \(access).id or (\(access) or 0))"
+            case .vec3(let x, let y, let z):
+                let axes = [x, y, z].map { "\(number($0.min)), \(number($0.step)), \($0.steps)" }.joined(separator: ", ")
+                return "vec3(\(access), \(axes), \(x.bits), \(x.bits + y.bits))"
+            case .quat(let bits): return "quat(\(access), \(bits))"
             }
         }
         lines.append("local m = E.match")

@@ -106,6 +106,83 @@ private func expectSchemaFailure(_ source: String, _ words: String, sourceLocati
         }
     }
 
+    /// A range too wide for its step must be refused, not trap converting
+    /// an enormous step count.
+    @Test func hugeFixedRangesAreRefused() throws {
+        try expectSchemaFailure(game(state: "ship = {\n x = { \"fixed\", -1e308, 1e308, 1e-10 }, -- here\n},"), "more than 32 bits")
+        try expectSchemaFailure(game(state: "ship = {\n x = { \"fixed\", 0, 1e300, 1e-300 }, -- here\n},"), "more than 32 bits")
+    }
+
+    @Test func vectorsAndQuaternionsLoad() throws {
+        let fixture = try GameFixture(game: game(state: """
+            body = { p = { "vec3", -100, 100, 0.5 }, q = "quat", r = { "quat", 16 },
+                     v = { "vec3", { -10, 10, 0.125 }, { 0, 50, 0.25 }, { -1, 1, 1/64 } },
+                     w = { "vec3", { 0, 2097151, 1 }, { 0, 2097151, 1 }, { 0, 2097151, 1 } } },
+            """, after: "game.input = { aim = \"quat\", move = { \"vec3\", -1, 1, 1 } }"))
+        let loaded = try fixture.load()
+        let axis = FieldType.Axis(min: -100, max: 100, step: 0.5)
+        #expect(loaded.schema.kinds[0].fields.map(\.type) == [
+            .vec3(x: axis, y: axis, z: axis), .quat(bits: 10), .quat(bits: 16),
+            .vec3(x: .init(min: -10, max: 10, step: 0.125), y: .init(min: 0, max: 50, step: 0.25), z: .init(min: -1, max: 1, step: 1.0 / 64)),
+            .vec3(x: .init(min: 0, max: 2_097_151, step: 1), y: .init(min: 0, max: 2_097_151, step: 1), z: .init(min: 0, max: 2_097_151, step: 1)),
+        ])
+        #expect(loaded.schema.kinds[0].fields.map(\.type.bitWidth) == [27, 32, 50, 8 + 8 + 8, 63])
+        #expect(loaded.schema.input.map(\.type) == [.quat(bits: 10), .vec3(x: .init(min: -1, max: 1, step: 1), y: .init(min: -1, max: 1, step: 1),
+                                                                          z: .init(min: -1, max: 1, step: 1))])
+    }
+
+    @Test func vec3NeedsThreeRangesWithinA63BitValue() throws {
+        func refused(_ type: String, _ words: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            try expectSchemaFailure(game(state: "ship = {\n y = \"u8\",\n p = \(type), -- here\n},"), words, sourceLocation: sourceLocation)
+        }
+        try refused("\"vec3\"", "vec3 needs { \"vec3\", min, max, step }")
+        try refused("{ \"vec3\", 0, 10 }", "vec3 needs")
+        try refused("{ \"vec3\", 0, 10, \"1\" }", "vec3 needs")
+        try refused("{ \"vec3\", 10, 0, 1 }", "vec3 needs min < max")
+        try refused("{ \"vec3\", 0, 10, 0 }", "vec3 needs a positive step")
+        try refused("{ \"vec3\", 0, 1, 2 }", "vec3 step 2.0 is larger than the range")
+        try refused("{ \"vec3\", { 0, 10, 1 }, { 0, 10, -1 }, { 0, 1, 1 } }", "vec3 y axis needs a positive step")
+        try refused("{ \"vec3\", { 0, 10, 1 }, { 0, 10, 1 } }", "vec3 needs")
+        try refused("{ \"vec3\", { 0, 10, 1 }, { 0, 10, 1 }, { 0, 1 } }", "vec3 z axis needs three numbers")
+        try refused("{ \"vec3\", { 0, 10, 1 }, 5, { 0, 1, 1 } }", "vec3 needs")
+        try refused("{ \"vec3\", 0, 1e7, 0.001 }", "vec3 needs 102 bits (x 34, y 34, z 34), more than 63")
+        try refused("{ \"vec3\", { 0, 2097151, 1 }, { 0, 2097151, 1 }, { 0, 2097152, 1 } }", "vec3 needs 64 bits")
+        try refused("{ \"vec3\", 0, 1e300, 1e-300 }", "needs more than 63 bits")
+    }
+
+    @Test func quatBitsMustBeFrom6To20() throws {
+        for bits in ["5", "21", "10.5"] {
+            try expectSchemaFailure(game(state: "ship = {\n y = \"u8\",\n q = { \"quat\", \(bits) }, -- here\n},"), "from 6 to 20")
+        }
+        try expectSchemaFailure(game(state: "ship = {\n q = { \"quat\", \"fine\" }, -- here\n},"), "quat needs a number for bits")
+    }
+
+    @Test func clientEventsAreDeclaredLikeEvents() throws {
+        let fixture = try GameFixture(game: game(after: """
+            game.events = { chat = { text = "string" } }
+            game.client_events = {
+              say = { text = { "string", 64 } },
+              aim = { at = { "vec3", -1, 1, 0.25 }, target = { "entity", "ship" } },
+            }
+            """))
+        let schema = try fixture.load().schema
+        #expect(schema.events.map(\.name) == ["chat"])
+        #expect(schema.clientEvents.map(\.name) == ["aim", "say"])
+        #expect(schema.clientEvents.map(\.index) == [1, 2])
+        #expect(schema.clientEvent(named: "aim")?.fields.map(\.name) == ["at", "target"])
+        #expect(schema.clientEvent(named: "say")?.fields.map(\.type) == [.string(maxBytes: 64)])
+        #expect(try GameFixture(game: game()).load().schema.clientEvents.isEmpty)
+
+        try expectSchemaFailure(game(after: "game.client_events = 5 -- here"), "game.client_events must be a table of event name = { fields }")
+        try expectSchemaFailure(game(after: """
+            game.events = { ping = { n = "u8" } }
+            game.client_events = {
+              ping = { n = "u9" }, -- here
+            }
+            """), "client_events.ping.n: unknown field type 'u9'")
+        try expectSchemaFailure(game(after: "game.client_events = {\n [\"no way\"] = {}, -- here\n}"), "'no way' is not a valid event name")
+    }
+
     @Test func stringLengthMustBeFrom1To4096() throws {
         for bytes in ["0", "4097", "1.5"] {
             try expectSchemaFailure(game(state: "ship = {\n s = { \"string\", \(bytes) }, -- here\n},"), "from 1 to 4096")

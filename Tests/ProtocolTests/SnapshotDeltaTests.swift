@@ -145,6 +145,7 @@ func sameState(_ a: Snapshot, _ b: Snapshot, _ schema: GameSchema) -> Bool {
                     switch audience { case .everyone: true; case .spectator: e.to == 0; case .player(let p): e.to == 0 || e.to == p }
                 }
                 #expect(decoded.snapshot.events.map(\.kind) == expectedEvents.map(\.kind))
+                #expect(decoded.snapshot.events.map(\.to) == expectedEvents.map(\.to))
             }
             history.append(current)
         }

@@ -1,0 +1,56 @@
+/// Snapshot messages for players: "the frame for a player whose baseline is B".
+///
+/// A player's baseline is the tick of the last snapshot handed to its socket
+/// (nil before the first). The state delta from each distinct baseline is
+/// encoded once per tick and shared by every player on that baseline; a
+/// baseline that has left the ring gets a full snapshot. Only the header
+/// (the player's last processed input) and the events differ per player.
+///
+/// Per-player visibility will filter the entities a player may see before
+/// encoding; the cache key then becomes (baseline, view).
+extension Match {
+    /// The latest snapshot as a message for `audience` holding `baseline`.
+    public func frame(baseline: Int?, audience: SnapshotMessage.Audience) -> [UInt8] {
+        guard let current = snapshots.latest else { return [] }
+        if frames.tick != current.tick { frames = FrameCache(tick: current.tick) }
+        let base = baseline.flatMap { snapshots.snapshot(tick: $0) }.flatMap { $0.tick < current.tick ? $0 : nil }
+        let key = base?.tick ?? -1
+        let state: [UInt8]
+        if let cached = frames.states[key] {
+            state = cached
+        } else {
+            state = SnapshotMessage.state(from: base, to: current, coding: coding)
+            frames.states[key] = state
+            frames.encodes += 1
+        }
+        var lastInput: UInt64 = 0
+        var eventAudience = audience
+        if case .player(let id) = audience {
+            lastInput = UInt64(lastProcessedInput(of: id))
+            // Players without private events share the spectators' event bytes.
+            if !current.events.contains(where: { $0.to == id }) { eventAudience = .spectator }
+        }
+        let events: [UInt8]
+        if let cached = frames.events[eventAudience] {
+            events = cached
+        } else {
+            events = SnapshotMessage.events(of: current, for: eventAudience, coding: coding)
+            if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventAudience] = events }
+        }
+        return SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, lastInput: lastInput) + state + events
+    }
+
+    /// State deltas encoded for the current tick so far (for tests and figures).
+    public var stateEncodesThisTick: Int { frames.encodes }
+}
+
+/// The encodes of one tick, shared between players.
+struct FrameCache {
+    var tick: Int
+    /// State delta by baseline tick (-1: full).
+    var states: [Int: [UInt8]] = [:]
+    var events: [SnapshotMessage.Audience: [UInt8]] = [:]
+    var encodes = 0
+
+    init(tick: Int) { self.tick = tick }
+}
