@@ -40,8 +40,15 @@ extension Match {
         return SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, lastInput: lastInput) + state + events
     }
 
+    /// The first message for a player (0: a spectator): the game's schemas,
+    /// so the client decodes the snapshots that follow, starting with a full one.
+    public func welcome(playerID: Int, matchID: String, resumeToken: String = "") -> [UInt8] {
+        Welcome(playerID: playerID, matchID: matchID, tickRate: game.tickRate, tick: tick,
+                resumeToken: resumeToken, schema: schema).encode()
+    }
+
     /// State deltas encoded for the current tick so far (for tests and figures).
-    public var stateEncodesThisTick: Int { frames.encodes }
+    public var stateEncodesThisTick: Int { frames.tick == snapshots.latest?.tick ? frames.encodes : 0 }
 }
 
 /// The encodes of one tick, shared between players.

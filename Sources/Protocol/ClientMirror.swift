@@ -21,6 +21,11 @@ public final class ClientMirror {
         coding = SnapshotCoding(schema)
     }
 
+    /// A mirror for the game a `welcome` message describes.
+    public convenience init(welcome: [UInt8]) throws(ProtocolError) {
+        self.init(schema: try Welcome.decode(welcome).schema)
+    }
+
     /// Applies one `snapshot` message; returns the new state. On error the
     /// mirror keeps the state it had.
     @discardableResult
@@ -86,13 +91,21 @@ public enum FieldValue: Sendable, Equatable {
     case string(String)
     /// An entity id; 0 for none.
     case entity(UInt32)
+    case vector(x: Double, y: Double, z: Double)
+    case quaternion(x: Double, y: Double, z: Double, w: Double)
 
-    init(_ q: Int64, type: FieldType, strings: StringTable) {
+    public init(_ q: Int64, type: FieldType, strings: StringTable) {
         switch type {
         case .bool: self = .bool(q != 0)
         case .string: self = .string(String(decoding: strings.bytes(at: Int(q)), as: UTF8.self))
         case .entity: self = .entity(UInt32(truncatingIfNeeded: q))
-        default: self = .number(type.dequantize(q))
+        case .vec3:
+            let v = type.quantizer.dequantizeVector(q)
+            self = .vector(x: v.x, y: v.y, z: v.z)
+        case .quat:
+            let v = type.quantizer.dequantizeQuaternion(q)
+            self = .quaternion(x: v.x, y: v.y, z: v.z, w: v.w)
+        case .integer, .f32, .fixed, .angle: self = .number(type.dequantize(q))
         }
     }
 }

@@ -52,6 +52,24 @@ public struct Snapshot: Sendable {
         self.strings = strings
     }
 
+    /// Whether `other` holds the same state: tick, entities, kinds and values
+    /// (strings by content, not by their index in the string table). Events
+    /// are not compared.
+    public func hasSameState(as other: Snapshot, schema: GameSchema) -> Bool {
+        guard tick == other.tick, match.count == other.match.count, entities.count == other.entities.count else { return false }
+        func same(_ x: Int64, _ y: Int64, _ type: FieldType) -> Bool {
+            if case .string = type { return strings.bytes(at: Int(x)).elementsEqual(other.strings.bytes(at: Int(y))) }
+            return x == y
+        }
+        for (f, field) in schema.match.fields.enumerated() where !same(match[f], other.match[f], field.type) { return false }
+        for (a, b) in zip(entities, other.entities) {
+            guard a.id == b.id, a.kind == b.kind else { return false }
+            for (f, field) in schema.kinds[Int(a.kind)].fields.enumerated()
+            where !same(values[Int(a.offset) + f], other.values[Int(b.offset) + f], field.type) { return false }
+        }
+        return true
+    }
+
     /// Field values of an entity or event, in schema order.
     public func fields(at offset: Int32, count: Int) -> ArraySlice<Int64> {
         values[Int(offset)..<Int(offset) + count]

@@ -92,20 +92,6 @@ enum StateGenerator {
     }
 }
 
-/// Two snapshots hold the same state: same entities and values, strings by content.
-func sameState(_ a: Snapshot, _ b: Snapshot, _ schema: GameSchema) -> Bool {
-    guard a.tick == b.tick, a.entities.map(\.id) == b.entities.map(\.id), a.entities.map(\.kind) == b.entities.map(\.kind) else { return false }
-    func same(_ x: Int64, _ y: Int64, _ type: FieldType) -> Bool {
-        if case .string = type { return a.strings.bytes(at: Int(x)).elementsEqual(b.strings.bytes(at: Int(y))) }
-        return x == y
-    }
-    for (f, field) in schema.match.fields.enumerated() where !same(a.match[f], b.match[f], field.type) { return false }
-    for (ea, eb) in zip(a.entities, b.entities) {
-        for (f, field) in schema.kinds[Int(ea.kind)].fields.enumerated()
-        where !same(a.values[Int(ea.offset) + f], b.values[Int(eb.offset) + f], field.type) { return false }
-    }
-    return true
-}
 
 @Suite struct SnapshotDeltaTests {
     /// decode(encode(B → T)) applied to B gives exactly T, over random
@@ -138,7 +124,7 @@ func sameState(_ a: Snapshot, _ b: Snapshot, _ schema: GameSchema) -> Bool {
             for audience in [SnapshotMessage.Audience.everyone, .player(2), .spectator] {
                 let bytes = SnapshotMessage.encode(from: baseline, to: current, lastInput: UInt64(tick), audience: audience, coding: coding)
                 let decoded = try SnapshotMessage.decode(bytes, baseline: baseline, coding: coding)
-                #expect(sameState(decoded.snapshot, current, schema), "seed \(seed) tick \(tick)")
+                #expect(decoded.snapshot.hasSameState(as: current, schema: schema), "seed \(seed) tick \(tick)")
                 #expect(decoded.baselineTick == baseline?.tick)
                 #expect(decoded.lastInput == UInt64(tick))
                 let expectedEvents = current.events.filter { e in
