@@ -4,7 +4,8 @@
 ///     match    bool changed [mask, changed values]
 ///     removed  count(r), r × gamma(id gap)
 ///     added    count(a), a × (gamma(id gap), int kind, full values)
-///     changed  count(c), c × (gamma(id gap), mask, changed values)
+///     changed  count(c), c × (gamma(id gap), bool same mask as the last
+///              changed entity of its kind [else mask], changed values)
 ///     align
 ///
 /// Both snapshots list entities sorted by id, so one merge-join finds the
@@ -83,12 +84,15 @@ public enum SnapshotDelta {
         n = changed.count
         try! w.count(&n, limit: maxEntities)
         previous = 0
+        var lastMask = [UInt64](repeating: 0, count: coding.kinds.count)
         for (oi, nj) in changed {
             let e = new[nj]
             var gap = UInt64(e.id - previous)
             try! w.gamma(&gap)
             previous = e.id
-            writeChanges(coding.kinds[Int(e.kind)], from: base, old[oi].offset, to: current, e.offset, into: &w)
+            let kind = Int(e.kind)
+            lastMask[kind] = writeChanges(coding.kinds[kind], from: base, old[oi].offset, to: current, e.offset,
+                                          lastMask: lastMask[kind], into: &w)
         }
         w.alignToByte()
     }
@@ -133,19 +137,27 @@ public enum SnapshotDelta {
         return true
     }
 
+    /// Writes a changed entity's mask (or one bit: the same mask as the
+    /// previous changed entity of its kind) and changed values; returns the mask.
     private static func writeChanges(_ fields: [FieldCoding], from base: Snapshot, _ bo: Int32, to current: Snapshot, _ co: Int32,
-                                     into w: inout BitWriter) {
-        // The mask, then the changed values: the same comparison twice
-        // rather than a scratch array per entity.
-        for f in fields.indices {
-            w.write(fieldDiffers(fields[f], base, Int(bo) + f, current, Int(co) + f) ? 1 : 0, count: 1)
-        }
+                                     lastMask: UInt64, into w: inout BitWriter) -> UInt64 {
+        var mask: UInt64 = 0
         for f in fields.indices where fieldDiffers(fields[f], base, Int(bo) + f, current, Int(co) + f) {
+            mask |= 1 << UInt64(f)
+        }
+        if mask == lastMask {
+            w.write(1, count: 1)
+        } else {
+            w.write(0, count: 1)
+            w.write(mask, count: fields.count)
+        }
+        for f in fields.indices where mask & (1 << UInt64(f)) != 0 {
             let field = fields[f]
             var q = current.values[Int(co) + f]
             var bytes = field.isString ? Array(current.strings.bytes(at: Int(q))) : []
             try! field.changed(&q, from: base.values[Int(bo) + f], bytes: &bytes, &w)
         }
+        return mask
     }
 
     @inline(__always)
@@ -237,6 +249,7 @@ public enum SnapshotDelta {
         previous = 0
         var nextChanged: UInt32? = changedLeft > 0 ? try nextID(&r, after: &previous) : nil
 
+        var lastMask = [UInt64](repeating: 0, count: coding.kinds.count)
         var entities: [Snapshot.Entity] = []
         entities.reserveCapacity(base.entities.count + added.count)
         var a = 0, gone = 0
@@ -253,13 +266,20 @@ public enum SnapshotDelta {
             entities.append(Snapshot.Entity(id: e.id, kind: e.kind, offset: Int32(values.count)))
             var at = Int(e.offset)
             if nextChanged == e.id {
-                for f in 0..<fields.count { try r.bool(&mask[f]) }
-                guard mask[0..<fields.count].contains(true) else {
+                var sameMask = false
+                try r.bool(&sameMask)
+                var entityMask = lastMask[Int(e.kind)]
+                if !sameMask {
+                    entityMask = 0
+                    try r.bits(&entityMask, count: fields.count)
+                }
+                guard entityMask != 0 else {
                     throw ProtocolError(.outOfRange, "entity \(e.id) is listed as changed with no field changed")
                 }
+                lastMask[Int(e.kind)] = entityMask
                 for (f, field) in fields.enumerated() {
                     let old = base.values[at]
-                    if mask[f] {
+                    if entityMask & (1 << UInt64(f)) != 0 {
                         var q = old
                         bytes.removeAll(keepingCapacity: true)
                         try field.changed(&q, from: old, bytes: &bytes, &r)
