@@ -76,6 +76,10 @@ public struct GameDefinition: Sendable {
         }
         self.callbacks = callbacks
         schema = try SchemaReader(locator: locator).read(game: game)
+        let welcomeBytes = Welcome(playerID: 0, matchID: "", tickRate: tickRate, tick: 0, schema: schema).encode().count
+        guard welcomeBytes <= MessageType.maxMessageBytes else {
+            throw fail(["state"], "the schemas take \(welcomeBytes) bytes on the wire, more than a message may hold (\(MessageType.maxMessageBytes)); declare fewer or shorter fields")
+        }
         self.folder = folder
         self.source = source
         self.chunkName = chunkName

@@ -7,7 +7,7 @@ public struct BitWriter: BitStream {
     private var scratch: UInt64 = 0
     private var scratchBits = 0
 
-    public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
 
     public var isReading: Bool { false }
     public var remainingBits: Int { .max }
@@ -34,6 +34,25 @@ public struct BitWriter: BitStream {
             scratch = rest == 0 ? 0 : value >> UInt64(free)
             scratchBits = rest
         }
+    }
+
+    /// `gamma(value)`, for `value ≥ 1` (see `BitStream.gamma`).
+    @inline(__always)
+    public mutating func writeGamma(_ value: UInt64) {
+        precondition(value >= 1, "gamma codes values from 1")
+        let width = 64 - value.leadingZeroBitCount
+        write(0, count: width - 1)
+        write(1, count: 1)
+        write(value & ((1 << UInt64(width - 1)) &- 1), count: width - 1)
+    }
+
+    /// A string field's bytes: `int(0...maxBytes)` length, then the bytes,
+    /// as `BitStream.bytes` writes them, without copying them first.
+    public mutating func writeBytes(_ data: some Collection<UInt8>, maxBytes: Int) {
+        precondition(data.count <= maxBytes)
+        let span = UInt64(maxBytes)
+        write(UInt64(data.count), count: span == 0 ? 0 : 64 - span.leadingZeroBitCount)
+        for b in data { write(UInt64(b), count: 8) }
     }
 
     private mutating func flushWord() {

@@ -21,7 +21,7 @@ public struct FieldCoding: Sendable {
     /// How a full value is written; trivial, so the hot loops never touch
     /// `type` (whose entity case holds a string).
     let wire: Wire
-    let maxBytes: Int
+    public let maxBytes: Int
 
     enum Wire { case ranged, bits32, gamma, string, vec3 }
 

@@ -19,99 +19,158 @@ public enum SnapshotDelta {
     // MARK: Encoding
 
     /// Appends the delta from `baseline` (nil: the empty state) to `current`.
+    ///
+    /// Each section is written by its own merge-join over the two sorted
+    /// entity lists (a count pass first, as counts precede items), so
+    /// encoding allocates nothing but the writer's buffer.
     public static func encode(from baseline: Snapshot?, to current: Snapshot, coding: SnapshotCoding, into w: inout BitWriter) {
-        let empty = Snapshot.empty
-        let base = baseline ?? empty
+        let base = baseline ?? Snapshot.empty
         encodeMatch(from: base, baseline != nil, to: current, coding: coding, into: &w)
 
-        // Merge-join by id: removed, added, and kept (possibly changed).
-        var removed: [UInt32] = []
-        var added: [Int] = []
-        var kept: [(Int, Int)] = []
-        var i = 0, j = 0
-        let old = base.entities, new = current.entities
-        while i < old.count || j < new.count {
-            if j == new.count || (i < old.count && old[i].id < new[j].id) {
-                removed.append(old[i].id); i += 1
-            } else if i == old.count || new[j].id < old[i].id {
-                added.append(j); j += 1
-            } else {
-                if old[i].kind == new[j].kind {
-                    kept.append((i, j))
-                } else {
-                    removed.append(old[i].id)
-                    added.append(j)
-                }
-                i += 1; j += 1
+        var counts = (removed: 0, added: 0, changed: 0)
+        mergeJoin(base, current) { pair in
+            switch pair {
+            case .removed: counts.removed += 1
+            case .added: counts.added += 1
+            case .kept(let i, let j):
+                if !sameFields(base, base.entities[i].offset, current, current.entities[j].offset,
+                               coding.kinds[Int(current.entities[j].kind)]) { counts.changed += 1 }
             }
         }
-        let kindRange = 0...max(0, coding.kinds.count - 1)
 
-        var n = removed.count
+        var n = counts.removed
         try! w.count(&n, limit: maxEntities)
         var previous: UInt32 = 0
-        for id in removed {
-            var gap = UInt64(id - previous)
-            try! w.gamma(&gap)
+        mergeJoin(base, current) { pair in
+            guard case .removed(let i) = pair else { return }
+            let id = base.entities[i].id
+            w.writeGamma(UInt64(id - previous))
             previous = id
         }
 
-        n = added.count
+        n = counts.added
         try! w.count(&n, limit: maxEntities)
         previous = 0
-        for index in added {
-            let e = new[index]
-            var gap = UInt64(e.id - previous)
-            try! w.gamma(&gap)
+        let kindRange = 0...max(0, coding.kinds.count - 1)
+        mergeJoin(base, current) { pair in
+            guard case .added(let j) = pair else { return }
+            let e = current.entities[j]
+            w.writeGamma(UInt64(e.id - previous))
             previous = e.id
             var kind = Int(e.kind)
             try! w.integer(&kind, in: kindRange)
-            let fields = coding.kinds[kind]
             var at = Int(e.offset)
-            for field in fields {
-                var q = current.values[at]
-                var bytes = field.isString ? Array(current.strings.bytes(at: Int(q))) : []
-                try! field.full(&q, bytes: &bytes, &w)
+            for field in coding.kinds[kind] {
+                writeFull(field, current, at, into: &w)
                 at += 1
             }
         }
 
-        // Changed entities: count them first (the count precedes them).
-        var changed: [(Int, Int)] = []
-        for (oi, nj) in kept where !sameFields(base, old[oi].offset, current, new[nj].offset, coding.kinds[Int(new[nj].kind)]) {
-            changed.append((oi, nj))
-        }
-        n = changed.count
+        n = counts.changed
         try! w.count(&n, limit: maxEntities)
         previous = 0
-        var lastMask = [UInt64](repeating: 0, count: coding.kinds.count)
-        for (oi, nj) in changed {
-            let e = new[nj]
-            var gap = UInt64(e.id - previous)
-            try! w.gamma(&gap)
+        var lastMasks = MaskMemory()
+        mergeJoin(base, current) { pair in
+            guard case .kept(let i, let j) = pair else { return }
+            let e = current.entities[j]
+            let fields = coding.kinds[Int(e.kind)]
+            let o = base.entities[i]
+            guard !sameFields(base, o.offset, current, e.offset, fields) else { return }
+            w.writeGamma(UInt64(e.id - previous))
             previous = e.id
-            let kind = Int(e.kind)
-            lastMask[kind] = writeChanges(coding.kinds[kind], from: base, old[oi].offset, to: current, e.offset,
-                                          lastMask: lastMask[kind], into: &w)
+            let mask = writeChanges(fields, from: base, o.offset, to: current, e.offset,
+                                    lastMask: lastMasks[Int(e.kind)], into: &w)
+            lastMasks[Int(e.kind)] = mask
         }
         w.alignToByte()
     }
 
+    private enum Pair {
+        case removed(Int)
+        case added(Int)
+        case kept(Int, Int)
+    }
+
+    /// Walks both sorted entity lists once, in id order. An id whose kind
+    /// changed is removed and added.
+    @inline(__always)
+    private static func mergeJoin(_ old: Snapshot, _ new: Snapshot, _ body: (Pair) -> Void) {
+        var i = 0, j = 0
+        let a = old.entities, b = new.entities
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i].id < b[j].id) {
+                body(.removed(i)); i += 1
+            } else if i == a.count || b[j].id < a[i].id {
+                body(.added(j)); j += 1
+            } else {
+                if a[i].kind == b[j].kind {
+                    body(.kept(i, j))
+                } else {
+                    body(.removed(i))
+                    body(.added(j))
+                }
+                i += 1; j += 1
+            }
+        }
+    }
+
+    /// The last mask written per kind, without a heap array for the common
+    /// case of a few kinds.
+    private struct MaskMemory {
+        private var few: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        private var more: [Int: UInt64] = [:]
+
+        subscript(kind: Int) -> UInt64 {
+            get {
+                switch kind {
+                case 0: few.0
+                case 1: few.1
+                case 2: few.2
+                case 3: few.3
+                default: more[kind] ?? 0
+                }
+            }
+            set {
+                switch kind {
+                case 0: few.0 = newValue
+                case 1: few.1 = newValue
+                case 2: few.2 = newValue
+                case 3: few.3 = newValue
+                default: more[kind] = newValue
+                }
+            }
+        }
+    }
+
+    /// A full value of field `field` stored at `at` in `s`.
+    @inline(__always)
+    private static func writeFull(_ field: FieldCoding, _ s: Snapshot, _ at: Int, into w: inout BitWriter) {
+        var q = s.values[at]
+        if field.isString {
+            w.writeBytes(s.strings.bytes(at: Int(q)), maxBytes: field.maxBytes)
+        } else {
+            var none: [UInt8] = []
+            try! field.full(&q, bytes: &none, &w)
+        }
+    }
+
     private static func encodeMatch(from base: Snapshot, _ hasBaseline: Bool, to current: Snapshot, coding: SnapshotCoding, into w: inout BitWriter) {
         let fields = coding.match
-        var changed = false
-        for f in fields.indices where !sameMatchField(base, hasBaseline, current, f, fields[f]) { changed = true; break }
+        var mask: UInt64 = 0
+        for f in fields.indices where !sameMatchField(base, hasBaseline, current, f, fields[f]) { mask |= 1 << UInt64(f) }
+        var changed = mask != 0
         try! w.bool(&changed)
         guard changed else { return }
-        var mask: [Bool] = []
-        mask.reserveCapacity(fields.count)
-        for f in fields.indices { mask.append(!sameMatchField(base, hasBaseline, current, f, fields[f])) }
-        for var bit in mask { try! w.bool(&bit) }
-        for f in fields.indices where mask[f] {
-            var q = current.match[f]
-            var bytes = fields[f].isString ? Array(current.strings.bytes(at: Int(q))) : []
-            let baselineValue = hasBaseline ? base.match[f] : 0
-            try! fields[f].changed(&q, from: baselineValue, bytes: &bytes, &w)
+        w.write(mask, count: fields.count)
+        for f in fields.indices where mask & (1 << UInt64(f)) != 0 {
+            let field = fields[f]
+            if field.isString {
+                w.writeBytes(current.strings.bytes(at: Int(current.match[f])), maxBytes: field.maxBytes)
+            } else {
+                var q = current.match[f]
+                var none: [UInt8] = []
+                try! field.changed(&q, from: hasBaseline ? base.match[f] : 0, bytes: &none, &w)
+            }
         }
     }
 
@@ -153,9 +212,13 @@ public enum SnapshotDelta {
         }
         for f in fields.indices where mask & (1 << UInt64(f)) != 0 {
             let field = fields[f]
-            var q = current.values[Int(co) + f]
-            var bytes = field.isString ? Array(current.strings.bytes(at: Int(q))) : []
-            try! field.changed(&q, from: base.values[Int(bo) + f], bytes: &bytes, &w)
+            if field.isString {
+                w.writeBytes(current.strings.bytes(at: Int(current.values[Int(co) + f])), maxBytes: field.maxBytes)
+            } else {
+                var q = current.values[Int(co) + f]
+                var none: [UInt8] = []
+                try! field.changed(&q, from: base.values[Int(bo) + f], bytes: &none, &w)
+            }
         }
         return mask
     }
