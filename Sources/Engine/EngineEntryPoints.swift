@@ -3,7 +3,7 @@ import Lua
 /// The Lua functions and tables of `MatchPrelude`, anchored in the registry
 /// so each tick reaches them without a lookup by name.
 struct EngineEntryPoints {
-    let initialize, join, leave, tick, compact, result, setup: LuaRef
+    let initialize, join, leave, tick, compact, result, setup, clientEvent: LuaRef
     let lists, events, match: LuaRef
 
     /// Runs the prelude in `lua` and anchors what it returns.
@@ -26,6 +26,7 @@ struct EngineEntryPoints {
         compact = try field("compact")
         result = try field("result")
         setup = try field("setup")
+        clientEvent = try field("client_event")
         lists = try field("lists")
         events = try field("events")
         match = try field("match")
@@ -41,7 +42,10 @@ struct EngineEntryPoints {
         try stack.push(strings: schema.kinds.map(\.name))
         try stack.push(strings: schema.input.map(\.name))
         try stack.push(strings: schema.events.map(\.name))
-        try lua.call(arguments: 4, results: 0)
+        stack.pushNil()   // the seed: the sandbox has seeded math.random already
+        try stack.push(strings: schema.clientEvents.map(\.name))
+        try stack.push(stringLists: schema.clientEvents.map { $0.fields.map(\.name) })
+        try lua.call(arguments: 7, results: 0)
         stack.pop()
     }
 }

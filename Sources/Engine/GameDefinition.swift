@@ -17,12 +17,12 @@ public struct GameDefinition: Sendable {
     /// Seats per match, 1...255 (player ids are seat numbers).
     public let maxPlayers: Int
     public let schema: GameSchema
-    /// Which of init, join, leave, result the game defines (tick is required).
+    /// Which of init, join, leave, result, event the game defines (tick is required).
     public let callbacks: Set<String>
 
     public static let tickRates = 1...120
     public static let playerCounts = 1...255
-    static let optionalCallbacks = ["init", "join", "leave", "result"]
+    static let optionalCallbacks = ["init", "join", "leave", "result", "event"]
 
     /// Loads and validates the game in `folder`, running its top level once in
     /// a sandboxed state of its own.

@@ -31,7 +31,7 @@ public final class Match {
     var frames = FrameCache(tick: -1)
     /// `schema.input`'s quantizers, for the tick loop.
     private let inputQuantizers: [Quantizer]
-    private var seats: [Seat?]
+    var seats: [Seat?]
     private var warned: Set<String> = []
     var lastValueCountHint = 0
     var lastEntityCountHint = 0
@@ -39,6 +39,9 @@ public final class Match {
     struct Seat {
         let name: String
         var inputs: InputQueue
+        /// Client events waiting for the next tick, oldest first; bounded.
+        var clientEvents: [PendingClientEvent] = []
+        var droppedClientEvents = 0
     }
 
     /// Starts a match: loads the rules into a fresh sandboxed state and runs
@@ -161,6 +164,11 @@ public final class Match {
             recordFailure(LuaError(kind: .memoryLimit, message: "no room on the Lua stack for this tick's inputs"), during: "tick")
             takeSnapshot()
             return status.isRunning
+        }
+        deliverClientEvents()
+        guard status.isRunning else {
+            takeSnapshot()
+            return false
         }
         stack.push(entry.tick)
         stack.push(tick)

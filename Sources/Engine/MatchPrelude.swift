@@ -27,6 +27,7 @@ local game                      -- the designer's table
 local kind_index, kind_names = {}, {}
 local event_index = {}
 local input_names = {}
+local client_event_names, client_event_fields = {}, {}
 local lists = {}                -- lists[k] = live entities of kind k, by id
 local byid = {}                 -- id -> entity, for live entities only
 local gone = {}                 -- entities despawned since the last compact
@@ -146,8 +147,9 @@ function methods:send(player, name, data)
 end
 
 -- Engine entry points. Kind, field and event names arrive sorted by name.
-function E.setup(g, kinds, inputs, event_names, seed)
+function E.setup(g, kinds, inputs, event_names, seed, client_names, client_fields)
   game = g
+  client_event_names, client_event_fields = client_names or {}, client_fields or {}
   for k, name in ipairs(kinds) do kind_index[name], kind_names[k], lists[k] = k, name, {} end
   for k, name in ipairs(event_names) do event_index[name] = k end
   input_names = inputs
@@ -174,6 +176,17 @@ function E.leave(id)
   if player == nil then return end
   match.players[id] = nil
   if game.leave then game.leave(match, player) end
+  E.compact()
+end
+
+-- E.client_event(id, k, v1..vn): a player's client event, its fields in
+-- declaration order, for game.event(match, player, name, data).
+function E.client_event(id, k, ...)
+  local player = match.players[id]
+  if player == nil or game.event == nil then return end
+  local names, data = client_event_fields[k], {}
+  for f = 1, #names do data[names[f]] = (select(f, ...)) end
+  game.event(match, player, client_event_names[k], data)
   E.compact()
 end
 
