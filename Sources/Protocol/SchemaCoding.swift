@@ -316,3 +316,8 @@ private struct FixedAxis {
         return FieldType.steps(min: min, max: max, step: step)
     }
 }
+
+extension FieldType {
+    /// This type's byte on the wire (docs/protocol.md, "Schemas").
+    var wireByte: UInt8 { WireSchema.typeByte(self) }
+}

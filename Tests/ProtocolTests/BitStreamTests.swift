@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func mixedWidthsRoundTrip() throws {
-        var rng = WireRandom(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for _ in 0..<300 {
             var items: [(UInt64, Int)] = []
             var writer = BitWriter()

@@ -42,7 +42,7 @@ enum DecoderChecks {
                                       _ decode: ([UInt8]) throws(ProtocolError) -> T,
                                       reencode: (T) -> [UInt8],
                                       sourceLocation: SourceLocation = #_sourceLocation) -> Int {
-        var rng = WireRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var decoded = 0
         for _ in 0..<count {
             let length = rng.chance(0.9) ? rng.int(0...40) : rng.int(0...600)
@@ -62,7 +62,7 @@ enum DecoderChecks {
                                       _ decode: ([UInt8]) throws(ProtocolError) -> T,
                                       reencode: (T) -> [UInt8],
                                       sourceLocation: SourceLocation = #_sourceLocation) -> Int {
-        var rng = WireRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var decoded = 0
         for _ in 0..<count {
             var bytes = rng.pick(messages)

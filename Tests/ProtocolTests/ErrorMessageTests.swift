@@ -65,13 +65,13 @@ import Testing
         expectRefused(.truncated) { () throws(ProtocolError) in try ErrorMessage.decode([]) }
     }
 
-    static func random(_ rng: inout WireRandom) -> ErrorMessage {
+    static func random(_ rng: inout SplitMix64) -> ErrorMessage {
         let code = rng.chance(0.8) ? ErrorMessage.Code(rawValue: UInt64(rng.int(1...6))) : .other(rng.next())
         return ErrorMessage(code: code, reason: String(decoding: RandomSchema.text(&rng, maxBytes: rng.int(0...300)), as: UTF8.self))
     }
 
     @Test func everyPrefixIsTruncated() {
-        var rng = WireRandom(seed: 51)
+        var rng = SplitMix64(seed: 51)
         for _ in 0..<50 {
             let m = Self.random(&rng)
             DecoderChecks.byteAtATime(m.encode(), expected: m, ErrorMessage.decode)
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func garbageAndDamageNeverCrash() {
-        var rng = WireRandom(seed: 52)
+        var rng = SplitMix64(seed: 52)
         let valid = (0..<50).map { _ in Self.random(&rng).encode() }
         DecoderChecks.garbage(seed: 53, prefix: [0x03, 0x05], ErrorMessage.decode, reencode: { $0.encode() })
         DecoderChecks.damaged(seed: 54, messages: valid, ErrorMessage.decode, reencode: { $0.encode() })

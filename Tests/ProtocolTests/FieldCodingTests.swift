@@ -13,7 +13,7 @@ import Testing
     ]
 
     /// Stored values of `type`: its edges and quantized random inputs.
-    static func values(of type: FieldType, _ rng: inout SeededRandom) -> [Int64] {
+    static func values(of type: FieldType, _ rng: inout SplitMix64) -> [Int64] {
         let q = type.quantizer
         var values: [Int64] = []
         switch type {
@@ -40,7 +40,7 @@ import Testing
         let coding = FieldCoding(type)
         #expect(!coding.relative)
         #expect(coding.width == type.bitWidth)
-        var rng = SeededRandom(seed: UInt64(type.bitWidth))
+        var rng = SplitMix64(seed: UInt64(type.bitWidth))
         let values = Self.values(of: type, &rng)
         var writer = BitWriter()
         var counter = BitCounter()

@@ -2,19 +2,6 @@ import Foundation
 import Testing
 @testable import Protocol
 
-/// A small seeded generator, so failures repeat.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct QuantizerTests {
     @Test func fixedRoundTripsEveryStep() {
         let q = FieldType.fixed(min: -2, max: 2, step: 0.25).quantizer
@@ -64,7 +51,7 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(q.quantize(vector: .nan, y: .nan, z: .nan) == 0)           // NaN is each axis's min
         #expect(q.quantize(vector: 10, y: .nan, z: 7) == 40 | 30 << 10)
         #expect(q.quantize(0.5) == 0 && q.quantize(Int64(3)) == 0)          // not a number type
-        var rng = SeededRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<2000 {
             let (x, y, z) = (Double.random(in: -12...12, using: &rng), Double.random(in: -0.2...1.2, using: &rng),
                              Double.random(in: -4...8, using: &rng))
@@ -103,7 +90,7 @@ struct SeededRandom: RandomNumberGenerator {
     // MARK: quat
 
     /// Random rotations: a uniform point on the 3-sphere (normalized Gaussian).
-    static func randomUnitQuaternion(_ rng: inout SeededRandom) -> (Double, Double, Double, Double) {
+    static func randomUnitQuaternion(_ rng: inout SplitMix64) -> (Double, Double, Double, Double) {
         func gaussian() -> Double {
             let u = Double.random(in: Double.ulpOfOne...1, using: &rng), v = Double.random(in: 0..<1, using: &rng)
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
@@ -128,7 +115,7 @@ struct SeededRandom: RandomNumberGenerator {
     func quaternionsRoundTripWithinTheResolution(bits: Int) {
         let q = FieldType.quat(bits: bits).quantizer
         let step = 2.0.squareRoot() / Double((1 << bits) - 1)
-        var rng = SeededRandom(seed: UInt64(bits))
+        var rng = SplitMix64(seed: UInt64(bits))
         var worstSent = 0.0, worstRebuilt = 0.0
         for _ in 0..<20_000 {
             let (x, y, z, w) = Self.randomUnitQuaternion(&rng)
@@ -152,7 +139,7 @@ struct SeededRandom: RandomNumberGenerator {
 
     @Test func quaternionSignDoesNotMatter() {
         let q = FieldType.quat(bits: 10).quantizer
-        var rng = SeededRandom(seed: 9)
+        var rng = SplitMix64(seed: 9)
         for _ in 0..<5000 {
             let (x, y, z, w) = Self.randomUnitQuaternion(&rng)
             #expect(q.quantize(quaternion: x, y: y, z: z, w: w) == q.quantize(quaternion: -x, y: -y, z: -z, w: -w))
@@ -189,7 +176,7 @@ struct SeededRandom: RandomNumberGenerator {
     /// the doubles.
     @Test func quaternionsAreNormalizedFirst() {
         let q = FieldType.quat(bits: 12).quantizer
-        var rng = SeededRandom(seed: 4)
+        var rng = SplitMix64(seed: 4)
         for _ in 0..<1000 {
             let (x, y, z, w) = Self.randomUnitQuaternion(&rng)
             let stored = q.quantize(quaternion: x, y: y, z: z, w: w)
@@ -205,7 +192,7 @@ struct SeededRandom: RandomNumberGenerator {
     /// finite, with the rebuilt component never negative.
     @Test func anyStoredQuaternionReadsBackFinite() {
         let q = FieldType.quat(bits: 6).quantizer
-        var rng = SeededRandom(seed: 8)
+        var rng = SplitMix64(seed: 8)
         for _ in 0..<5000 {
             let stored = Int64(rng.next() & ((1 << 20) - 1))
             let r = q.dequantizeQuaternion(stored)

@@ -1,20 +1,8 @@
 import Testing
 @testable import Protocol
 
-/// SplitMix64, seeded per test so every failure replays.
-struct WireRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Helpers over the project's seeded generator, so every failure replays.
+extension SplitMix64 {
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
     mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
@@ -32,7 +20,7 @@ enum RandomSchema {
         var clientEvents = 0...3
     }
 
-    static func make(_ rng: inout WireRandom, sizes: Sizes = Sizes()) -> GameSchema {
+    static func make(_ rng: inout SplitMix64, sizes: Sizes = Sizes()) -> GameSchema {
         let kindNames = names(&rng, count: rng.int(sizes.kinds))
         func set(_ name: String, _ index: Int, strings: Bool = true) -> FieldSet {
             FieldSet(name: name, index: index, fields: fields(&rng, count: rng.int(sizes.fields), kinds: kindNames, strings: strings))
@@ -45,7 +33,7 @@ enum RandomSchema {
             clientEvents: names(&rng, count: rng.int(sizes.clientEvents)).enumerated().map { set($1, $0 + 1) })
     }
 
-    static func fields(_ rng: inout WireRandom, count: Int, kinds: [String], strings: Bool = true) -> [Field] {
+    static func fields(_ rng: inout SplitMix64, count: Int, kinds: [String], strings: Bool = true) -> [Field] {
         names(&rng, count: count).map { name in
             var type = fieldType(&rng, kinds: kinds)
             while !strings, case .string = type { type = fieldType(&rng, kinds: kinds) }
@@ -54,7 +42,7 @@ enum RandomSchema {
     }
 
     /// Every case of `FieldType`, with parameters from the whole allowed range.
-    static func fieldType(_ rng: inout WireRandom, kinds: [String]) -> FieldType {
+    static func fieldType(_ rng: inout SplitMix64, kinds: [String]) -> FieldType {
         switch rng.int(0...8) {
         case 0: return .bool
         case 1: return .integer(bits: rng.pick([8, 16, 32]), signed: rng.chance(0.5))
@@ -75,7 +63,7 @@ enum RandomSchema {
     }
 
     /// A valid `fixed` range: min, a step, and 1...maxSteps whole steps.
-    static func axis(_ rng: inout WireRandom, maxSteps: UInt64) -> FieldType.Axis {
+    static func axis(_ rng: inout SplitMix64, maxSteps: UInt64) -> FieldType.Axis {
         while true {
             let min = rng.pick([-1024.0, 0, -1, 0.5, -1e6, Double.random(in: -1e9...1e9, using: &rng)])
             let step = rng.pick([1.0 / 32, 0.1, 1, 0.001, 2.5, Double.random(in: 1e-6...1e3, using: &rng)])
@@ -94,7 +82,7 @@ enum RandomSchema {
     }
 
     /// Distinct identifiers sorted by bytes, 1...64 bytes long.
-    static func names(_ rng: inout WireRandom, count: Int) -> [String] {
+    static func names(_ rng: inout SplitMix64, count: Int) -> [String] {
         let first = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
         let rest = first + Array("0123456789")
         var names = Set<String>()
@@ -110,7 +98,7 @@ enum RandomSchema {
     }
 
     /// A valid stored value of `type`; strings are appended to `strings`.
-    static func value(_ rng: inout WireRandom, _ type: FieldType, strings: inout StringTable) -> Int64 {
+    static func value(_ rng: inout SplitMix64, _ type: FieldType, strings: inout StringTable) -> Int64 {
         switch type {
         case .string(let max):
             return Int64(strings.append(text(&rng, maxBytes: rng.chance(0.2) ? max : rng.int(0...max))))
@@ -130,7 +118,7 @@ enum RandomSchema {
     }
 
     /// Valid UTF-8 of at most `maxBytes` bytes, mixing 1- to 4-byte characters.
-    static func text(_ rng: inout WireRandom, maxBytes: Int) -> [UInt8] {
+    static func text(_ rng: inout SplitMix64, maxBytes: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         while true {
             let c = Array(rng.pick(["a", "Z", " ", "é", "€", "😀", "字"]).utf8)
@@ -140,7 +128,7 @@ enum RandomSchema {
         return bytes
     }
 
-    static func values(_ rng: inout WireRandom, _ fields: [Field], strings: inout StringTable) -> [Int64] {
+    static func values(_ rng: inout SplitMix64, _ fields: [Field], strings: inout StringTable) -> [Int64] {
         fields.map { value(&rng, $0.type, strings: &strings) }
     }
 }

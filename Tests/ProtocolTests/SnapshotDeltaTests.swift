@@ -1,22 +1,9 @@
 import Testing
 @testable import Protocol
 
-/// A small deterministic generator for tests.
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
-}
 
 enum StateGenerator {
-    static func fieldType(_ rng: inout TestRandom, kinds: [String]) -> FieldType {
+    static func fieldType(_ rng: inout SplitMix64, kinds: [String]) -> FieldType {
         switch rng.int(0...9) {
         case 0: return .bool
         case 1: return .integer(bits: [8, 16, 32][rng.int(0...2)], signed: rng.chance(0.5))
@@ -31,11 +18,11 @@ enum StateGenerator {
         }
     }
 
-    static func fields(_ rng: inout TestRandom, count: Int, kinds: [String]) -> [Field] {
+    static func fields(_ rng: inout SplitMix64, count: Int, kinds: [String]) -> [Field] {
         (0..<count).map { Field(name: "f\($0)", type: fieldType(&rng, kinds: kinds)) }
     }
 
-    static func schema(_ rng: inout TestRandom) -> GameSchema {
+    static func schema(_ rng: inout SplitMix64) -> GameSchema {
         let kindNames = (0..<rng.int(0...4)).map { "k\($0)" }
         let kinds = kindNames.enumerated().map { FieldSet(name: $1, index: $0 + 1, fields: fields(&rng, count: rng.int(0...12), kinds: kindNames)) }
         let events = (0..<rng.int(0...3)).map { FieldSet(name: "e\($0)", index: $0 + 1, fields: fields(&rng, count: rng.int(0...4), kinds: kindNames)) }
@@ -43,7 +30,7 @@ enum StateGenerator {
                           kinds: kinds, input: [], events: events)
     }
 
-    static func value(_ rng: inout TestRandom, _ type: FieldType, strings: inout StringTable) -> Int64 {
+    static func value(_ rng: inout SplitMix64, _ type: FieldType, strings: inout StringTable) -> Int64 {
         if case .string(let max) = type {
             let length = rng.chance(0.2) ? max : rng.int(0...max)
             let bytes = (0..<length).map { _ in UInt8(rng.int(97...122)) }
@@ -60,7 +47,7 @@ enum StateGenerator {
     }
 
     /// A snapshot with these entities (id → kind), fresh random values.
-    static func snapshot(_ rng: inout TestRandom, tick: Int, schema: GameSchema, entities: [(UInt32, Int)],
+    static func snapshot(_ rng: inout SplitMix64, tick: Int, schema: GameSchema, entities: [(UInt32, Int)],
                          previous: Snapshot?, churn: Double) -> Snapshot {
         var strings = StringTable()
         var values: [Int64] = []
@@ -98,7 +85,7 @@ enum StateGenerator {
     /// schemas, random state sequences and random baselines (including none).
     @Test(arguments: 0..<40)
     func roundTripsOverRandomSchemasAndStates(seed: Int) throws {
-        var rng = TestRandom(state: UInt64(seed) &* 7919 &+ 1)
+        var rng = SplitMix64(seed: UInt64(seed) &* 7919 &+ 1)
         let schema = StateGenerator.schema(&rng)
         let coding = SnapshotCoding(schema)
         var history: [Snapshot] = []
@@ -138,7 +125,7 @@ enum StateGenerator {
     }
 
     @Test func unchangedStateCostsAlmostNothing() throws {
-        var rng = TestRandom(state: 5)
+        var rng = SplitMix64(seed: 5)
         let schema = GameSchema(match: FieldSet(name: "match", index: 0, fields: [Field(name: "t", type: .integer(bits: 16, signed: false))]),
                                 kinds: [FieldSet(name: "ship", index: 1, fields: StateGenerator.fields(&rng, count: 8, kinds: []))],
                                 input: [], events: [])
@@ -149,7 +136,7 @@ enum StateGenerator {
     }
 
     @Test func deltaRefusesTheWrongBaseline() throws {
-        var rng = TestRandom(state: 9)
+        var rng = SplitMix64(seed: 9)
         let schema = GameSchema(match: FieldSet(name: "match", index: 0, fields: []),
                                 kinds: [FieldSet(name: "dot", index: 1, fields: [Field(name: "x", type: .integer(bits: 8, signed: false))])],
                                 input: [], events: [])
@@ -166,7 +153,7 @@ enum StateGenerator {
     /// Every prefix of a valid message, and random bytes, give an error or a
     /// state — never a crash, a hang or a huge allocation.
     @Test func hostileBytesAreRefused() throws {
-        var rng = TestRandom(state: 77)
+        var rng = SplitMix64(seed: 77)
         for _ in 0..<20 {
             let schema = StateGenerator.schema(&rng)
             let coding = SnapshotCoding(schema)

@@ -2,7 +2,7 @@ import Testing
 @testable import Protocol
 
 @Suite struct WelcomeTests {
-    static func random(_ rng: inout WireRandom) -> Welcome {
+    static func random(_ rng: inout SplitMix64) -> Welcome {
         Welcome(playerID: rng.int(0...255),
                 matchID: String(decoding: RandomSchema.text(&rng, maxBytes: rng.int(0...64)), as: UTF8.self),
                 tickRate: rng.int(1...120),
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func randomWelcomesRoundTrip() throws {
-        var rng = WireRandom(seed: 21)
+        var rng = SplitMix64(seed: 21)
         for _ in 0..<300 {
             let w = Self.random(&rng)
             #expect(try Welcome.decode(w.encode()) == w)
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func everyPrefixIsTruncated() {
-        var rng = WireRandom(seed: 22)
+        var rng = SplitMix64(seed: 22)
         for _ in 0..<30 {
             let w = Self.random(&rng)
             DecoderChecks.byteAtATime(w.encode(), expected: w, Welcome.decode)
@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func garbageAndDamageNeverCrash() {
-        var rng = WireRandom(seed: 23)
+        var rng = SplitMix64(seed: 23)
         let valid = (0..<50).map { _ in Self.random(&rng).encode() }
         DecoderChecks.garbage(seed: 24, prefix: Self.header(), Welcome.decode, reencode: { $0.encode() })
         DecoderChecks.damaged(seed: 25, messages: valid, Welcome.decode, reencode: { $0.encode() })
