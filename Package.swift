@@ -36,6 +36,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzz targets, one per decoder (docs/fuzzing.md). A normal build
+        // makes corpus replayers; scripts/fuzz builds them with libFuzzer.
+        .target(name: "FuzzSupport", dependencies: ["Protocol"], path: "Fuzz/Support"),
+        .executableTarget(name: "FuzzSnapshot", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzSnapshot"),
+        .executableTarget(name: "FuzzWelcome", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzWelcome"),
+        .executableTarget(name: "FuzzSchema", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzSchema"),
+        .executableTarget(name: "FuzzClientMessage", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzClientMessage"),
+        .executableTarget(name: "FuzzError", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzError"),
         // Fixtures shared by the test targets: game folders, log capture.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
