@@ -7,19 +7,7 @@ enum FuzzError: FuzzTarget {
     static let name = "FuzzError"
 
     static func check(_ input: [UInt8]) {
-        let first: ErrorMessage
-        do { first = try ErrorMessage.decode(input) } catch { return }
-        let bytes = first.encode()
-        let second: ErrorMessage
-        do { second = try ErrorMessage.decode(bytes) } catch {
-            FuzzFailure.report("error message decoded, but its re-encoding (\(FuzzFailure.hex(bytes))) is refused: \(error)", input: input)
-        }
-        guard second == first else {
-            FuzzFailure.report("error message decoded as \(first), but its re-encoding decodes as \(second)", input: input)
-        }
-        guard second.encode() == bytes else {
-            FuzzFailure.report("the same error message encodes two ways", input: input)
-        }
+        FuzzFailure.roundTrip(input, "error message", decode: { try ErrorMessage.decode($0) }, encode: { $0.encode() })
     }
 
     /// Every code of the spec, an unknown one, the largest, and reasons

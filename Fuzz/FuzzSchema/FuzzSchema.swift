@@ -11,19 +11,7 @@ enum FuzzSchema: FuzzTarget {
     static let name = "FuzzSchema"
 
     static func check(_ input: [UInt8]) {
-        let first: GameSchema
-        do { first = try GameSchema.decode(input) } catch { return }
-        let bytes = first.encode()
-        let second: GameSchema
-        do { second = try GameSchema.decode(bytes) } catch {
-            FuzzFailure.report("schema decoded, but its re-encoding (\(FuzzFailure.hex(bytes))) is refused: \(error)", input: input)
-        }
-        guard second == first else {
-            FuzzFailure.report("schema decoded as \(first), but its re-encoding decodes as \(second)", input: input)
-        }
-        guard second.encode() == bytes else {
-            FuzzFailure.report("the same schema encodes two ways", input: input)
-        }
+        guard let first = FuzzFailure.roundTrip(input, "schema", decode: { try GameSchema.decode($0) }, encode: { $0.encode() }) else { return }
         checkValues(first, input: input)
     }
 

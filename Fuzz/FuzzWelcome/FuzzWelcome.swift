@@ -7,19 +7,7 @@ enum FuzzWelcome: FuzzTarget {
     static let name = "FuzzWelcome"
 
     static func check(_ input: [UInt8]) {
-        let first: Welcome
-        do { first = try Welcome.decode(input) } catch { return }
-        let bytes = first.encode()
-        let second: Welcome
-        do { second = try Welcome.decode(bytes) } catch {
-            FuzzFailure.report("welcome decoded, but its re-encoding (\(FuzzFailure.hex(bytes))) is refused: \(error)", input: input)
-        }
-        guard second == first else {
-            FuzzFailure.report("welcome decoded as \(first), but its re-encoding decodes as \(second)", input: input)
-        }
-        guard second.encode() == bytes else {
-            FuzzFailure.report("the same welcome encodes two ways", input: input)
-        }
+        FuzzFailure.roundTrip(input, "welcome", decode: { try Welcome.decode($0) }, encode: { $0.encode() })
     }
 
     /// A player and a spectator of the rich schema, limits at both ends, and

@@ -8,6 +8,25 @@ public enum FuzzFailure {
         fatalError("\(what)\ninput (\(input.count) bytes): \(hex(shown))\(input.count > shown.count ? " …" : "")")
     }
 
+    /// Decodes `input`; what decodes must survive encode → decode unchanged,
+    /// and encoding it again must give the same bytes. Returns the decoded
+    /// message, or nil when `input` was refused.
+    @discardableResult
+    public static func roundTrip<M: Equatable>(_ input: [UInt8], _ what: String,
+                                               decode: ([UInt8]) throws -> M, encode: (M) -> [UInt8]) -> M? {
+        guard let first = try? decode(input) else { return nil }
+        let bytes = encode(first)
+        let second: M
+        do { second = try decode(bytes) } catch {
+            report("\(what) decoded, but its re-encoding (\(hex(bytes))) is refused: \(error)", input: input)
+        }
+        guard second == first else {
+            report("\(what) decoded as \(first), but its re-encoding decodes as \(second)", input: input)
+        }
+        guard encode(second) == bytes else { report("the same \(what) encodes two ways", input: input) }
+        return first
+    }
+
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
