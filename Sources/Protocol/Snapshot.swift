@@ -101,3 +101,21 @@ public struct SnapshotRing: Sendable {
         return s
     }
 }
+
+extension Snapshot {
+    /// The state before anything: no entities, no match values. Deltas from
+    /// it are full snapshots.
+    public static let empty = Snapshot(tick: 0, match: [], entities: [], values: [], events: [], strings: StringTable())
+
+    /// The entity with `id`, by binary search.
+    public func entity(id: UInt32) -> Entity? {
+        var lo = 0, hi = entities.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let e = entities[mid]
+            if e.id == id { return e }
+            if e.id < id { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,19 @@
+/// The `FieldCoding` of every field of a schema, built once per schema.
+public struct SnapshotCoding: Sendable {
+    public let schema: GameSchema
+    public let match: [FieldCoding]
+    public let kinds: [[FieldCoding]]
+    public let events: [[FieldCoding]]
+    public let input: [FieldCoding]
+    /// Most fields of any one set, for scratch buffers.
+    public let maxFields: Int
+
+    public init(_ schema: GameSchema) {
+        self.schema = schema
+        match = schema.match.fields.map { FieldCoding($0.type) }
+        kinds = schema.kinds.map { $0.fields.map { FieldCoding($0.type) } }
+        events = schema.events.map { $0.fields.map { FieldCoding($0.type) } }
+        input = schema.input.map { FieldCoding($0.type) }
+        maxFields = ([match.count] + kinds.map(\.count) + events.map(\.count)).max() ?? 0
+    }
+}
