@@ -4,7 +4,10 @@ import Testing
 
 enum StateGenerator {
     static func fieldType(_ rng: inout SplitMix64, kinds: [String]) -> FieldType {
-        switch rng.int(0...9) {
+        switch rng.int(0...11) {
+        case 10: return .vec3(x: FieldType.Axis(min: -512, max: 512, step: 0.25), y: FieldType.Axis(min: 0, max: 100, step: 1),
+                              z: FieldType.Axis(min: -1, max: 1, step: 0.001))
+        case 11: return .quat(bits: rng.int(6...20))
         case 0: return .bool
         case 1: return .integer(bits: [8, 16, 32][rng.int(0...2)], signed: rng.chance(0.5))
         case 2: return .f32
@@ -35,6 +38,16 @@ enum StateGenerator {
             let length = rng.chance(0.2) ? max : rng.int(0...max)
             let bytes = (0..<length).map { _ in UInt8(rng.int(97...122)) }
             return Int64(strings.append(bytes))
+        }
+        let q = type.quantizer
+        switch type {
+        case .vec3:
+            let c = (0..<3).map { _ in Double(rng.int(-2000...2000)) / 3 }
+            return q.quantize(vector: c[0], y: c[1], z: c[2])
+        case .quat:
+            let c = (0..<4).map { _ in Double(rng.int(-1000...1000)) / 1000 }
+            return q.quantize(quaternion: c[0], y: c[1], z: c[2], w: c[3])
+        default: break
         }
         let range = type.range
         switch rng.int(0...5) {
