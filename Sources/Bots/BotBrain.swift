@@ -99,10 +99,11 @@ public final class BotBrain {
             stack.push(snapshot.tick)
             let strings = snapshot.strings
             try push(snapshot.match[...], schema.match.quantizers, strings)
+            var perKind = [Int](repeating: 0, count: schema.kinds.count)
+            for e in snapshot.entities { perKind[Int(e.kind)] += 1 }
             for (k, kind) in schema.kinds.enumerated() {
-                let members = snapshot.entities.filter { Int($0.kind) == k }
-                stack.push(members.count)
-                for e in members {
+                stack.push(perKind[k])
+                for e in snapshot.entities where Int(e.kind) == k {
                     stack.push(Int64(e.id))
                     try push(snapshot.fields(at: e.offset, count: kind.quantizers.count), kind.quantizers, strings)
                 }

@@ -67,7 +67,7 @@ extension Match {
         lastEntityCountHint = entities.count
         let snapshot = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
         snapshots.append(snapshot)
-        stateHash.add(snapshot, schema: schema)
+        stateHash.add(snapshot, coding: coding)
     }
 
     /// Appends one row the reader holds; string fields go to `strings`.

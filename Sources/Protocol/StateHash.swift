@@ -23,31 +23,31 @@ public struct StateHash: Sendable, Equatable, CustomStringConvertible {
         for b in bytes { value = (value ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
     }
 
-    /// Adds everything a client could observe of a snapshot.
-    public mutating func add(_ snapshot: Snapshot, schema: GameSchema) {
+    /// Adds everything a client could observe of a snapshot. `coding` is
+    /// the schema's field codings, built once per match.
+    public mutating func add(_ snapshot: Snapshot, coding: SnapshotCoding) {
         add(snapshot.tick)
-        add(values: snapshot.match[...], codecs: schema.match.quantizers, strings: snapshot.strings)
+        add(values: snapshot.match[...], fields: coding.match, strings: snapshot.strings)
         add(snapshot.entities.count)
-        let kinds = schema.kinds.map(\.quantizers)
         for e in snapshot.entities {
             add(UInt64(e.id))
             add(UInt64(e.kind))
-            let codecs = kinds[Int(e.kind)]
-            add(values: snapshot.fields(at: e.offset, count: codecs.count), codecs: codecs, strings: snapshot.strings)
+            let fields = coding.kinds[Int(e.kind)]
+            add(values: snapshot.fields(at: e.offset, count: fields.count), fields: fields, strings: snapshot.strings)
         }
         add(snapshot.events.count)
         for event in snapshot.events {
             add(event.to)
             add(UInt64(event.kind))
-            let codecs = schema.events[Int(event.kind)].quantizers
-            add(values: snapshot.fields(at: event.offset, count: codecs.count), codecs: codecs, strings: snapshot.strings)
+            let fields = coding.events[Int(event.kind)]
+            add(values: snapshot.fields(at: event.offset, count: fields.count), fields: fields, strings: snapshot.strings)
         }
     }
 
-    private mutating func add(values: ArraySlice<Int64>, codecs: [Quantizer], strings: StringTable) {
+    private mutating func add(values: ArraySlice<Int64>, fields: [FieldCoding], strings: StringTable) {
         var i = values.startIndex
-        for codec in codecs {
-            if codec.kind == .string { add(bytes: strings.bytes(at: Int(values[i]))) } else { add(values[i]) }
+        for field in fields {
+            if field.isString { add(bytes: strings.bytes(at: Int(values[i]))) } else { add(values[i]) }
             i += 1
         }
     }
