@@ -1,0 +1,211 @@
+import NIOCore
+import NIOWebSocket
+
+/// RFC 6455 on top of NIO's frame codec. Sits right after
+/// `WebSocketFrameDecoder`/`WebSocketFrameEncoder` (see `WebSocketPipeline`).
+///
+/// The next handler reads whole `WebSocketMessage`s, writes
+/// `WebSocketOutbound` values, and gets one `WebSocketClosed` user event when
+/// the connection has ended. Everything else — fragments, masks, pings,
+/// UTF-8, size limits, the closing handshake, heartbeats — is handled here.
+///
+/// The rules live in `WebSocketConnection`; this class only feeds it events
+/// and performs the `Action` it returns.
+///
+/// NIO's decoder reports malformed frames through `errorCaught` as
+/// `NIOWebSocketError`; this handler turns those into close frames. So the
+/// upgrader must be made with `automaticErrorHandling: false`, or NIO's own
+/// `WebSocketProtocolErrorHandler` would send a second close frame.
+/// `WebSocketPipeline` does that.
+///
+/// Flushes pass through: write messages, then flush, as with any handler.
+/// Control frames we send (pongs, pings, close) are flushed at once.
+public final class WebSocketHandler: ChannelDuplexHandler {
+    public typealias InboundIn = WebSocketFrame
+    public typealias InboundOut = WebSocketMessage
+    public typealias OutboundIn = WebSocketOutbound
+    public typealias OutboundOut = WebSocketFrame
+
+    private let configuration: WebSocketConfiguration
+    private var connection: WebSocketConnection?
+    private var pingTask: Scheduled<Void>?
+    private var idleTask: Scheduled<Void>?
+    private var closeTask: Scheduled<Void>?
+
+    public init(configuration: WebSocketConfiguration) {
+        precondition(configuration.maxMessageBytes > 0, "maxMessageBytes must be positive")
+        self.configuration = configuration
+    }
+
+    // MARK: Lifecycle
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive {
+            start(context: context)
+        }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        endOfTCP(context: context)
+        context.fireChannelInactive()
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The peer half-closed: nothing more can arrive, so it is over.
+            endOfTCP(context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard connection == nil else { return }
+        let now = context.eventLoop.now
+        var connection = WebSocketConnection(configuration: configuration, allocator: context.channel.allocator, now: now)
+        let action = connection.start(now: now)
+        self.connection = connection
+        perform(action, context: context)
+        schedulePing(context: context)
+    }
+
+    private func endOfTCP(context: ChannelHandlerContext) {
+        guard connection != nil else { return }
+        perform(connection!.connectionEnded(), context: context)
+    }
+
+    // MARK: Inbound
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard connection != nil else { return }
+        let frame = unwrapInboundIn(data)
+        perform(connection!.receive(frame, now: context.eventLoop.now), context: context)
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOWebSocketError, connection != nil {
+            perform(connection!.decoderFailed(error), context: context)
+            return
+        }
+        if let error = error as? ByteToMessageDecoderError,
+            case .dataReceivedInErrorState = error
+        {
+            // Bytes after a decoder error: the connection was failed already.
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
+    // MARK: Outbound
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard connection != nil else {
+            promise?.fail(WebSocketWriteError.connectionEnded)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .message(let message):
+            switch connection!.send(message) {
+            case .success(let frame):
+                context.write(wrapOutboundOut(frame), promise: promise)
+            case .failure(let error):
+                promise?.fail(error)
+            }
+        case .close(let code, let reason):
+            perform(connection!.close(code: code, reason: reason), context: context, promise: promise)
+        }
+    }
+
+    // MARK: Performing actions
+
+    /// Carries out one action. `promise`, if given, completes when the frame
+    /// the action sends is written (or at once if it sends none).
+    private func perform(
+        _ action: WebSocketConnection.Action,
+        context: ChannelHandlerContext,
+        promise: EventLoopPromise<Void>? = nil
+    ) {
+        switch action {
+        case .none:
+            promise?.succeed()
+        case .deliver(let message):
+            context.fireChannelRead(wrapInboundOut(message))
+        case .send(let frame):
+            context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+        case .awaitClose(let frame, let timeout):
+            if let frame {
+                context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+            } else {
+                promise?.succeed()
+            }
+            scheduleCloseTimeout(in: timeout, context: context)
+        case .close(let frame, let report):
+            cancelTimers()
+            context.fireUserInboundEventTriggered(report)
+            guard let frame else {
+                promise?.succeed()
+                context.close(promise: nil)
+                return
+            }
+            let written = context.writeAndFlush(wrapOutboundOut(frame))
+            if let promise { written.cascade(to: promise) }
+            // Close once the close frame is out, but not later than
+            // closeTimeout if the peer has stopped reading.
+            let forceClose = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) {
+                context.close(promise: nil)
+            }
+            written.assumeIsolated().whenComplete { _ in
+                forceClose.cancel()
+                context.close(promise: nil)
+            }
+        case .scheduleIdleCheck(let deadline):
+            idleTask?.cancel()
+            idleTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+                idleTask = nil
+                guard connection != nil else { return }
+                perform(connection!.idleCheckDue(now: context.eventLoop.now), context: context)
+            }
+        }
+    }
+
+    private func schedulePing(context: ChannelHandlerContext) {
+        guard let interval = configuration.pingInterval else { return }
+        pingTask = context.eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
+            pingTask = nil
+            guard connection != nil else { return }
+            let action = connection!.pingDue()
+            guard action != .none else { return }
+            perform(action, context: context)
+            schedulePing(context: context)
+        }
+    }
+
+    private func scheduleCloseTimeout(in timeout: TimeAmount, context: ChannelHandlerContext) {
+        closeTask?.cancel()
+        closeTask = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            closeTask = nil
+            guard connection != nil else { return }
+            perform(connection!.closeTimeoutFired(), context: context)
+        }
+    }
+
+    private func cancelTimers() {
+        pingTask?.cancel()
+        idleTask?.cancel()
+        closeTask?.cancel()
+        pingTask = nil
+        idleTask = nil
+        closeTask = nil
+    }
+}
+
+@available(*, unavailable)
+extension WebSocketHandler: Sendable {}
