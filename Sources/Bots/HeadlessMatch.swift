@@ -100,7 +100,7 @@ public struct HeadlessMatch {
         }
         let outcome: HeadlessMatchReport.Outcome
         switch match.status {
-        case .running: outcome = .unfinished
+        case .running, .stopped: outcome = .unfinished
         case .finished(let result): outcome = .finished(result)
         case .failed(let failure): outcome = .failed(failure.description)
         }

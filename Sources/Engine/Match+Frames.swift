@@ -3,7 +3,9 @@
 /// A player's baseline is the tick of the last snapshot handed to its socket
 /// (nil before the first). The state delta from each distinct baseline is
 /// encoded once per tick and shared by every player on that baseline; a
-/// baseline that has left the ring gets a full snapshot. Only the header
+/// baseline that has left the ring gets a full snapshot. A player whose
+/// baseline is older than the last tick gets the events of every tick after
+/// its baseline still in the ring. Only the header
 /// (the player's last processed input) and the events differ per player.
 ///
 /// Per-player visibility will filter the entities a player may see before
@@ -31,7 +33,11 @@ extension Match {
             if !current.events.contains(where: { $0.to == id }) { eventAudience = .spectator }
         }
         let events: [UInt8]
-        if let cached = frames.events[eventAudience] {
+        if let base, current.tick - base.tick > 1 {
+            // A player that skipped ticks gets the events it missed too.
+            let missed = (base.tick + 1...current.tick).compactMap { snapshots.snapshot(tick: $0) }
+            events = SnapshotMessage.events(of: missed, for: audience, coding: coding)
+        } else if let cached = frames.events[eventAudience] {
             events = cached
         } else {
             events = SnapshotMessage.events(of: current, for: eventAudience, coding: coding)

@@ -207,6 +207,26 @@ public final class Match {
         return status.isRunning
     }
 
+    /// Ends a running match from outside, between ticks: asks `game.result`
+    /// one last time (if the game has it) and keeps its answer, so a server
+    /// shutting down still reports how the match stood.
+    public func stop() {
+        guard status.isRunning else { return }
+        var result: LuaResult?
+        if game.callbacks.contains("result") {
+            let stack = lua.stack
+            stack.push(entry.result)
+            do throws(LuaError) {
+                try lua.call(arguments: 0, results: 1)
+                if stack.truthy(at: -1) { result = stack.value(at: -1) }
+                stack.pop()
+            } catch {
+                recordFailure(error, during: "result")
+            }
+        }
+        if status.isRunning { status = .stopped(result: result) }
+    }
+
     private func checkResult() {
         let stack = lua.stack
         stack.push(entry.result)

@@ -28,6 +28,9 @@ public enum MatchStatus: Sendable {
     case finished(result: LuaResult)
     /// The failure policy ended the match.
     case failed(ScriptFailure)
+    /// Ended from outside (a server shutting down) before `game.result` ended
+    /// it; carries what `game.result` answered when asked one last time.
+    case stopped(result: LuaResult?)
 
     public var isRunning: Bool {
         if case .running = self { return true }

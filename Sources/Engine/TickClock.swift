@@ -55,12 +55,21 @@ public struct TickSchedule: Sendable {
 
     /// Waits for the next tick's deadline on `clock`.
     public mutating func waitForNextTick(on clock: inout some TickClock) {
-        let deadline = start + period * next
-        clock.sleep(until: deadline)
-        let late = clock.now() - deadline
+        clock.sleep(until: nextDeadline)
+        tickStarted(at: clock.now())
+    }
+
+    /// When the next tick is due, for drivers that schedule rather than sleep
+    /// (a server's event loop).
+    public var nextDeadline: Duration { start + period * next }
+
+    /// Records that the tick due at `nextDeadline` started at `now`: a start
+    /// a whole period late or more is an overrun, and the missed deadlines
+    /// are skipped rather than run back to back.
+    public mutating func tickStarted(at now: Duration) {
+        let late = now - nextDeadline
         if late >= period {
             overruns += 1
-            // Skip the missed deadlines rather than running them back to back.
             let missed = Int64((late / period).rounded(.down))
             start += period * missed
         }

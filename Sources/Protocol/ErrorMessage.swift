@@ -15,7 +15,16 @@ public struct ErrorMessage: Sendable, Equatable {
         /// The game refused the player; the reason is the game's.
         case refused
         case kicked
-        /// A code outside the spec's list (never one of 1...6).
+        /// The client's socket stayed full for longer than the server keeps
+        /// baselines: it could not catch up with one delta.
+        case tooSlow
+        /// The client sent messages faster than the server accepts them.
+        case flooding
+        /// Not allowed: a bad or missing token, or a spectator sending inputs.
+        case forbidden
+        /// No such game or match, or a resume token whose grace has ended.
+        case notFound
+        /// A code outside the spec's list (never one of 1...10).
         case other(UInt64)
 
         public init(rawValue: UInt64) {
@@ -26,6 +35,10 @@ public struct ErrorMessage: Sendable, Equatable {
             case 4: .matchOver
             case 5: .refused
             case 6: .kicked
+            case 7: .tooSlow
+            case 8: .flooding
+            case 9: .forbidden
+            case 10: .notFound
             default: .other(rawValue)
             }
         }
@@ -38,6 +51,10 @@ public struct ErrorMessage: Sendable, Equatable {
             case .matchOver: 4
             case .refused: 5
             case .kicked: 6
+            case .tooSlow: 7
+            case .flooding: 8
+            case .forbidden: 9
+            case .notFound: 10
             case .other(let raw): raw
             }
         }
@@ -50,6 +67,10 @@ public struct ErrorMessage: Sendable, Equatable {
             case .matchOver: "match over"
             case .refused: "refused by the game"
             case .kicked: "kicked"
+            case .tooSlow: "too slow"
+            case .flooding: "flooding"
+            case .forbidden: "forbidden"
+            case .notFound: "not found"
             case .other(let raw): "error \(raw)"
             }
         }

@@ -50,12 +50,24 @@ public enum SnapshotMessage {
 
     /// The events of `snapshot` for `audience`.
     public static func events(of snapshot: Snapshot, for audience: Audience, coding: SnapshotCoding) -> [UInt8] {
+        events(of: CollectionOfOne(snapshot), for: audience, coding: coding)
+    }
+
+    /// The events of several ticks, oldest first, for `audience`: what a
+    /// client that skipped ticks (its socket was full) missed, so no event is
+    /// lost when it catches up with one delta. Beyond `maxEvents`, the oldest
+    /// are left out.
+    public static func events(of snapshots: some Collection<Snapshot>, for audience: Audience, coding: SnapshotCoding) -> [UInt8] {
         var w = BitWriter(capacity: 16)
-        let chosen = snapshot.events.filter { audience.receives($0.to) }
+        var chosen: [(snapshot: Snapshot, event: Snapshot.Event)] = []
+        for snapshot in snapshots {
+            for event in snapshot.events where audience.receives(event.to) { chosen.append((snapshot, event)) }
+        }
+        if chosen.count > maxEvents { chosen.removeFirst(chosen.count - maxEvents) }
         var n = chosen.count
         try! w.count(&n, limit: maxEvents)
         let range = 0...max(0, coding.events.count - 1)
-        for event in chosen {
+        for (snapshot, event) in chosen {
             var isPrivate = event.to != 0
             try! w.bool(&isPrivate)
             if isPrivate {
