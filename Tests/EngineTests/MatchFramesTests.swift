@@ -54,6 +54,26 @@ import TestSupport
         #expect(spectatorEvents.count < annEvents.count)
     }
 
+    @Test func aClientThatSkippedTicksGetsEveryEventItMissed() throws {
+        let fixture = try GameFixture(game: game)
+        let match = try Match(game: fixture.load(), options: MatchOptions(seed: 3))
+        _ = match.join(name: "ann")
+        let every = try ClientMirror(welcome: match.welcome(playerID: 1, matchID: "m"))
+        let skipping = try ClientMirror(welcome: match.welcome(playerID: 1, matchID: "m"))
+        var everyEvents: [String] = [], skippingEvents: [String] = []
+        func note(_ event: EventView) -> String { "\(event.name) \(String(describing: event["n"]))" }
+        every.onEvent = { everyEvents.append(note($0)) }
+        skipping.onEvent = { skippingEvents.append(note($0)) }
+        for t in 1...60 {
+            match.step()
+            try every.apply(match.frame(baseline: every.state?.tick, audience: .player(1)))
+            // Socket full for 9 ticks out of 10: one catch-up delta each time.
+            if t == 1 || t % 10 == 0 { try skipping.apply(match.frame(baseline: skipping.state?.tick, audience: .player(1))) }
+        }
+        #expect(everyEvents.count > 20)
+        #expect(skippingEvents == everyEvents)
+    }
+
     @Test func playersOnOneBaselineShareOneEncode() throws {
         let fixture = try GameFixture(game: game)
         let match = try Match(game: fixture.load())
