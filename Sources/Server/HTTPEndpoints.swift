@@ -1,0 +1,417 @@
+import Engine
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// The plain-HTTP side of the server, for requests that were not upgraded
+/// to a WebSocket:
+///
+///     GET  /matches[?game=NAME]   running matches (JSON array of MatchSummary)
+///     POST /matches               {"game": NAME, "params": {…}} → 201, the new match
+///     GET  /matches/ID            one match
+///     GET  /healthz               {"status":"ok","matches":N}, 503 once stopping
+///     GET  /metrics               Prometheus text exposition
+///     /play, /spectate            the upgrade's refusal, or 426 (WebSocket only)
+///     GET  anything else          a static file, when `files` is set
+///
+/// Placement: last in the connection's pipeline, after
+/// `configureHTTPServerPipeline(withPipeliningAssistance: true, withServerUpgrade: …,
+/// withErrorHandling: true)`; the upgrade's completion handler removes it.
+/// It relies on pipelining assistance: the next request arrives only once
+/// the answer to the current one is written. NIO's error handler answers
+/// requests its decoder cannot parse (400 and close); everything that does
+/// parse gets a defined answer here, errors as one line of plain text.
+///
+/// Every answer has `Content-Length`. The connection stays open unless the
+/// request asked otherwise (`Connection: close`, HTTP/1.0 without
+/// keep-alive), or the answer was to `/play` or `/spectate` (the upgrade
+/// handler leaves after the first request, so a WebSocket needs a new
+/// connection), or the body was too large.
+final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Largest request body: a `POST /matches` is well under 1 KiB.
+    static let maxBodyBytes = 64 * 1024
+    /// Body bytes read and dropped after a 413, so that the client, still
+    /// sending, reads the answer rather than a connection reset. Beyond it
+    /// the connection is closed at once.
+    static let maxDiscardBytes = 1 << 20
+
+    private let directory: MatchDirectory
+    private let metrics: ServerMetrics
+    private let files: StaticFiles?
+    private let upgradeRefusal: UpgradeRefusal
+    private var state = State.idle
+
+    private enum State {
+        case idle
+        /// A request head arrived; its body is being read.
+        case receiving(head: HTTPRequestHead, route: Route, body: ByteBuffer, received: Int)
+        /// The request is complete and its answer is being made.
+        case answering
+        /// Answered early (body too large): the rest of the body is dropped,
+        /// then the connection closes once `written` completes.
+        case discarding(budget: Int, written: EventLoopFuture<Void>)
+        /// The connection is closing: everything read is ignored.
+        case closing
+    }
+
+    init(directory: MatchDirectory, metrics: ServerMetrics, files: StaticFiles?, upgradeRefusal: UpgradeRefusal) {
+        self.directory = directory
+        self.metrics = metrics
+        self.files = files
+        self.upgradeRefusal = upgradeRefusal
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): received(head, context: context)
+        case .body(let chunk): received(chunk, context: context)
+        case .end: receivedEnd(context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A declined WebSocket upgrade: the request comes next, and is answered.
+        if error is NIOWebSocketUpgradeError { return }
+        // Anything else ends the connection; NIO's error handler has answered a parse error already.
+        state = .closing
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closing
+        context.fireChannelInactive()
+    }
+
+    private func received(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard case .idle = state else { return }
+        let route = Self.route(head.method, head.uri, servesFiles: files != nil)
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > Self.maxBodyBytes {
+            answerTooLarge(head, context: context)
+            return
+        }
+        if case .createMatch = route,
+           head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        state = .receiving(head: head, route: route, body: ByteBuffer(), received: 0)
+    }
+
+    private func received(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
+        switch state {
+        case .receiving(let head, let route, var body, let received):
+            state = .answering  // drops the state's reference to `body`, so appending does not copy it
+            let total = received + chunk.readableBytes
+            guard total <= Self.maxBodyBytes else {
+                answerTooLarge(head, context: context)
+                return
+            }
+            if case .createMatch = route {
+                var chunk = chunk
+                body.writeBuffer(&chunk)
+            }
+            state = .receiving(head: head, route: route, body: body, received: total)
+        case .discarding(let budget, let written):
+            let left = budget - chunk.readableBytes
+            if left >= 0 {
+                state = .discarding(budget: left, written: written)
+            } else {
+                state = .closing
+                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
+        case .idle, .answering, .closing:
+            break
+        }
+    }
+
+    private func receivedEnd(context: ChannelHandlerContext) {
+        switch state {
+        case .receiving(let head, let route, let body, _):
+            state = .answering
+            answer(route, head: head, body: body, context: context)
+        case .discarding(_, let written):
+            state = .closing
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case .idle, .answering, .closing:
+            break
+        }
+    }
+
+    // MARK: Answering
+
+    private func answer(_ route: Route, head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        if let refusal = declinedUpgrade() { return respond(refusal, to: head, context: context) }
+        switch route {
+        case .listMatches(let query): respond(listMatches(query: query), to: head, context: context)
+        case .createMatch: respondLater(createMatch(body: body, on: context.eventLoop), to: head, context: context)
+        case .match(let id):
+            let answer = directory.host(id: id).map { HTTPResponse.json(.ok, encoding: $0.summary) }
+                ?? .text(.notFound, "no match \"\(id)\" on this server (see GET /matches)")
+            respond(answer, to: head, context: context)
+        case .health:
+            let answer = directory.isStopping
+                ? HTTPResponse.json(.serviceUnavailable, Array(#"{"status":"stopping"}"#.utf8))
+                : HTTPResponse.json(.ok, Array(#"{"status":"ok","matches":\#(directory.matchCount)}"#.utf8))
+            respond(answer, to: head, context: context)
+        case .metrics:
+            respond(HTTPResponse(.ok, headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"],
+                                 body: ByteBuffer(bytes: metrics.exposition())), to: head, context: context)
+        case .notUpgraded(let path): respond(notUpgraded(path), to: head, context: context)
+        case .file(let path):
+            guard let files else { return respond(.text(.notFound, "no file at \(path)"), to: head, context: context) }
+            respondLater(files.respond(method: head.method, path: path, headers: head.headers, on: context.eventLoop),
+                         to: head, context: context)
+        case .notAllowed(let allow):
+            var answer = HTTPResponse.text(.methodNotAllowed, "\(head.method) is not allowed here (allowed: \(allow))")
+            answer.headers.add(name: "allow", value: allow)
+            respond(answer, to: head, context: context)
+        case .refused(let refusal): respond(.refusal(refusal), to: head, context: context)
+        }
+    }
+
+    private func listMatches(query: Substring) -> HTTPResponse {
+        guard let fields = PlayRequest.decodeQuery(query) else {
+            return .text(.badRequest, "the query string is not valid percent-encoded UTF-8")
+        }
+        var summaries = directory.summaries()
+        if let game = fields.last(where: { $0.0 == "game" })?.1, !game.isEmpty {
+            guard directory.games[game] != nil else {
+                return .text(.notFound, "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))")
+            }
+            summaries.removeAll { $0.game != game }
+        }
+        return HTTPResponse.json(.ok, encoding: summaries)
+    }
+
+    private func createMatch(body: ByteBuffer, on loop: EventLoop) -> EventLoopFuture<HTTPResponse> {
+        let request: CreateMatchRequest
+        switch CreateMatchRequest.parse(body) {
+        case .success(let parsed): request = parsed
+        case .failure(let refusal): return loop.makeSucceededFuture(.refusal(refusal))
+        }
+        return directory.create(game: request.game, params: request.params.isEmpty ? nil : request.params)
+            .map { host in
+                var answer = HTTPResponse.json(.created, encoding: host.summary)
+                answer.headers.add(name: "location", value: "/matches/\(host.id)")
+                return answer
+            }
+            .recover { error in
+                guard let error = error as? MatchDirectory.CreateError else {
+                    return .text(.internalServerError, "the match could not be created: \(error)")
+                }
+                switch error.kind {
+                case .unknownGame: return .text(.notFound, error.description)
+                case .tooManyMatches, .shuttingDown: return .text(.serviceUnavailable, error.description)
+                case .failedToStart: return .text(.internalServerError, error.description)
+                }
+            }
+    }
+
+    /// The answer to a WebSocket upgrade the upgrader declined (whatever
+    /// the path: it may have been declined for the path), passed on once.
+    private func declinedUpgrade() -> HTTPResponse? {
+        guard let refusal = upgradeRefusal.refusal else { return nil }
+        upgradeRefusal.refusal = nil
+        metrics.refused(Self.refusalReason(refusal.status))
+        var answer = HTTPResponse.refusal(refusal)
+        answer.closesConnection = true
+        return answer
+    }
+
+    /// `/play` or `/spectate` that asked for no upgrade at all.
+    private func notUpgraded(_ path: String) -> HTTPResponse {
+        metrics.refused("not-websocket")
+        var answer = HTTPResponse.text(.upgradeRequired,
+                                       "\(path) speaks WebSocket only: connect with a WebSocket client asking for subprotocol \(ProtocolVersion.subprotocol)")
+        answer.headers.add(name: "upgrade", value: "websocket")
+        answer.closesConnection = true
+        return answer
+    }
+
+    /// The `reason` label of `tickwire_connections_refused_total` for a
+    /// declined upgrade, by the status the upgrader chose.
+    static func refusalReason(_ status: HTTPResponseStatus) -> String {
+        switch status {
+        case .badRequest: "bad-request"
+        case .unauthorized: "auth"
+        case .forbidden: "origin"
+        case .notFound: "not-found"
+        case .serviceUnavailable: "unavailable"
+        default: "status-\(status.code)"
+        }
+    }
+
+    private func answerTooLarge(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var answer = HTTPResponse.text(.payloadTooLarge, "the request body is larger than \(Self.maxBodyBytes / 1024) KiB")
+        answer.closesConnection = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        // A client waiting for `100 Continue` sends no body: close right away.
+        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            state = .closing
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            state = .discarding(budget: Self.maxDiscardBytes, written: written.futureResult)
+        }
+        write(answer, to: head, keepAlive: false, context: context, promise: written)
+    }
+
+    private func respondLater(_ answer: EventLoopFuture<HTTPResponse>, to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        answer.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
+            guard case .answering = self.state else { return }
+            switch result {
+            case .success(let answer): self.respond(answer, to: head, context: context)
+            case .failure(let error): self.respond(.text(.internalServerError, "\(error)"), to: head, context: context)
+            }
+        }
+    }
+
+    private func respond(_ answer: HTTPResponse, to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let keepAlive = head.isKeepAlive && !answer.closesConnection
+        // Set before writing: writing the end may hand us the next pipelined request at once.
+        state = keepAlive ? .idle : .closing
+        let written = context.eventLoop.makePromise(of: Void.self)
+        if !keepAlive { written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+        write(answer, to: head, keepAlive: keepAlive, context: context, promise: written)
+    }
+
+    private func write(_ answer: HTTPResponse, to head: HTTPRequestHead, keepAlive: Bool,
+                       context: ChannelHandlerContext, promise: EventLoopPromise<Void>) {
+        context.write(wrapOutboundOut(.head(answer.head(for: head, keepAlive: keepAlive))), promise: nil)
+        if head.method != .HEAD, answer.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
+    }
+}
+
+// MARK: - Routes
+
+extension HTTPEndpoints {
+    /// What a request asks for, from its method and target alone.
+    enum Route: Equatable {
+        case listMatches(query: Substring)
+        case createMatch
+        case match(id: String)
+        case health
+        case metrics
+        case notUpgraded(path: String)
+        /// A static file; `path` is still percent-encoded.
+        case file(path: String)
+        case notAllowed(allow: String)
+        case refused(HTTPRefusal)
+    }
+
+    static func route(_ method: HTTPMethod, _ uri: String, servesFiles: Bool) -> Route {
+        guard let target = originForm(uri) else {
+            return .refused(HTTPRefusal(.badRequest, "the request target must be a path such as /matches"))
+        }
+        let (path, query) = PlayRequest.split(uri: target)
+        let reads = method == .GET || method == .HEAD
+        switch path {
+        case "/matches":
+            return method == .POST ? .createMatch : reads ? .listMatches(query: query) : .notAllowed(allow: "GET, HEAD, POST")
+        case "/healthz":
+            return reads ? .health : .notAllowed(allow: "GET, HEAD")
+        case "/metrics":
+            return reads ? .metrics : .notAllowed(allow: "GET, HEAD")
+        case "/play", "/spectate":
+            return reads ? .notUpgraded(path: path) : .notAllowed(allow: "GET")
+        default:
+            if path.hasPrefix("/matches/") {
+                let id = path.dropFirst("/matches/".count)
+                guard !id.isEmpty, !id.contains("/") else { return .refused(HTTPRefusal(.notFound, "no such path \(path)")) }
+                return reads ? .match(id: String(id)) : .notAllowed(allow: "GET, HEAD")
+            }
+            guard servesFiles else { return .refused(HTTPRefusal(.notFound, "no such path \(path)")) }
+            return reads ? .file(path: path) : .notAllowed(allow: "GET, HEAD")
+        }
+    }
+
+    /// The path-and-query of a request target: as sent, or taken out of the
+    /// absolute form (`http://host/path`) HTTP/1.1 servers must accept.
+    private static func originForm(_ uri: String) -> String? {
+        if uri.hasPrefix("/") { return uri }
+        for scheme in ["http://", "https://"] where uri.lowercased().hasPrefix(scheme) {
+            let rest = uri.dropFirst(scheme.count)
+            guard let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+            return rest[slash] == "/" ? String(rest[slash...]) : "/" + rest[slash...]
+        }
+        return nil
+    }
+}
+
+// MARK: - POST /matches
+
+/// The body of `POST /matches`: `{"game": "arena", "params": {"score_limit": 10}}`,
+/// `params` optional, its values numbers, strings or booleans.
+struct CreateMatchRequest: Equatable {
+    var game: String
+    var params: [String: MatchParameter]
+
+    /// Parses a JSON body; the refusal names what is wrong.
+    static func parse(_ body: ByteBuffer) -> Result<CreateMatchRequest, HTTPRefusal> {
+        let example = #"(expected {"game": "NAME", "params": {"key": 1}})"#
+        guard body.readableBytes > 0 else { return .failure(HTTPRefusal(.badRequest, "the body is empty \(example)")) }
+        do {
+            let parsed = try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView))
+            return .success(parsed.request)
+        } catch let error as Problem {
+            return .failure(HTTPRefusal(.badRequest, "\(error.message) \(example)"))
+        } catch DecodingError.typeMismatch {
+            return .failure(HTTPRefusal(.badRequest, "the body must be a JSON object \(example)"))
+        } catch {
+            return .failure(HTTPRefusal(.badRequest, "the body is not valid JSON \(example)"))
+        }
+    }
+
+    private struct Problem: Error {
+        let message: String
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private struct Parsed: Decodable {
+        var request: CreateMatchRequest
+
+        init(from decoder: Decoder) throws {
+            let object = try decoder.container(keyedBy: Key.self)
+            if let unknown = object.allKeys.map(\.stringValue).sorted().first(where: { $0 != "game" && $0 != "params" }) {
+                throw Problem(message: "unknown field \"\(unknown)\"")
+            }
+            let gameKey = Key(stringValue: "game"), paramsKey = Key(stringValue: "params")
+            guard object.contains(gameKey) else { throw Problem(message: "\"game\" is missing") }
+            guard let game = try? object.decode(String.self, forKey: gameKey) else {
+                throw Problem(message: "\"game\" must be a string")
+            }
+            guard !game.isEmpty else { throw Problem(message: "\"game\" is empty") }
+            var params: [String: MatchParameter] = [:]
+            if object.contains(paramsKey), try !object.decodeNil(forKey: paramsKey) {
+                guard let values = try? object.nestedContainer(keyedBy: Key.self, forKey: paramsKey) else {
+                    throw Problem(message: "\"params\" must be an object")
+                }
+                for key in values.allKeys {
+                    if let flag = try? values.decode(Bool.self, forKey: key) {
+                        params[key.stringValue] = .bool(flag)
+                    } else if let number = try? values.decode(Double.self, forKey: key), number.isFinite {
+                        params[key.stringValue] = .number(number)
+                    } else if let text = try? values.decode(String.self, forKey: key) {
+                        params[key.stringValue] = .string(text)
+                    } else {
+                        throw Problem(message: "params.\(key.stringValue) must be a number, a string or a boolean")
+                    }
+                }
+            }
+            request = CreateMatchRequest(game: game, params: params)
+        }
+    }
+}
