@@ -167,6 +167,22 @@ struct WebSocketConnection {
         }
     }
 
+    /// The application closed the channel itself, skipping the closing
+    /// handshake: the end is ours, without a code unless a close was sent.
+    mutating func closedLocally() -> Action {
+        switch state {
+        case .closed:
+            return .none
+        case .open:
+            partial = nil
+            state = .closed
+            return .close(send: nil, report: WebSocketClosed(code: nil, reason: "", initiatedByPeer: false))
+        case .awaitingPeerClose(let closed), .awaitingTCPClose(let closed):
+            state = .closed
+            return .close(send: nil, report: closed)
+        }
+    }
+
     /// _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send a close frame
     /// with `code` if none went out yet, then close TCP without waiting for
     /// the peer's reply (its further data is not processed).

@@ -124,6 +124,17 @@ public final class WebSocketHandler: ChannelDuplexHandler {
         }
     }
 
+    /// A close from the application (or `channel.close()`) skips the closing
+    /// handshake: TCP closes at once and `WebSocketClosed` says the end was
+    /// ours. To close properly, write `WebSocketOutbound.close` instead.
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .all, connection != nil, case .close(_, let report) = connection!.closedLocally() {
+            cancelTimers()
+            context.fireUserInboundEventTriggered(report)
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
     // MARK: Performing actions
 
     /// Carries out one action. `promise`, if given, completes when the frame

@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct Tickwire: ParsableCommand {
+struct Tickwire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickwire",
         abstract: "A multiplayer game state server whose rules are Lua scripts.",
-        subcommands: [BotsCommand.self, CheckCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, BotsCommand.self, CheckCommand.self, BenchCommand.self]
     )
 }

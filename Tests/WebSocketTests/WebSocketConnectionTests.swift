@@ -213,6 +213,16 @@ import Testing
         #expect(ws.decoderFailed(.invalidFrameLength) == .close(send: nil, report: closed))
     }
 
+    @Test func closingTheChannelOurselvesIsReportedAsOurs() {
+        var open = connection()
+        #expect(open.closedLocally() == .close(send: nil, report: WebSocketClosed(code: nil, reason: "", initiatedByPeer: false)))
+        #expect(open.send(.text("x")) == .failure(.connectionEnded))
+        var closing = connection()
+        _ = closing.close(code: .goingAway, reason: "bye")
+        #expect(closing.closedLocally() == .close(send: nil, report: WebSocketClosed(code: .goingAway, reason: "bye", initiatedByPeer: false)))
+        #expect(closing.connectionEnded() == .none)
+    }
+
     @Test func endOfTCPWhileOpenIsAnAbnormalClosure() {
         var ws = connection()
         _ = ws.receive(peer.frame(.binary, [1], fin: false), now: t0)

@@ -177,10 +177,17 @@ import Testing
         #expect(harness.recorder.closed.count == 1)
     }
 
-    @Test func channelClosedUnderneathIsReported() throws {
+    @Test func tcpEndingUnderneathIsReportedAsThePeers() throws {
+        let harness = try HandlerHarness(server)
+        harness.channel.pipeline.fireChannelInactive()
+        #expect(harness.recorder.closed == [WebSocketClosed(code: nil, reason: "", initiatedByPeer: true)])
+    }
+
+    @Test func applicationClosingTheChannelIsReportedAsOurs() throws {
         let harness = try HandlerHarness(server)
         try harness.channel.close().wait()
-        #expect(harness.recorder.closed == [WebSocketClosed(code: nil, reason: "", initiatedByPeer: true)])
+        #expect(harness.recorder.closed == [WebSocketClosed(code: nil, reason: "", initiatedByPeer: false)])
+        #expect(try harness.sent().isEmpty)
     }
 
     // MARK: Heartbeat

@@ -1,0 +1,214 @@
+import Engine
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The games this server serves and the matches running now: matchmaking,
+/// lookups by match id and resume token, and where a new match lives.
+///
+/// Thread-safe: connections on any loop ask it where to go; the hosts it
+/// returns are then reached on their own loops. It holds only this process's
+/// matches; nothing here assumes it holds every match of a fleet.
+final class MatchDirectory: Sendable {
+    let games: [String: GameDefinition]
+    private let group: EventLoopGroup
+    private let options: MatchOptions
+    private let settings: MatchHost.Settings
+    private let maxMatches: Int
+    private let metrics: ServerMetrics
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var hosts: [String: MatchHost] = [:]
+        var tokens: [String: MatchHost] = [:]
+        /// Matches being created (counted against `maxMatches`).
+        var starting = 0
+        var stopping = false
+    }
+
+    init(games: [String: GameDefinition], group: EventLoopGroup, options: MatchOptions,
+         settings: MatchHost.Settings, maxMatches: Int, metrics: ServerMetrics, logger: Logger) {
+        self.games = games
+        self.group = group
+        self.options = options
+        self.settings = settings
+        self.maxMatches = maxMatches
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    // MARK: Lookups
+
+    func host(id: String) -> MatchHost? { state.withLockedValue { $0.hosts[id] } }
+
+    func host(forToken token: String) -> MatchHost? { state.withLockedValue { $0.tokens[token] } }
+
+    /// Every running match, oldest first.
+    func summaries() -> [MatchSummary] {
+        state.withLockedValue { Array($0.hosts.values) }.map(\.summary).filter(\.running)
+            .sorted { ($0.ageSeconds, $0.id) > ($1.ageSeconds, $1.id) }
+    }
+
+    var matchCount: Int { state.withLockedValue { $0.hosts.count } }
+
+    /// True once shutdown began (`/healthz` then answers 503).
+    var isStopping: Bool { state.withLockedValue { $0.stopping } }
+
+    func register(token: String, host: MatchHost) { state.withLockedValue { $0.tokens[token] = host } }
+
+    func retire(token: String) { _ = state.withLockedValue { $0.tokens.removeValue(forKey: token) } }
+
+    func remove(_ host: MatchHost) {
+        let count = state.withLockedValue { state -> Int in
+            if state.hosts[host.id] === host { state.hosts.removeValue(forKey: host.id) }
+            return state.hosts.count
+        }
+        metrics.matches.record(count)
+    }
+
+    // MARK: Creating
+
+    /// Why a match could not be created.
+    struct CreateError: Error, CustomStringConvertible {
+        enum Kind { case unknownGame, tooManyMatches, failedToStart, shuttingDown }
+        let kind: Kind
+        let description: String
+    }
+
+    /// Starts a match of `game` on the loop with the fewest matches.
+    func create(game name: String, params: [String: MatchParameter]? = nil) -> EventLoopFuture<MatchHost> {
+        let loop = leastBusyLoop()
+        guard let game = games[name] else {
+            let known = games.keys.sorted().joined(separator: ", ")
+            return loop.makeFailedFuture(CreateError(kind: .unknownGame, description: "no game named \"\(name)\" (this server has: \(known))"))
+        }
+        let admitted = state.withLockedValue { state -> CreateError? in
+            if state.stopping { return CreateError(kind: .shuttingDown, description: "the server is shutting down") }
+            guard state.hosts.count + state.starting < maxMatches else {
+                return CreateError(kind: .tooManyMatches, description: "the server runs its most matches (\(maxMatches)); try again later")
+            }
+            state.starting += 1
+            return nil
+        }
+        if let admitted { return loop.makeFailedFuture(admitted) }
+        var options = options
+        options.seed = Int64.random(in: 1...Int64.max)
+        if let params { options.params = params }
+        let id = newMatchID()
+        return MatchHost.start(id: id, game: game, options: options, settings: settings, directory: self,
+                               metrics: metrics, logger: logger, on: loop)
+            .flatMapErrorThrowing { error in
+                self.state.withLockedValue { $0.starting -= 1 }
+                self.logger.error("match failed to start", metadata: ["game": "\(name)", "error": "\(error)"])
+                throw CreateError(kind: .failedToStart, description: "the match failed to start: \(error)")
+            }
+            .map { host in
+                let count = self.state.withLockedValue { state -> Int in
+                    state.starting -= 1
+                    state.hosts[host.id] = host
+                    return state.hosts.count
+                }
+                self.metrics.matches.record(count)
+                return host
+            }
+    }
+
+    private func newMatchID() -> String {
+        while true {
+            let id = ResumeToken.random(characters: 10)
+            if host(id: id) == nil { return id }
+        }
+    }
+
+    private func leastBusyLoop() -> EventLoop {
+        let counts = state.withLockedValue { state in
+            state.hosts.values.reduce(into: [ObjectIdentifier: Int]()) { $0[ObjectIdentifier($1.eventLoop), default: 0] += 1 }
+        }
+        var best: EventLoop?
+        var bestCount = Int.max
+        for loop in group.makeIterator() {
+            let count = counts[ObjectIdentifier(loop)] ?? 0
+            if count < bestCount { (best, bestCount) = (loop, count) }
+        }
+        return best ?? group.next()
+    }
+
+    // MARK: Seating
+
+    /// Finds or makes the match `request` asks for and seats `link` in it.
+    func seat(_ request: PlayRequest, name: String, account: String?, link: ClientLink)
+        -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        let loop = link.channel.eventLoop
+        func admit(_ host: MatchHost, _ admission: MatchHost.Admission) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+            host.eventLoop.submit { (host, host.admit(admission, link: link)) }
+        }
+        func refuse(_ code: ErrorMessage.Code, _ reason: String) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+            loop.makeSucceededFuture((nil, .refused(.error(code, reason))))
+        }
+        switch request.target {
+        case .spectate(let matchID):
+            guard let host = host(id: matchID) else { return refuse(.notFound, "no match \"\(matchID)\" on this server") }
+            return admit(host, .spectator)
+        case .resume(let token):
+            guard let host = host(forToken: token) else {
+                return refuse(.notFound, "no seat holds this resume token (its grace period may have ended)")
+            }
+            return admit(host, .resume(token: token))
+        case .play(let game, let matchID?):
+            guard let host = host(id: matchID), host.game.name == game else {
+                return refuse(.notFound, "no \(game) match \"\(matchID)\" on this server")
+            }
+            return admit(host, .player(name: name, account: account))
+        case .play(let game, nil):
+            guard games[game] != nil else {
+                return refuse(.notFound, "no game named \"\(game)\" (this server has: \(games.keys.sorted().joined(separator: ", ")))")
+            }
+            return matchmake(game: game, candidates: openMatches(of: game)[...], admission: .player(name: name, account: account), link: link)
+        }
+    }
+
+    /// Open matches of `game` with a free seat, fullest first.
+    private func openMatches(of game: String) -> [MatchHost] {
+        state.withLockedValue { Array($0.hosts.values) }
+            .filter { $0.game.name == game }
+            .map { ($0, $0.summary) }
+            .filter { $0.1.running && $0.1.players < $0.1.capacity }
+            .sorted { ($0.1.players, $1.1.ageSeconds) > ($1.1.players, $0.1.ageSeconds) }
+            .map(\.0)
+    }
+
+    /// Tries the candidates in order (a seat may be taken meanwhile), then a new match.
+    private func matchmake(game: String, candidates: ArraySlice<MatchHost>, admission: MatchHost.Admission,
+                           link: ClientLink) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        guard let host = candidates.first else {
+            return create(game: game)
+                .flatMap { host in host.eventLoop.submit { (host, host.admit(admission, link: link)) } }
+                .flatMapErrorThrowing { error in
+                    let reason = (error as? CreateError)?.description ?? "\(error)"
+                    return (nil, .refused(.error(.matchFull, reason)))
+                }
+        }
+        return host.eventLoop.submit { host.admit(admission, link: link) }.flatMap { admitted in
+            switch admitted {
+            case .refused(.error(.matchFull, _)), .refused(.error(.matchOver, _)):
+                return self.matchmake(game: game, candidates: candidates.dropFirst(), admission: admission, link: link)
+            default:
+                return host.eventLoop.makeSucceededFuture((host, admitted))
+            }
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Refuses new matches and stops every running one (each finishes its
+    /// current tick and asks `game.result` one last time).
+    func stopAll() -> EventLoopFuture<Void> {
+        let hosts = state.withLockedValue { state in
+            state.stopping = true
+            return Array(state.hosts.values)
+        }
+        let loop = group.next()
+        return EventLoopFuture.andAllComplete(hosts.map { $0.stop() }, on: loop)
+    }
+}

@@ -1,0 +1,31 @@
+import NIOConcurrencyHelpers
+import Protocol
+
+/// What connections hand a match between its ticks. Connections append from
+/// their own event loops under a lock, without waking the match's loop; the
+/// match drains everything at the start of its next tick, which is the
+/// earliest moment an input could matter anyway.
+///
+/// Bounded: each connection's messages are rate limited (`MessageRateLimit`)
+/// before they get here, and the match drains it every tick.
+final class MatchInbox: Sendable {
+    enum Item: Sendable {
+        case input(player: Int, link: Int, InputMessage)
+        case clientEvent(player: Int, link: Int, ClientEventMessage)
+        case ack(player: Int, link: Int, tick: Int)
+    }
+
+    private let items = NIOLockedValueBox<[Item]>([])
+
+    func post(_ item: Item) {
+        items.withLockedValue { $0.append(item) }
+    }
+
+    /// Everything posted since the last drain, in arrival order.
+    func drain() -> [Item] {
+        items.withLockedValue { pending in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Engine
+import NIOHTTP1
+
+/// What a client asks for when it opens a WebSocket, from the request line:
+///
+///     /play?game=arena[&name=Ann][&token=JWT]       the fullest open arena match, or a new one
+///     /play?game=arena&match=ID                     that match
+///     /play?resume=TOKEN                            the seat a dropped connection held
+///     /spectate?match=ID                            watch without a seat
+///
+/// Parsing is total: garbage gets an `HTTPRefusal` naming what is wrong.
+struct PlayRequest: Sendable, Equatable {
+    enum Target: Sendable, Equatable {
+        case play(game: String, match: String?)
+        case resume(token: String)
+        case spectate(match: String)
+    }
+
+    var target: Target
+    /// The player's display name (the JWT's claim wins when auth is on).
+    var name: String
+    /// A JWT from the query, if any (the subprotocol is the other place).
+    var token: String?
+
+    /// The game sees at most 32 characters of it (`Match.join`).
+    static let maxNameBytes = 256
+    static let maxTokenBytes = 4096
+
+    /// Parses `uri` (path and query). Returns nil when the path is not one
+    /// of ours, so the request goes to the HTTP routes instead.
+    static func parse(uri: String) -> Result<PlayRequest, HTTPRefusal>? {
+        let (path, query) = split(uri: uri)
+        guard path == "/play" || path == "/spectate" else { return nil }
+        guard let fields = decodeQuery(query) else {
+            return .failure(HTTPRefusal(.badRequest, "the query string is not valid percent-encoded UTF-8"))
+        }
+        func value(_ key: String) -> String? { fields.last { $0.0 == key }?.1 }
+        let name = value("name") ?? ""
+        guard name.utf8.count <= maxNameBytes else {
+            return .failure(HTTPRefusal(.badRequest, "the name is longer than \(maxNameBytes) bytes"))
+        }
+        let token = value("token")
+        if let token, token.utf8.count > maxTokenBytes {
+            return .failure(HTTPRefusal(.badRequest, "the token is longer than \(maxTokenBytes) bytes"))
+        }
+        if path == "/spectate" {
+            guard let match = value("match"), !match.isEmpty else {
+                return .failure(HTTPRefusal(.badRequest, "/spectate needs ?match=ID (see GET /matches)"))
+            }
+            return .success(PlayRequest(target: .spectate(match: match), name: name, token: token))
+        }
+        if let resume = value("resume"), !resume.isEmpty {
+            return .success(PlayRequest(target: .resume(token: resume), name: name, token: token))
+        }
+        guard let game = value("game"), !game.isEmpty else {
+            return .failure(HTTPRefusal(.badRequest, "/play needs ?game=NAME (or ?resume=TOKEN)"))
+        }
+        let match = value("match").flatMap { $0.isEmpty ? nil : $0 }
+        return .success(PlayRequest(target: .play(game: game, match: match), name: name, token: token))
+    }
+
+    static func split(uri: String) -> (path: String, query: Substring) {
+        guard let q = uri.firstIndex(of: "?") else { return (uri, "") }
+        return (String(uri[..<q]), uri[uri.index(after: q)...])
+    }
+
+    /// `a=1&b=x%20y` → [("a", "1"), ("b", "x y")]; nil on bad escapes or UTF-8.
+    static func decodeQuery(_ query: Substring) -> [(String, String)]? {
+        var fields: [(String, String)] = []
+        for part in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = percentDecode(pieces[0]),
+                  let value = percentDecode(pieces.count > 1 ? pieces[1] : "") else { return nil }
+            fields.append((key, value))
+        }
+        return fields
+    }
+
+    static func percentDecode(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var it = text.utf8.makeIterator()
+        while let b = it.next() {
+            switch b {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let h = it.next().flatMap(hexValue), let l = it.next().flatMap(hexValue) else { return nil }
+                bytes.append(h << 4 | l)
+            default: bytes.append(b)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// An HTTP answer to a request we will not serve, with a plain-text reason.
+struct HTTPRefusal: Error, Sendable, Equatable {
+    let status: HTTPResponseStatus
+    let message: String
+
+    init(_ status: HTTPResponseStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}

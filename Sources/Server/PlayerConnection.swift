@@ -1,0 +1,161 @@
+import Engine
+import Logging
+import NIOCore
+import WebSocket
+
+/// One upgraded client: seats it through the directory, then decodes what it
+/// sends and posts it to its match's inbox. Runs on the socket's event loop.
+///
+/// Everything a client sends has a defined answer: a message that does not
+/// decode closes with `error` 2 (4002); messages faster than the rate limit
+/// close with 8 (4008); a spectator's input closes with 9 (4009); text and
+/// oversized messages are closed by the WebSocket layer (1003, 1009).
+final class PlayerConnection: ChannelInboundHandler {
+    typealias InboundIn = WebSocketMessage
+    typealias OutboundOut = WebSocketOutbound
+
+    private let request: PlayRequest
+    private let name: String
+    private let account: String?
+    private let directory: MatchDirectory
+    private let metrics: ServerMetrics
+    private var logger: Logger
+    private var limit: MessageRateLimit
+    private let linkID: Int
+    private var role: Role = .waiting
+    private var closing = false
+
+    private enum Role {
+        /// Not seated yet: messages are ignored (a client waits for welcome).
+        case waiting
+        case player(MatchHost, id: Int)
+        case spectator(MatchHost)
+        case gone
+    }
+
+    init(request: PlayRequest, name: String, account: String?, directory: MatchDirectory,
+         metrics: ServerMetrics, logger: Logger, maxMessagesPerSecond: Int, linkID: Int) {
+        self.request = request
+        self.name = name
+        self.account = account
+        self.directory = directory
+        self.metrics = metrics
+        self.logger = logger
+        self.linkID = linkID
+        limit = MessageRateLimit(perSecond: maxMessagesPerSecond, now: .now())
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let link = ClientLink(channel: context.channel, id: linkID)
+        let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+        directory.seat(request, name: name, account: account, link: link)
+            .hop(to: context.eventLoop)
+            .whenComplete { result in
+                let handler = this.value
+                switch result {
+                case .success((let host, let admitted)): handler.seated(host, admitted, link: link)
+                case .failure(let error): handler.seated(nil, .refused(.close(.internalError, "could not seat: \(error)")), link: link)
+                }
+            }
+    }
+
+    private func seated(_ host: MatchHost?, _ admitted: MatchHost.Admitted, link: ClientLink) {
+        let wasGone = if case .gone = role { true } else { false }
+        switch (host, admitted) {
+        case (let host?, .player(let id, _)):
+            role = .player(host, id: id)
+            logger[metadataKey: "match"] = "\(host.id)"
+            logger[metadataKey: "player"] = "\(id)"
+        case (let host?, .spectator):
+            role = .spectator(host)
+            logger[metadataKey: "match"] = "\(host.id)"
+        case (_, .refused(let reason)):
+            metrics.refused(refusalLabel(reason))
+            logger.info("connection refused", metadata: ["reason": "\(reason.reason)"])
+            role = .gone
+            link.close(reason)
+            return
+        default:
+            role = .gone
+            link.close(.close(.internalError, "could not seat the connection"))
+            return
+        }
+        // Closed while the seat was being found: hand the seat back now.
+        if wasGone { hostDisconnected() }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .binary(let buffer) = unwrapInboundIn(data), !closing else { return }
+        guard limit.admit(now: .now()) else {
+            return close(context, .error(.flooding, "more than \(Int(limit.rate)) messages per second"), label: "flooding")
+        }
+        switch role {
+        case .waiting, .gone:
+            return
+        case .spectator:
+            let bytes = Array(buffer.readableBytesView)
+            if let type = bytes.first, type == MessageType.ack.rawValue { return }
+            close(context, .error(.forbidden, "spectators cannot send inputs or events"), label: "spectator-input")
+        case .player(let host, let id):
+            let message: ClientMessage
+            do {
+                message = try ClientMessage.decode(Array(buffer.readableBytesView), schema: host.game.schema)
+            } catch {
+                return close(context, .error(.malformed, "\(error)"), label: "malformed")
+            }
+            switch message {
+            case .input(let input): host.inbox.post(.input(player: id, link: linkID, input))
+            case .clientEvent(let event): host.inbox.post(.clientEvent(player: id, link: linkID, event))
+            case .ack(let ack): host.inbox.post(.ack(player: id, link: linkID, tick: ack.tick))
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is WebSocketClosed { hostDisconnected() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        hostDisconnected()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func close(_ context: ChannelHandlerContext, _ reason: Disconnect, label: String) {
+        guard !closing else { return }
+        closing = true
+        metrics.disconnected(label)
+        logger.info("closing connection", metadata: ["reason": "\(reason.reason)"])
+        reason.write(to: context.channel)
+        context.flush()
+        hostDisconnected()
+    }
+
+    /// Tells the match (once) that this connection is gone.
+    private func hostDisconnected() {
+        let id = linkID
+        switch role {
+        case .player(let host, _), .spectator(let host):
+            host.eventLoop.execute { host.disconnected(linkID: id) }
+        case .waiting, .gone:
+            break
+        }
+        role = .gone
+    }
+
+    private func refusalLabel(_ reason: Disconnect) -> String {
+        switch reason {
+        case .error(.matchFull, _): "full"
+        case .error(.matchOver, _): "over"
+        case .error(.notFound, _): "not-found"
+        case .error(.refused, _): "refused-by-game"
+        case .error(.forbidden, _): "forbidden"
+        default: "other"
+        }
+    }
+}

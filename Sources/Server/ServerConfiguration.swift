@@ -1,0 +1,58 @@
+import Engine
+import NIOCore
+
+/// Everything `tickwire serve` can be told. Defaults suit a public server on
+/// one machine; every limit exists so that no client can grow memory or
+/// delay a tick without bound.
+public struct ServerConfiguration: Sendable {
+    public var host = "0.0.0.0"
+    /// 0 picks a free port (tests); the bound one is `TickwireServer.port`.
+    public var port = 8080
+    /// Folder whose subfolders are games (each with game.lua and bot.lua).
+    public var gamesFolder = "games"
+    /// Static files served at `/` (the browser client); nil serves none.
+    public var webFolder: String? = "web"
+    /// PEM certificate chain and key: both set serves `https`/`wss`.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// Exact `Origin` values a browser may connect from; empty allows any
+    /// (non-browser clients send none and are always allowed).
+    public var allowedOrigins: [String] = []
+    /// HS256 secret: when set, `/play` needs a JWT (query `token=` or
+    /// subprotocol `tickwire.jwt.<token>`) whose claims name the player.
+    public var jwtSecret: String?
+
+    /// Largest WebSocket message a client may send. Inputs are a few bytes;
+    /// 64 KiB leaves room for chat-like client events.
+    public var maxMessageBytes = 64 * 1024
+    /// Time from accepting a connection to a complete HTTP request or upgrade.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// Server pings this often; a peer silent for `idleTimeout` is dropped.
+    public var pingInterval: TimeAmount = .seconds(15)
+    public var idleTimeout: TimeAmount = .seconds(45)
+    /// A dropped player keeps their seat this long and may resume with the
+    /// token from `welcome`; `game.leave` runs when it ends. Zero disables.
+    public var resumeGrace: Duration = .seconds(10)
+    /// Messages per second a client may send, sustained (its burst is two
+    /// seconds' worth). Inputs beyond one per tick are queued (8) then
+    /// dropped oldest first; a client above this rate is closed (flooding).
+    public var maxMessagesPerSecond = 120
+    /// Open connections (players, spectators, HTTP) at once; more are refused.
+    public var maxConnections = 10_000
+    /// Matches at once; joining or creating beyond it is refused.
+    public var maxMatches = 1_000
+    /// Spectators one match sends frames to.
+    public var maxSpectatorsPerMatch = 64
+    /// A match with nobody in it (no seat, no spectator) ends after this.
+    public var emptyMatchTimeout: Duration = .seconds(60)
+    /// Threads running matches and sockets (default: one per core).
+    public var threads: Int = System.coreCount
+    /// How each match runs (script limits, failure policy, snapshot history).
+    /// The history bounds how long a player may stay unwritable: once their
+    /// baseline would leave it, they are closed as too slow.
+    public var match = MatchOptions()
+    /// Matches created by `/play` when no open one has room.
+    public var defaultParams: [String: MatchParameter] = [:]
+
+    public init() {}
+}

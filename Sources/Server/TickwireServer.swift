@@ -1,0 +1,295 @@
+import Engine
+import Foundation
+import Logging
+import Lua
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import WebSocket
+
+/// The game server: HTTP/1.1 and WebSocket on one port, the games of a
+/// folder, their matches spread over every core.
+///
+/// A service with an explicit life: `start()` binds, `run()` (swift-service-
+/// lifecycle) serves until a graceful shutdown (SIGTERM/SIGINT), then stops
+/// accepting, lets every match finish its tick and run `game.result`, closes
+/// players with 1001, and exits.
+public final class TickwireServer: Service, Sendable {
+    public let configuration: ServerConfiguration
+    let group: MultiThreadedEventLoopGroup
+    let directory: MatchDirectory
+    let metrics: ServerMetrics
+    let logger: Logger
+    private let auth: PlayerAuth?
+    private let files: StaticFiles?
+    private let tls: NIOSSLContext?
+    private let webSocket: WebSocketConfiguration
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var listener: Channel?
+        var connections: [ObjectIdentifier: Channel] = [:]
+        var nextLinkID = 1
+        var stopped = false
+    }
+
+    /// Why the server cannot start: a clear message for the operator.
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads every game in `configuration.gamesFolder` (a broken game stops
+    /// the start with its file:line), the TLS files and the web folder.
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tickwire")) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let games = try Self.loadGames(folder: configuration.gamesFolder, limits: configuration.match.limits)
+        files = try configuration.webFolder.flatMap { folder in
+            FileManager.default.fileExists(atPath: folder) ? try StaticFiles(root: folder) : nil
+        }
+        tls = try Self.makeTLS(certificate: configuration.tlsCertificate, key: configuration.tlsKey)
+        auth = try await configuration.jwtSecret.asyncMap { try await PlayerAuth(secret: $0) }
+        webSocket = WebSocketConfiguration(role: .server, maxMessageBytes: configuration.maxMessageBytes, acceptsText: false,
+                                           pingInterval: configuration.pingInterval, idleTimeout: configuration.idleTimeout)
+        metrics = ServerMetrics()
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        directory = MatchDirectory(games: games, group: group, options: configuration.match,
+                                   settings: MatchHost.Settings(resumeGrace: configuration.resumeGrace,
+                                                                maxSpectators: configuration.maxSpectatorsPerMatch,
+                                                                emptyTimeout: configuration.emptyMatchTimeout),
+                                   maxMatches: configuration.maxMatches, metrics: metrics, logger: logger)
+    }
+
+    static func loadGames(folder: String, limits: LuaLimits) throws -> [String: GameDefinition] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StartError(description: "the games folder \(folder) does not exist")
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var games: [String: GameDefinition] = [:]
+        for name in names.sorted() where FileManager.default.fileExists(atPath: "\(folder)/\(name)/game.lua") {
+            do {
+                let game = try GameDefinition.load(folder: "\(folder)/\(name)", limits: limits)
+                games[name] = game
+            } catch {
+                throw StartError(description: "the game in \(folder)/\(name) does not load:\n\(error)")
+            }
+        }
+        guard !games.isEmpty else { throw StartError(description: "no game in \(folder) (each game is a folder with game.lua)") }
+        return games
+    }
+
+    static func makeTLS(certificate: String?, key: String?) throws -> NIOSSLContext? {
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?):
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+                let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+                return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey)))
+            } catch {
+                throw StartError(description: "TLS: cannot use \(certificate) and \(key): \(error)")
+            }
+        default:
+            throw StartError(description: "TLS needs both --tls-cert and --tls-key")
+        }
+    }
+
+    // MARK: Life
+
+    /// Binds and starts accepting; returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 128 * 1024))
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
+            }
+        let listener: Channel
+        do {
+            listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw StartError(description: "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+        state.withLockedValue { $0.listener = listener }
+        let port = listener.localAddress?.port ?? configuration.port
+        logger.info("listening", metadata: ["address": "\(tls == nil ? "http" : "https")://\(configuration.host):\(port)",
+                                            "games": "\(directory.games.keys.sorted().joined(separator: ","))"])
+        return port
+    }
+
+    /// The bound port (after `start`).
+    public var port: Int? { state.withLockedValue { $0.listener?.localAddress?.port } }
+
+    /// Serves until a graceful shutdown is triggered (or the task is
+    /// cancelled), then shuts down cleanly.
+    public func run() async throws {
+        if port == nil { try await start() }
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Stops accepting, stops every match (current tick, `game.result`),
+    /// closes clients with 1001 and waits for their closing handshakes (up to
+    /// a few seconds), then releases the threads.
+    public func shutdown() async {
+        let listener = state.withLockedValue { state -> Channel? in
+            guard !state.stopped else { return nil }
+            state.stopped = true
+            return state.listener
+        }
+        guard let listener else { return }
+        logger.info("shutting down")
+        try? await listener.close()
+        try? await directory.stopAll().get()
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline, state.withLockedValue({ !$0.connections.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let open = state.withLockedValue { Array($0.connections.values) }
+        for channel in open { try? await channel.close() }
+        try? await group.shutdownGracefully()
+        logger.info("stopped")
+    }
+
+    // MARK: Connections
+
+    private func initialize(_ channel: Channel) throws {
+        let admitted = state.withLockedValue { state -> Bool in
+            guard !state.stopped, state.connections.count < configuration.maxConnections else { return false }
+            state.connections[ObjectIdentifier(channel)] = channel
+            return true
+        }
+        guard admitted else {
+            metrics.refused("too-many-connections")
+            channel.close(promise: nil)
+            return
+        }
+        metrics.connections.record(state.withLockedValue { $0.connections.count })
+        channel.closeFuture.whenComplete { [self] _ in
+            let count = state.withLockedValue { state in
+                state.connections.removeValue(forKey: ObjectIdentifier(channel))
+                return state.connections.count
+            }
+            metrics.connections.record(count)
+        }
+        let sync = channel.pipeline.syncOperations
+        if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+        let refusal = UpgradeRefusal()
+        let accepted = AcceptedPlay()
+        let endpoints = HTTPEndpoints(directory: directory, metrics: metrics, files: files, upgradeRefusal: refusal)
+        let timeout = HandshakeTimeout(timeout: configuration.handshakeTimeout)
+        let upgrader = WebSocketPipeline.serverUpgrader(
+            configuration: webSocket,
+            shouldUpgrade: { [self] channel, head in decideUpgrade(channel: channel, head: head, refusal: refusal, accepted: accepted) },
+            upgradePipelineHandler: { [self] channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let play = accepted.play else { throw StartError(description: "upgrade without a decision") }
+                    let sync = channel.pipeline.syncOperations
+                    try WebSocketPipeline.addWebSocketHandler(configuration: webSocket, to: sync)
+                    try sync.addHandler(PlayerConnection(request: play.request, name: play.name, account: play.account,
+                                                         directory: directory, metrics: metrics, logger: logger,
+                                                         maxMessagesPerSecond: configuration.maxMessagesPerSecond,
+                                                         linkID: nextLinkID()))
+                }
+            }
+        )
+        try sync.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+            context.pipeline.syncOperations.removeHandler(name: "tickwire.http", promise: nil)
+            context.pipeline.syncOperations.removeHandler(name: "tickwire.handshake-timeout", promise: nil)
+        }))
+        try sync.addHandler(timeout, name: "tickwire.handshake-timeout")
+        try sync.addHandler(endpoints, name: "tickwire.http")
+    }
+
+    private func nextLinkID() -> Int {
+        state.withLockedValue { state in
+            defer { state.nextLinkID += 1 }
+            return state.nextLinkID
+        }
+    }
+
+    /// Decides a `/play` or `/spectate` upgrade: the path and query, the
+    /// subprotocol, the origin, and the token when auth is on. A refusal is
+    /// left in `refusal` and answered as plain HTTP by `HTTPEndpoints`.
+    private func decideUpgrade(channel: Channel, head: HTTPRequestHead, refusal: UpgradeRefusal,
+                               accepted: AcceptedPlay) -> EventLoopFuture<HTTPHeaders?> {
+        func refuse(_ status: HTTPResponseStatus, _ message: String) -> EventLoopFuture<HTTPHeaders?> {
+            refusal.refusal = HTTPRefusal(status, message)
+            return channel.eventLoop.makeSucceededFuture(nil)
+        }
+        guard let parsed = PlayRequest.parse(uri: head.uri) else {
+            return refuse(.notFound, "WebSocket connections go to /play or /spectate")
+        }
+        let request: PlayRequest
+        switch parsed {
+        case .success(let value): request = value
+        case .failure(let error): return refuse(error.status, error.message)
+        }
+        let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { $0.trimmingCharacters(in: .whitespaces) }
+        guard offered.contains(ProtocolVersion.subprotocol) else {
+            return refuse(.badRequest, "ask for the WebSocket subprotocol \(ProtocolVersion.subprotocol); this server speaks protocol version \(ProtocolVersion.current) only")
+        }
+        if !configuration.allowedOrigins.isEmpty, let origin = head.headers.first(name: "Origin"),
+           !configuration.allowedOrigins.contains(origin) {
+            return refuse(.forbidden, "the origin \(origin) may not connect to this server")
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Sec-WebSocket-Protocol", value: ProtocolVersion.subprotocol)
+        let name = request.name.isEmpty ? "player" : request.name
+        guard let auth else {
+            accepted.play = AcceptedPlay.Play(request: request, name: name, account: nil)
+            return channel.eventLoop.makeSucceededFuture(headers)
+        }
+        let token = request.token ?? offered.first { $0.hasPrefix(PlayerAuth.subprotocolPrefix) }
+            .map { String($0.dropFirst(PlayerAuth.subprotocolPrefix.count)) }
+        guard let token, !token.isEmpty else {
+            return refuse(.unauthorized, "this server needs a token: ?token=JWT or the subprotocol \(PlayerAuth.subprotocolPrefix)<JWT>")
+        }
+        let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+        let loop = channel.eventLoop
+        promise.completeWithTask {
+            do {
+                let identity = try await auth.verify(token)
+                let play = AcceptedPlay.Play(request: request, name: identity.name, account: identity.account)
+                return try await loop.submit {
+                    accepted.play = play
+                    return headers
+                }.get()
+            } catch {
+                let message = "the token is not accepted: \(error)"
+                return try await loop.submit {
+                    refusal.refusal = HTTPRefusal(.unauthorized, message)
+                    return nil
+                }.get()
+            }
+        }
+        return promise.futureResult
+    }
+}
+
+/// The play request an upgrade was accepted for, handed from the upgrade
+/// decision to the pipeline it builds. One per connection, on its loop.
+private final class AcceptedPlay: @unchecked Sendable {
+    struct Play {
+        let request: PlayRequest
+        let name: String
+        let account: String?
+    }
+
+    var play: Play?
+}
+
+private extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Logging
+import Server
+import ServiceLifecycle
+
+/// `tickwire serve` — the game server. Every flag also reads an environment
+/// variable (`--max-matches` ← `TICKWIRE_MAX_MATCHES`); a flag wins.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the games of a folder over WebSocket, with matchmaking, /matches, /healthz and /metrics.",
+        discussion: """
+            Clients join with ws://HOST:PORT/play?game=NAME (or &match=ID), watch with /spectate?match=ID, \
+            and resume a dropped seat with /play?resume=TOKEN. Static files of --web are served at /. \
+            Every option can also be set with an environment variable: TICKWIRE_ followed by the option's \
+            name in capitals with underscores (TICKWIRE_PORT=9000, TICKWIRE_JWT_SECRET=…); an option on the \
+            command line wins. SIGTERM or SIGINT stops accepting, lets every match finish its tick and run \
+            game.result, closes players with 1001 and exits 0.
+            """
+    )
+
+    @Option(help: "Address to listen on (default 0.0.0.0).")
+    var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one (default 8080).")
+    var port: Int?
+    @Option(help: "Folder of games, one subfolder with game.lua each (default games).")
+    var games: String?
+    @Option(help: "Folder served at / (default web; skipped when missing).")
+    var web: String?
+    @Option(help: "PEM certificate chain: serve https and wss (with --tls-key).")
+    var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+    @Option(help: "An Origin browsers may connect from (repeat it; comma-separated in the variable). Default: any.")
+    var allowedOrigin: [String] = []
+    @Option(help: "HS256 secret: /play then needs a JWT (?token= or subprotocol tickwire.jwt.<JWT>) with sub (and name).")
+    var jwtSecret: String?
+    @Option(help: "Seconds a dropped player keeps their seat to resume; 0 disables (default 10).")
+    var resumeGrace: Double?
+    @Option(help: "Largest message a client may send, in bytes (default 65536).")
+    var maxMessageBytes: Int?
+    @Option(help: "Messages per second a client may send before it is closed as flooding (default 120).")
+    var maxMessagesPerSecond: Int?
+    @Option(help: "Seconds to complete an HTTP request or WebSocket upgrade (default 10).")
+    var handshakeTimeout: Double?
+    @Option(help: "Seconds between server pings (default 15).")
+    var pingInterval: Double?
+    @Option(help: "Seconds of silence after which a client is dropped (default 45).")
+    var idleTimeout: Double?
+    @Option(help: "Open connections at once (default 10000).")
+    var maxConnections: Int?
+    @Option(help: "Matches at once (default 1000).")
+    var maxMatches: Int?
+    @Option(help: "Spectators per match (default 64).")
+    var maxSpectators: Int?
+    @Option(help: "Threads for matches and sockets (default: one per core).")
+    var threads: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+    var logLevel: String?
+
+    @OptionGroup var limits: ScriptLimitOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = try ServeSettings(environment: environment)
+        var config = ServerConfiguration()
+        config.host = try settings.value(host, "host", default: config.host)
+        config.port = try settings.value(port, "port", default: config.port, in: 0...65535)
+        config.gamesFolder = try settings.value(games, "games", default: config.gamesFolder)
+        config.webFolder = try settings.value(web, "web", default: config.webFolder ?? "web")
+        config.tlsCertificate = try settings.optional(tlsCert, "tls-cert")
+        config.tlsKey = try settings.optional(tlsKey, "tls-key")
+        config.allowedOrigins = allowedOrigin.isEmpty ? settings.list("allowed-origin") : allowedOrigin
+        config.jwtSecret = try settings.optional(jwtSecret, "jwt-secret")
+        config.resumeGrace = .seconds(try settings.value(resumeGrace, "resume-grace", default: 10, in: 0...86_400))
+        config.maxMessageBytes = try settings.value(maxMessageBytes, "max-message-bytes", default: config.maxMessageBytes, in: 64...(1 << 24))
+        config.maxMessagesPerSecond = try settings.value(maxMessagesPerSecond, "max-messages-per-second", default: config.maxMessagesPerSecond, in: 1...100_000)
+        config.handshakeTimeout = .milliseconds(Int64(try settings.value(handshakeTimeout, "handshake-timeout", default: 10, in: 0.1...3600) * 1000))
+        config.pingInterval = .milliseconds(Int64(try settings.value(pingInterval, "ping-interval", default: 15, in: 0.1...3600) * 1000))
+        config.idleTimeout = .milliseconds(Int64(try settings.value(idleTimeout, "idle-timeout", default: 45, in: 0.2...7200) * 1000))
+        config.maxConnections = try settings.value(maxConnections, "max-connections", default: config.maxConnections, in: 1...1_000_000)
+        config.maxMatches = try settings.value(maxMatches, "max-matches", default: config.maxMatches, in: 1...1_000_000)
+        config.maxSpectatorsPerMatch = try settings.value(maxSpectators, "max-spectators", default: config.maxSpectatorsPerMatch, in: 0...100_000)
+        config.threads = try settings.value(threads, "threads", default: config.threads, in: 1...1024)
+        config.match.limits = limits.luaLimits
+        config.match.failurePolicy = limits.failurePolicy
+        let levelName = try settings.value(logLevel, "log-level", default: "info")
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not \(levelName)")
+        }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tickwire")
+        let server: TickwireServer
+        do {
+            server = try await TickwireServer(configuration: config, logger: logger)
+            let bound = try await server.start()
+            let scheme = config.tlsCertificate == nil ? "http" : "https"
+            FileHandle.standardError.write(Data("listening on \(scheme)://\(config.host):\(bound)\n".utf8))
+        } catch let error as TickwireServer.StartError {
+            FileHandle.standardError.write(Data("tickwire serve: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+        let services = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                         logger: logger))
+        try await services.run()
+    }
+}
+
+/// Where `serve` takes what the command line left out: `TICKWIRE_*`
+/// variables, then the defaults. A variable that does not parse is an error
+/// naming it, never silently ignored.
+struct ServeSettings {
+    let environment: [String: String]
+
+    init(environment: [String: String]) throws { self.environment = environment }
+
+    static func variable(_ option: String) -> String {
+        "TICKWIRE_" + option.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    func optional(_ flag: String?, _ option: String) throws -> String? {
+        flag ?? environment[Self.variable(option)].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func value(_ flag: String?, _ option: String, default fallback: String) throws -> String {
+        try optional(flag, option) ?? fallback
+    }
+
+    func list(_ option: String) -> [String] {
+        (environment[Self.variable(option)] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func value<T: LosslessStringConvertible & Comparable>(_ flag: T?, _ option: String, default fallback: T,
+                                                          in range: ClosedRange<T>) throws -> T {
+        let name = Self.variable(option)
+        let chosen: T
+        if let flag {
+            chosen = flag
+        } else if let text = environment[name], !text.isEmpty {
+            guard let parsed = T(text) else { throw ValidationError("\(name)=\(text) is not a valid value for --\(option)") }
+            chosen = parsed
+        } else {
+            chosen = fallback
+        }
+        guard range.contains(chosen) else {
+            throw ValidationError("--\(option) (or \(name)) must be from \(range.lowerBound) to \(range.upperBound), not \(chosen)")
+        }
+        return chosen
+    }
+}

@@ -1,0 +1,111 @@
+import Client
+import Engine
+import Foundation
+@testable import Server
+import Testing
+import WebSocket
+
+/// Clients that misbehave are closed with the right code, and the match and
+/// its other players go on as if nothing happened.
+@Suite(.timeLimit(.minutes(1))) struct AbuseTests {
+    /// Joins `bystander` and `culprit` to one echo match.
+    private func pair(_ live: LiveServer) async throws -> (TickwireConnection, TickwireConnection, Welcome) {
+        let bystander = try await live.connect("/play?game=echo", name: "Ann")
+        let welcome = try await bystander.welcome
+        let culprit = try await live.connect("/play?game=echo&match=\(welcome.matchID)", name: "Mal")
+        _ = try await culprit.welcome
+        return (bystander, culprit, welcome)
+    }
+
+    /// The bystander still gets consecutive snapshots after the culprit left.
+    private func stillPlaying(_ c: TickwireConnection) async throws {
+        var last: Int?
+        for _ in 0..<10 {
+            let (header, _) = try #require(try await c.nextSnapshot())
+            if let last { #expect(header.tick == last + 1) }
+            last = header.tick
+        }
+    }
+
+    private func errorAndClose(_ c: TickwireConnection) async throws -> (ErrorMessage?, WebSocketClosed) {
+        var error: ErrorMessage?
+        while let message = try? await c.next() { if case .error(let e) = message { error = e } }
+        return (error, await c.closed)
+    }
+
+    @Test func aMalformedMessageClosesWith4002() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let (ann, mal, _) = try await pair(live)
+        try await mal.send(bytes: [0x81, 0xff, 0xff, 0xff])
+        let (error, closed) = try await errorAndClose(mal)
+        #expect(error?.code == .malformed)
+        #expect(closed.code?.rawValue == 4002)
+        try await stillPlaying(ann)
+    }
+
+    @Test func aMessageOfAnUnknownTypeOrAServerTypeClosesWith4002() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let (ann, mal, _) = try await pair(live)
+        try await mal.send(bytes: [0x02, 0x01, 0x00, 0x00])
+        #expect(try await errorAndClose(mal).1.code?.rawValue == 4002)
+        try await stillPlaying(ann)
+    }
+
+    @Test func aTextMessageClosesWith1003() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let (ann, mal, _) = try await pair(live)
+        try await mal.send(text: "{\"turn\": 1}")
+        #expect(try await errorAndClose(mal).1.code == .unsupportedData)
+        try await stillPlaying(ann)
+    }
+
+    @Test func anOversizedMessageClosesWith1009() async throws {
+        let live = try await LiveServer { $0.maxMessageBytes = 1024 }
+        defer { Task { await live.stop() } }
+        let (ann, mal, _) = try await pair(live)
+        try await mal.send(bytes: [0x81] + Array(repeating: 0, count: 4096))
+        #expect(try await errorAndClose(mal).1.code == .messageTooBig)
+        try await stillPlaying(ann)
+    }
+
+    @Test func aFloodingClientIsClosedWith4008AndTheMatchGoesOn() async throws {
+        let live = try await LiveServer { $0.maxMessagesPerSecond = 60 }
+        defer { Task { await live.stop() } }
+        let (ann, mal, welcome) = try await pair(live)
+        let input = InputMessage(sequence: 1, values: [1]).encode(schema: welcome.schema)
+        for _ in 0..<500 { try? await mal.send(bytes: input) }
+        let (error, closed) = try await errorAndClose(mal)
+        #expect(error?.code == .flooding)
+        #expect(closed.code?.rawValue == 4008)
+        try await stillPlaying(ann)
+    }
+
+    @Test func aClientThatStopsReadingIsSkippedThenClosedAsTooSlow() async throws {
+        // Big snapshots (churn) fill a stalled socket fast; a short history
+        // makes "behind for too long" come quickly.
+        let live = try await LiveServer { $0.match.snapshotHistory = 16 }
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=churn", name: "Ann")
+        let welcome = try await ann.welcome
+        let slow = try await live.connect("/play?game=churn&match=\(welcome.matchID)", name: "Slow")
+        // `slow` is never read from here on: its buffer fills, then its socket.
+        // Ann keeps reading and gets every tick, in order, meanwhile.
+        let closedSlow = Task { await slow.closed }
+        var last: Int?
+        var received = 0
+        while received < 600 {
+            guard let (header, _) = try await ann.nextSnapshot() else { break }
+            if let last { #expect(header.tick == last + 1) }
+            last = header.tick
+            received += 1
+            if received % 60 == 0, live.server.metrics.disconnectCount("too-slow") > 0 { break }
+        }
+        #expect(live.server.metrics.disconnectCount("too-slow") == 1)
+        let summary = try #require(live.server.directory.summaries().first)
+        #expect(summary.players == 2)   // the slow player's seat waits for a resume
+        closedSlow.cancel()
+    }
+}

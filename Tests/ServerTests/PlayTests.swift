@@ -1,0 +1,159 @@
+import Client
+import Engine
+import Foundation
+@testable import Server
+import Testing
+import WebSocket
+
+/// Players on a live server: joining, playing, seeing each other, leaving,
+/// resuming a dropped seat, spectating.
+@Suite(.timeLimit(.minutes(1))) struct PlayTests {
+    @Test func aPlayerJoinsGetsTheWelcomeAndAFullSnapshotThenDeltas() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=arena", name: "Ann")
+        let welcome = try await ann.welcome
+        #expect(welcome.playerID == 1)
+        #expect(welcome.tickRate == 30)
+        #expect(!welcome.matchID.isEmpty)
+        #expect(welcome.resumeToken.utf8.count == 22)
+        #expect(welcome.schema.kinds.contains { $0.name == "ship" })
+        let first = try #require(try await ann.nextSnapshot())
+        #expect(first.header.baselineTick == nil)
+        let second = try #require(try await ann.nextSnapshot())
+        #expect(second.header.baselineTick == first.header.tick)
+        #expect(second.header.tick > first.header.tick)
+        let mirror = ClientMirror(schema: welcome.schema)
+        _ = try mirror.apply(first.bytes)
+        _ = try mirror.apply(second.bytes)
+        let ships = mirror.entities.filter { $0.kind == "ship" }
+        #expect(ships.count == 1)
+        #expect(ships.first?["name"] == .string("Ann"))
+        #expect(live.server.directory.summaries().map(\.players) == [1])
+    }
+
+    @Test func twoPlayersShareTheFullestMatchAndSeeEachOther() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=arena", name: "Ann")
+        let bob = try await live.connect("/play?game=arena", name: "Bob")
+        let (a, b) = (try await ann.welcome, try await bob.welcome)
+        #expect(a.matchID == b.matchID)
+        #expect(Set([a.playerID, b.playerID]) == [1, 2])
+        let mirror = ClientMirror(schema: a.schema)
+        let both = try await ann.snapshots(into: mirror) { m in
+            m.entities.filter { $0.kind == "ship" }.compactMap { $0["name"] }.count == 2
+        }
+        #expect(both)
+        // A third player asking for that match by id joins it too.
+        let cy = try await live.connect("/play?game=arena&match=\(a.matchID)", name: "Cy")
+        #expect(try await cy.welcome.matchID == a.matchID)
+        #expect(live.server.directory.summaries().count == 1)
+    }
+
+    @Test func inputsReachTheGameAndComeBackAsTheLastProcessedSequence() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        let welcome = try await ann.welcome
+        var sent: UInt64 = 0
+        for x: Int64 in [3, -2, 7] { sent = try await ann.send(input: [x]) }
+        #expect(sent == 3)
+        let mirror = ClientMirror(schema: welcome.schema)
+        var header: SnapshotHeader?
+        for _ in 0..<120 {
+            let (h, bytes) = try #require(try await ann.nextSnapshot())
+            _ = try mirror.apply(bytes)
+            header = h
+            if h.lastProcessedInput == sent { break }
+        }
+        #expect(header?.lastProcessedInput == 3)
+        let seat = try #require(mirror.entities.first { $0.kind == "seat" })
+        #expect(seat["inputs"] == .number(3))
+        #expect(seat["last"] == .number(7))
+    }
+
+    @Test func aPlayerWhoLeavesFreesTheSeatAfterTheGracePeriod() async throws {
+        let live = try await LiveServer { $0.resumeGrace = .milliseconds(300) }
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        let welcome = try await ann.welcome
+        _ = await ann.close()
+        // Within the grace period the seat is kept…
+        #expect(live.server.directory.summaries().first?.players == 1)
+        try await Task.sleep(for: .milliseconds(700))
+        // …then game.leave runs and the token no longer resumes anything.
+        #expect(live.server.directory.summaries().first?.players == 0)
+        let late = try await live.connect("/play?resume=\(welcome.resumeToken)")
+        let refused = try await late.next()
+        guard case .error(let error)? = refused else { Issue.record("expected an error, got \(String(describing: refused))"); return }
+        #expect(error.code == .notFound)
+        #expect(await late.closed.code?.rawValue == 4010)
+    }
+
+    @Test func aPlayerWhoReturnsWithinTheGraceKeepsTheSeatAndGetsAFullSnapshot() async throws {
+        let live = try await LiveServer { $0.resumeGrace = .seconds(10) }
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        let bob = try await live.connect("/play?game=echo", name: "Bob")
+        let welcome = try await ann.welcome
+        _ = try await bob.welcome
+        _ = try await ann.send(input: [5])
+        _ = await ann.close()
+        let again = try await live.connect("/play?resume=\(welcome.resumeToken)")
+        let resumed = try await again.welcome
+        #expect(resumed.playerID == welcome.playerID)
+        #expect(resumed.matchID == welcome.matchID)
+        #expect(resumed.resumeToken == welcome.resumeToken)
+        let first = try #require(try await again.nextSnapshot())
+        #expect(first.header.baselineTick == nil)
+        let mirror = ClientMirror(schema: resumed.schema)
+        _ = try mirror.apply(first.bytes)
+        let mine = mirror.entities.first { $0["player"] == FieldValue.number(Double(welcome.playerID)) }
+        #expect(mine?["name"] == FieldValue.string("Ann"))
+        #expect(live.server.directory.summaries().first?.players == 2)
+    }
+
+    @Test func aResumeTakesTheSeatFromAConnectionStillHoldingIt() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        let welcome = try await ann.welcome
+        let again = try await live.connect("/play?resume=\(welcome.resumeToken)")
+        #expect(try await again.welcome.playerID == welcome.playerID)
+        #expect(await ann.closed.code?.rawValue == 4006)
+    }
+
+    @Test func spectatorsSeeEverythingAndCannotSendInputs() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        let matchID = try await ann.welcome.matchID
+        let eve = try await live.connect("/spectate?match=\(matchID)")
+        let welcome = try await eve.welcome
+        #expect(welcome.playerID == 0)
+        #expect(welcome.resumeToken.isEmpty)
+        let mirror = ClientMirror(schema: welcome.schema)
+        #expect(try await eve.snapshots(into: mirror) { $0.entities.contains { $0["name"] == .string("Ann") } })
+        #expect(live.server.directory.summaries().first?.spectators == 1)
+        try await eve.send(bytes: InputMessage(sequence: 1, values: [1]).encode(schema: welcome.schema))
+        var error: ErrorMessage?
+        while let message = try await eve.next() { if case .error(let e) = message { error = e } }
+        #expect(error?.code == .forbidden)
+        #expect(await eve.closed.code?.rawValue == 4009)
+        // The player goes on.
+        #expect(try await ann.nextSnapshot() != nil)
+    }
+
+    @Test func unknownGamesAndMatchesAreRefusedWithAReason() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        for path in ["/play?game=chess", "/play?game=arena&match=nope", "/spectate?match=nope"] {
+            let c = try await live.connect(path)
+            let first = try await c.next()
+            guard case .error(let error)? = first else { Issue.record("\(path): expected an error"); continue }
+            #expect(error.code == .notFound, "\(path)")
+            #expect(await c.closed.code?.rawValue == 4010)
+        }
+    }
+}
