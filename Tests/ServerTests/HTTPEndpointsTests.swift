@@ -309,6 +309,26 @@ import WebSocket
         try await server.stop()
     }
 
+    @Test func throughTheWholeServer() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        var http = try RawHTTP(port: live.port)
+        #expect(try http.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
+        #expect(try http.exchange(post(#"{"game": "echo"}"#)).status == 201)
+        #expect(try http.exchange("GET /matches?game=echo HTTP/1.1\r\nHost: x\r\n\r\n").text.contains(#""game":"echo""#))
+        // The server's own upgrader declines an upgrade without the subprotocol; its reason comes back.
+        http = try RawHTTP(port: live.port)
+        let declined = try http.exchange("""
+            GET /play?game=arena HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+            Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n
+            """)
+        #expect(declined.status == 400)
+        #expect(declined.text.contains("subprotocol tickwire.1"), "\(declined.text)")
+        #expect(http.readToEnd() == [])
+        http = try RawHTTP(port: live.port)
+        #expect(try http.exchange("GET /play?game=arena HTTP/1.1\r\nHost: x\r\n\r\n").status == 426)
+    }
+
     @Test func routesFromMethodAndTarget() {
         typealias R = HTTPEndpoints.Route
         #expect(HTTPEndpoints.route(.GET, "/matches?game=arena", servesFiles: false) == R.listMatches(query: "game=arena"))
