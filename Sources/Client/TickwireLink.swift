@@ -97,6 +97,16 @@ public final class TickwireLink {
         return inputSequence
     }
 
+    func sendPacked(_ input: PackedInput) -> UInt64 {
+        eventLoop.preconditionInEventLoop()
+        guard let context, closed == nil else { return 0 }
+        inputSequence += 1
+        var buffer = context.channel.allocator.buffer(capacity: 11 + input.fields.count)
+        input.write(sequence: inputSequence, into: &buffer)
+        context.writeAndFlush(NIOAny(WebSocketOutbound.message(.binary(buffer))), promise: nil)
+        return inputSequence
+    }
+
     public func send(clientEvent: ClientEventMessage) {
         guard let schema = welcome?.schema else { return }
         send(bytes: clientEvent.encode(schema: schema))

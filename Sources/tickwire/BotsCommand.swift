@@ -5,24 +5,68 @@ import Foundation
 import Lua
 
 /// `tickwire bots games/arena --matches 8 --players 8 --ticks 3000 --seed 42`
+/// `tickwire bots --connect ws://127.0.0.1:8080 --game arena --players 400`
 struct BotsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bots",
-        abstract: "Play headless matches with Lua bots at full speed on every core.",
+        abstract: "Play matches with Lua bots: headless at full speed on every core, or over the network against a server.",
         discussion: """
-            Each match seats --players bots from the game's bot.lua and runs until game.result \
-            ends it or --ticks run out. The same --seed gives the same state hashes on every run. \
-            Exits with status 1 if any match failed.
+            Headless (no --connect): each match seats --players bots from the game's bot.lua and runs \
+            until game.result ends it or --ticks run out. The same --seed gives the same state hashes on \
+            every run. Exits with status 1 if any match failed.
+
+            Over the network (--connect ws://HOST:PORT): --players connections join \
+            /play?game=NAME&name=bot-N on a running server, which seats them in matches, and play for \
+            --duration seconds. NAME is --game, or the last part of the folder argument; the folder \
+            (for bot.lua) is the argument, or games/NAME when it is left out. Each connection decodes \
+            the state and its match's bot.lua picks its input every snapshot; with --inputs random \
+            there is no Lua and no state decoding: each connection reads only snapshot headers and \
+            answers each with a random valid input, light enough to run beside the server. Reports \
+            input → snapshot latency (from sending input s to the first snapshot whose last processed \
+            input is s or later), bytes per player per second, ticks missed, and every error \
+            (refused handshakes, error messages, unexpected closes by code). --matches, --ticks, \
+            --workers and --realtime apply to headless runs only. Exits with status 1 on any error.
             """
     )
 
-    @Argument(help: "The game's folder, e.g. games/arena.")
-    var game: String
+    @Argument(help: "The game's folder, e.g. games/arena (with --connect: optional, default games/<--game>).")
+    var folder: String?
+
+    @Option(help: "Play over the network against the server at this ws:// or wss:// URL.")
+    var connect: String?
+
+    @Option(name: .customLong("game"), help: "With --connect: the game's name on the server (default: the folder's name).")
+    var gameName: String?
+
+    @Option(help: "With --connect: seconds to play once every connection is opened.")
+    var duration: Double = 10
+
+    @Option(help: "With --connect: connections opened per second while ramping up.")
+    var ramp = 200
+
+    @Option(help: "With --connect: where inputs come from: bots (bot.lua, state decoded) or random (headers only, no Lua).")
+    var inputs: InputSource = .bots
+
+    @Option(help: "With --connect: client event loops (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "With --connect: a JWT, sent as the subprotocol tickwire.jwt.<token>.")
+    var token: String?
+
+    @Option(help: "With wss://: trust only this certificate authority (PEM file).")
+    var caFile: String?
+
+    @Flag(help: "With wss://: do not verify the server's certificate (tests only).")
+    var insecure = false
+
+    enum InputSource: String, ExpressibleByArgument, CaseIterable {
+        case bots, random
+    }
 
     @Option(help: "Matches to play.")
     var matches = 8
 
-    @Option(help: "Bots per match (at most the game's max_players).")
+    @Option(help: "Bots per match (at most the game's max_players); with --connect, connections in all.")
     var players = 8
 
     @Option(help: "Most ticks per match.")
@@ -41,13 +85,15 @@ struct BotsCommand: ParsableCommand {
 
     @OptionGroup var limits: ScriptLimitOptions
 
-    @Flag(help: "Print one JSON object per match instead of a table.")
+    @Flag(help: "Print one JSON object per match (with --connect: one for the run) instead of a table.")
     var json = false
 
     @Flag(help: "Hide the games' print output.")
     var quiet = false
 
     func validate() throws {
+        if connect != nil { return try validateNetwork() }
+        guard folder != nil else { throw ValidationError("give the game's folder, e.g. tickwire bots games/arena (or --connect URL to play against a server)") }
         guard (1...100_000).contains(matches) else { throw ValidationError("--matches must be from 1 to 100000") }
         guard players >= 0 else { throw ValidationError("--players cannot be negative") }
         guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
@@ -56,6 +102,8 @@ struct BotsCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let connect { return try runNetwork(connect) }
+        let game = folder ?? ""
         let definition: GameDefinition
         do {
             definition = try GameDefinition.load(folder: game, limits: limits.luaLimits)

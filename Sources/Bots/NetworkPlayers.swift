@@ -1,0 +1,211 @@
+import Client
+import Engine
+import NIOCore
+import WebSocket
+
+/// The connections of one event loop in a `NetworkRun`, and what they
+/// measured. Confined to its loop: every method runs there, so the bot
+/// brains, the latency histogram and the counters need no locks.
+final class LoopPlayers: TickwireLinkDelegate {
+    struct Settings: Sendable {
+        var mode: NetworkRun.Mode
+        var seed: Int64
+        var options: ClientOptions
+    }
+
+    /// One connection's bookkeeping, at `links[tag]`.
+    private struct Player {
+        var link: TickwireLink
+        var name: String
+        var matchID: String?
+        var playerID = 0
+        var lastTick: Int?
+        /// Inputs sent and not yet confirmed: (sequence, sent at, in ns), oldest first.
+        var pending: [(sequence: UInt64, sentAt: UInt64)] = []
+        var pendingHead = 0
+        var joinedAt: UInt64?
+        var leftAt: UInt64?
+        /// An error was already counted for this connection.
+        var failed = false
+    }
+
+    /// The bots of one match on this loop.
+    private final class MatchBots {
+        let brain: BotBrain
+        var observedTick = -1
+        init(brain: BotBrain) { self.brain = brain }
+    }
+
+    let loop: any EventLoop
+    private let settings: Settings
+    private var players: [Player] = []
+    private var brains: [String: MatchBots] = [:]
+    private var randomInputs: [PackedInput] = []
+    private var rng: SplitMix64
+    private var report = NetworkReport()
+    private var stopping = false
+
+    /// Inputs awaiting confirmation per connection before the oldest are
+    /// forgotten (about 8 s at 30 Hz: something is badly wrong by then).
+    static let maxPending = 256
+
+    init(loop: any EventLoop, settings: Settings) {
+        self.loop = loop
+        self.settings = settings
+        rng = SplitMix64(seed: UInt64(bitPattern: settings.seed))
+    }
+
+    var joinedNow: Int { players.reduce(0) { $0 + ($1.joinedAt != nil && $1.leftAt == nil ? 1 : 0) } }
+    var openLinks: Int { players.reduce(0) { $0 + ($1.link.closed == nil ? 1 : 0) } }
+
+    private var decodesState: Bool {
+        if case .bots = settings.mode { return true }
+        return false
+    }
+
+    func connect(url: TickwireURL) {
+        let link = TickwireLink(url: url, options: settings.options, on: loop, decodesState: decodesState,
+                                tag: players.count, delegate: self)
+        players.append(Player(link: link, name: url.query("name") ?? ""))
+        link.connect()
+    }
+
+    /// Closes every connection; closes from now on are expected.
+    func stop() {
+        stopping = true
+        for p in players where p.link.isOpen { p.link.close(code: .normalClosure, reason: "run over") }
+    }
+
+    /// The measurements, once every connection closed (or was given up on).
+    func finish() -> NetworkReport {
+        let now = Self.now()
+        for p in players {
+            if let joinedAt = p.joinedAt { report.joinedSeconds += Double((p.leftAt ?? now) - joinedAt) / 1e9 }
+            report.bytesReceived += p.link.bytesReceived
+            report.inputsSent += Int(p.link.inputSequence)
+            report.unconfirmedInputs += p.pending.count - p.pendingHead
+            if p.link.welcome == nil, !p.failed, p.link.closed == nil {
+                report.record(error: "no welcome", "\(p.name): connected, but no welcome came before the run ended")
+            }
+        }
+        for bots in brains.values {
+            report.botErrors += bots.brain.errorCount
+            if report.firstBotError == nil { report.firstBotError = bots.brain.firstError?.description }
+        }
+        return report
+    }
+
+    private static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    // MARK: TickwireLinkDelegate
+
+    func link(_ link: TickwireLink, didReceive welcome: Welcome) {
+        let now = Self.now()
+        var player = players[link.tag]
+        player.matchID = welcome.matchID
+        player.playerID = welcome.playerID
+        player.joinedAt = now
+        report.joined += 1
+        report.matchIDs.insert(welcome.matchID)
+        switch settings.mode {
+        case .bots(let game):
+            let bots: MatchBots
+            if let existing = brains[welcome.matchID] {
+                bots = existing
+            } else {
+                do {
+                    bots = MatchBots(brain: try BotBrain(game: game, seed: SplitMix64.derive(settings.seed, brains.count + 1)))
+                } catch {
+                    report.record(error: "bot.lua failed to load", "\(error)")
+                    link.close(code: .goingAway, reason: "bot failed")
+                    players[link.tag] = player
+                    return
+                }
+                brains[welcome.matchID] = bots
+            }
+            bots.brain.add(playerID: welcome.playerID, name: player.name)
+        case .randomInputs:
+            if randomInputs.isEmpty {
+                randomInputs = (0..<64).map { _ in PackedInput(values: PackedInput.randomValues(for: welcome.schema, using: &rng), schema: welcome.schema) }
+            }
+        }
+        players[link.tag] = player
+    }
+
+    func link(_ link: TickwireLink, didReceiveSnapshot header: SnapshotHeader, message: ByteBuffer) {
+        let now = Self.now()
+        let tag = link.tag
+        report.snapshots += 1
+        // Gaps and latency.
+        if let last = players[tag].lastTick, header.tick > last + 1 { report.ticksMissed += header.tick - last - 1 }
+        players[tag].lastTick = header.tick
+        while players[tag].pendingHead < players[tag].pending.count,
+              players[tag].pending[players[tag].pendingHead].sequence <= header.lastProcessedInput {
+            let sentAt = players[tag].pending[players[tag].pendingHead].sentAt
+            report.recordLatency(micros: (now &- sentAt) / 1000)
+            players[tag].pendingHead += 1
+        }
+        guard !stopping else { return }
+
+        // This tick's input.
+        let sequence: UInt64
+        switch settings.mode {
+        case .bots:
+            guard let matchID = players[tag].matchID, let bots = brains[matchID], let state = link.mirror?.state else { return }
+            if bots.observedTick < header.tick {
+                bots.brain.observe(state)
+                bots.observedTick = header.tick
+            }
+            guard let values = bots.brain.think(playerID: players[tag].playerID) else { return }
+            sequence = link.send(input: values)
+        case .randomInputs:
+            guard !randomInputs.isEmpty else { return }
+            sequence = link.send(randomInputs[Int(rng.next() % UInt64(randomInputs.count))])
+        }
+        guard sequence > 0 else { return }
+        remember(sequence, sentAt: now, tag: tag)
+    }
+
+    private func remember(_ sequence: UInt64, sentAt: UInt64, tag: Int) {
+        players[tag].pending.append((sequence, sentAt))
+        if players[tag].pending.count - players[tag].pendingHead > Self.maxPending { players[tag].pendingHead += 1 }
+        if players[tag].pendingHead >= 64 {
+            players[tag].pending.removeFirst(players[tag].pendingHead)
+            players[tag].pendingHead = 0
+        }
+    }
+
+    func link(_ link: TickwireLink, didReceive error: ErrorMessage) {
+        players[link.tag].failed = true
+        report.record(error: "error: \(error.code)", "\(players[link.tag].name): \(error.code): \(error.reason)")
+    }
+
+    func link(_ link: TickwireLink, didFail error: TickwireClientError) {
+        let kind: String
+        if let status = error.httpStatus {
+            kind = "handshake: HTTP \(status)"
+        } else if error.isHandshakeFailure {
+            kind = "handshake failed"
+        } else if error.protocolError != nil {
+            kind = "unreadable message"
+        } else {
+            kind = "connection failed"
+        }
+        players[link.tag].failed = true
+        report.record(error: kind, "\(players[link.tag].name): \(error)")
+    }
+
+    func link(_ link: TickwireLink, didClose closed: WebSocketClosed) {
+        let tag = link.tag
+        players[tag].leftAt = Self.now()
+        if case .bots = settings.mode, let matchID = players[tag].matchID, players[tag].playerID > 0 {
+            brains[matchID]?.brain.remove(playerID: players[tag].playerID)
+        }
+        // Refusals were counted by didFail or the error message; a close
+        // before we stopped, after a welcome, is the server dropping a player.
+        guard !stopping, !players[tag].failed else { return }
+        let code = closed.code.map { String($0.rawValue) } ?? "1006"
+        let when = link.welcome == nil ? " before the welcome" : ""
+        report.record(error: "closed \(code)\(when)", "\(players[tag].name): closed\(when): \(closed.summary)")
+    }
+}

@@ -1,0 +1,114 @@
+import Client
+import Engine
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Bots or load over real sockets: `players` connections to a running
+/// server's `/play?game=…&name=bot-N`, for `duration`, measuring what players
+/// feel (input → snapshot latency, bytes, missed ticks) and every failure.
+///
+/// Two modes:
+/// - `.bots`: each connection decodes the state (`ClientMirror`) and the
+///   game's `bot.lua` picks its input every snapshot, one `BotBrain` per
+///   match as in headless runs. Lua costs CPU: a few hundred bots per core.
+/// - `.randomInputs`: no Lua, no state decoding: each connection reads only
+///   snapshot headers and answers every snapshot with a random valid input,
+///   packed in advance. Light enough to share a small machine with the
+///   server it measures.
+///
+/// Connections are spread over `threads` event loops, `groupSize` at a time
+/// per loop, so the players the server seats together mostly share a loop
+/// (and so a brain). Connections open in batches (`rampPerSecond`) so that
+/// hundreds of them do not stampede the server's accept queue.
+public struct NetworkRun: Sendable {
+    public enum Mode: Sendable {
+        /// `bot.lua` of this game plays.
+        case bots(GameDefinition)
+        case randomInputs
+    }
+
+    /// The server, e.g. `ws://127.0.0.1:8080` (its path is ignored).
+    public var server: TickwireURL
+    /// The game's name on the server (`/play?game=`).
+    public var game: String
+    public var mode: Mode
+    public var players: Int
+    /// How long the full set of connections plays, after the ramp.
+    public var duration: Duration
+    /// Connections opened per second while ramping up.
+    public var rampPerSecond = 200
+    /// Players the server seats in one match (the game's `max_players`).
+    public var groupSize = 16
+    public var seed: Int64 = 1
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var options = ClientOptions()
+    /// Name prefix; connection `i` (from 1) is `bot-i`.
+    public var namePrefix = "bot-"
+
+    public init(server: TickwireURL, game: String, mode: Mode, players: Int, duration: Duration) {
+        self.server = server
+        self.game = game
+        self.mode = mode
+        self.players = players
+        self.duration = duration
+        if case .bots(let definition) = mode { groupSize = definition.maxPlayers }
+        // A load run pings rarely: the snapshots keep the connection alive.
+        options.pingInterval = nil
+    }
+
+    /// Plays the run; `progress` hears each second how many are joined.
+    public func run(progress: (@Sendable (_ joined: Int, _ of: Int) -> Void)? = nil) async throws -> NetworkReport {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        defer { group.shutdownGracefully { _ in } }
+        let loops = Array(group.makeIterator())
+        let started = ContinuousClock.now
+        var options = self.options
+        if server.isSecure { options.trust = .context(try options.trust.context()) }   // one TLS context for all
+        var crowds: [NIOLoopBound<LoopPlayers>] = []
+        for (index, loop) in loops.enumerated() {
+            let settings = LoopPlayers.Settings(mode: mode, seed: SplitMix64.derive(seed, index), options: options)
+            crowds.append(try await loop.submit { NIOLoopBound(LoopPlayers(loop: loop, settings: settings), eventLoop: loop) }.get())
+        }
+
+        // Ramp: batches every 50 ms.
+        let batch = max(1, rampPerSecond / 20)
+        var next = 0
+        while next < players {
+            let end = min(players, next + batch)
+            for i in next..<end {
+                let crowd = crowds[(i / max(1, groupSize)) % crowds.count]
+                let url = server.play(game: game, name: "\(namePrefix)\(i + 1)")
+                crowd.eventLoop.execute { crowd.value.connect(url: url) }
+            }
+            next = end
+            if next < players { try await Task.sleep(for: .milliseconds(50)) }
+        }
+
+        // Play.
+        let playUntil = ContinuousClock.now + duration
+        while ContinuousClock.now < playUntil {
+            try await Task.sleep(for: min(.seconds(1), playUntil - ContinuousClock.now))
+            if let progress {
+                var joined = 0
+                for crowd in crowds { joined += try await crowd.eventLoop.submit { crowd.value.joinedNow }.get() }
+                progress(joined, players)
+            }
+        }
+
+        // Close everyone, then wait (a few seconds at most) for the closing handshakes.
+        for crowd in crowds { crowd.eventLoop.execute { crowd.value.stop() } }
+        let closeBy = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < closeBy {
+            var open = 0
+            for crowd in crowds { open += try await crowd.eventLoop.submit { crowd.value.openLinks }.get() }
+            if open == 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        var report = NetworkReport()
+        for crowd in crowds { report.add(try await crowd.eventLoop.submit { crowd.value.finish() }.get()) }
+        report.players = players
+        report.elapsed = ContinuousClock.now - started
+        return report
+    }
+}
