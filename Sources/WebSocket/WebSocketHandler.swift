@@ -169,9 +169,11 @@ public final class WebSocketHandler: ChannelDuplexHandler {
             let written = context.writeAndFlush(wrapOutboundOut(frame))
             if let promise { written.cascade(to: promise) }
             // Close once the close frame is out, but not later than
-            // closeTimeout if the peer has stopped reading.
-            let forceClose = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) {
-                context.close(promise: nil)
+            // closeTimeout if the peer has stopped reading. (Through the
+            // channel: this handler may be gone from the pipeline by then.)
+            let channel = context.channel
+            let forceClose = context.eventLoop.scheduleTask(in: configuration.closeTimeout) {
+                channel.close(promise: nil)
             }
             written.assumeIsolated().whenComplete { _ in
                 forceClose.cancel()

@@ -140,6 +140,30 @@ import Testing
         #expect(harness.recorder.closed.first?.initiatedByPeer == false)
     }
 
+    /// Holds every write unfinished, like a peer that stopped reading.
+    final class StalledWrites: ChannelOutboundHandler {
+        typealias OutboundIn = WebSocketFrame
+        var held: [EventLoopPromise<Void>?] = []
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            held.append(promise)
+        }
+    }
+
+    @Test func failureClosesTCPAfterTheCloseFrameOrTheTimeout() throws {
+        let config = WebSocketConfiguration(role: .server, pingInterval: nil, closeTimeout: .seconds(4))
+        let channel = EmbeddedChannel()
+        let stalled = StalledWrites()
+        try channel.pipeline.syncOperations.addHandlers([stalled, WebSocketHandler(configuration: config)])
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try channel.writeInbound(peer.frame(.continuation, [1]))
+        #expect(stalled.held.count == 1)  // the close frame, not yet written
+        channel.embeddedEventLoop.advanceTime(by: .seconds(3))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+        for promise in stalled.held { promise?.fail(ChannelError.ioOnClosedChannel) }
+    }
+
     @Test func decoderErrorsFromErrorCaughtClose() throws {
         let cases: [(NIOWebSocketError, UInt16)] = [
             (.invalidFrameLength, 1009), (.fragmentedControlFrame, 1002), (.multiByteControlFrameLength, 1002),
