@@ -27,6 +27,11 @@ final class LoopPlayers: TickwireLinkDelegate {
         var leftAt: UInt64?
         /// An error was already counted for this connection.
         var failed = false
+        /// Bytes and inputs before the measured window.
+        var bytesBefore = 0
+        var inputsBefore: UInt64 = 0
+        var bytesAfter: Int?
+        var inputsAfter: UInt64?
     }
 
     /// The bots of one match on this loop.
@@ -44,6 +49,7 @@ final class LoopPlayers: TickwireLinkDelegate {
     private var rng: SplitMix64
     private var report = NetworkReport()
     private var stopping = false
+    private var measuring = true
 
     /// Inputs awaiting confirmation per connection before the oldest are
     /// forgotten (about 8 s at 30 Hz: something is badly wrong by then).
@@ -70,6 +76,36 @@ final class LoopPlayers: TickwireLinkDelegate {
         link.connect()
     }
 
+    /// Forgets what was measured so far (not the errors): the window starts.
+    func startMeasuring() {
+        let now = Self.now()
+        let errors = report.errors
+        report = NetworkReport()
+        report.errors = errors
+        for i in players.indices {
+            let p = players[i]
+            players[i].bytesBefore = p.link.bytesReceived
+            players[i].inputsBefore = p.link.inputSequence
+            players[i].pendingHead = p.pending.count   // latency of inputs sent from now on only
+            if p.joinedAt != nil, p.leftAt == nil {
+                players[i].joinedAt = now
+                report.joined += 1
+                if let matchID = p.matchID { report.matchIDs.insert(matchID) }
+            }
+        }
+    }
+
+    /// Ends the window: what arrives from now on is not counted.
+    func stopMeasuring() {
+        let now = Self.now()
+        measuring = false
+        for i in players.indices {
+            players[i].bytesAfter = players[i].link.bytesReceived
+            players[i].inputsAfter = players[i].link.inputSequence
+            if players[i].joinedAt != nil, players[i].leftAt == nil { players[i].leftAt = now }
+        }
+    }
+
     /// Closes every connection; closes from now on are expected.
     func stop() {
         stopping = true
@@ -80,9 +116,9 @@ final class LoopPlayers: TickwireLinkDelegate {
     func finish() -> NetworkReport {
         let now = Self.now()
         for p in players {
-            if let joinedAt = p.joinedAt { report.joinedSeconds += Double((p.leftAt ?? now) - joinedAt) / 1e9 }
-            report.bytesReceived += p.link.bytesReceived
-            report.inputsSent += Int(p.link.inputSequence)
+            if let joinedAt = p.joinedAt { report.joinedSeconds += Double((p.leftAt ?? now) &- joinedAt) / 1e9 }
+            report.bytesReceived += (p.bytesAfter ?? p.link.bytesReceived) - p.bytesBefore
+            report.inputsSent += Int((p.inputsAfter ?? p.link.inputSequence) - p.inputsBefore)
             report.unconfirmedInputs += p.pending.count - p.pendingHead
             if p.link.welcome == nil, !p.failed, p.link.closed == nil {
                 report.record(error: "no welcome", "\(p.name): connected, but no welcome came before the run ended")
@@ -135,6 +171,7 @@ final class LoopPlayers: TickwireLinkDelegate {
     func link(_ link: TickwireLink, didReceiveSnapshot header: SnapshotHeader, message: ByteBuffer) {
         let now = Self.now()
         let tag = link.tag
+        guard measuring else { return }
         report.snapshots += 1
         // Gaps and latency.
         if let last = players[tag].lastTick, header.tick > last + 1 { report.ticksMissed += header.tick - last - 1 }
@@ -145,7 +182,6 @@ final class LoopPlayers: TickwireLinkDelegate {
             report.recordLatency(micros: (now &- sentAt) / 1000)
             players[tag].pendingHead += 1
         }
-        guard !stopping else { return }
 
         // This tick's input.
         let sequence: UInt64
@@ -197,7 +233,7 @@ final class LoopPlayers: TickwireLinkDelegate {
 
     func link(_ link: TickwireLink, didClose closed: WebSocketClosed) {
         let tag = link.tag
-        players[tag].leftAt = Self.now()
+        if players[tag].leftAt == nil { players[tag].leftAt = Self.now() }
         if case .bots = settings.mode, let matchID = players[tag].matchID, players[tag].playerID > 0 {
             brains[matchID]?.brain.remove(playerID: players[tag].playerID)
         }

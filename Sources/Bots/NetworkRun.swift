@@ -45,6 +45,14 @@ public struct NetworkRun: Sendable {
     public var options = ClientOptions()
     /// Name prefix; connection `i` (from 1) is `bot-i`.
     public var namePrefix = "bot-"
+    /// Played after the ramp before measuring: the report then counts only
+    /// the `duration` that follows (errors are counted throughout).
+    public var warmup: Duration = .zero
+    /// Called as the measured window starts and as it ends (before the
+    /// connections close): a benchmark samples the server's own figures here.
+    public var onWindow: (@Sendable (_ edge: WindowEdge) async throws -> Void)?
+
+    public enum WindowEdge: Sendable { case start, end }
 
     public init(server: TickwireURL, game: String, mode: Mode, players: Int, duration: Duration) {
         self.server = server
@@ -85,7 +93,12 @@ public struct NetworkRun: Sendable {
             if next < players { try await Task.sleep(for: .milliseconds(50)) }
         }
 
-        // Play.
+        // Warm up, then measure.
+        if warmup > .zero {
+            try await Task.sleep(for: warmup)
+            for crowd in crowds { try await crowd.eventLoop.submit { crowd.value.startMeasuring() }.get() }
+        }
+        try await onWindow?(.start)
         let playUntil = ContinuousClock.now + duration
         while ContinuousClock.now < playUntil {
             try await Task.sleep(for: min(.seconds(1), playUntil - ContinuousClock.now))
@@ -95,6 +108,10 @@ public struct NetworkRun: Sendable {
                 progress(joined, players)
             }
         }
+
+        try await onWindow?(.end)
+        let measured = ContinuousClock.now
+        for crowd in crowds { try await crowd.eventLoop.submit { crowd.value.stopMeasuring() }.get() }
 
         // Close everyone, then wait (a few seconds at most) for the closing handshakes.
         for crowd in crowds { crowd.eventLoop.execute { crowd.value.stop() } }
@@ -108,7 +125,7 @@ public struct NetworkRun: Sendable {
         var report = NetworkReport()
         for crowd in crowds { report.add(try await crowd.eventLoop.submit { crowd.value.finish() }.get()) }
         report.players = players
-        report.elapsed = ContinuousClock.now - started
+        report.elapsed = measured - started
         return report
     }
 }
