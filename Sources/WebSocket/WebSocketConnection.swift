@@ -8,11 +8,12 @@ import NIOWebSocket
 ///
 /// States, and what moves between them:
 ///
-///     open ──(we close)────────────▶ awaitingPeerClose ──(peer's close)──┐
-///       │                                   │ (timeout, TCP end)          │
-///       ├──(peer's close, client)──▶ awaitingTCPClose ◀──(client)────────┤
-///       │                                   │ (TCP end, timeout)          │ (server)
-///       └──(peer's close, server; failure; idle; TCP end)──▶ closed ◀────┘
+///     open ──── we close ─────────────────────────────────▶ awaitingPeerClose
+///     open ──── peer's close (client) ────────────────────▶ awaitingTCPClose
+///     open ──── peer's close (server), failure, idle, TCP end ─▶ closed
+///     awaitingPeerClose ── peer's close (client) ─────────▶ awaitingTCPClose
+///     awaitingPeerClose ── peer's close (server), timeout, idle, TCP end ─▶ closed
+///     awaitingTCPClose ─── TCP end, timeout, idle ─────────▶ closed
 ///
 /// A close frame is sent at most once, and after it nothing else is. Once a
 /// close frame has been received, inbound data is ignored. `WebSocketClosed`
