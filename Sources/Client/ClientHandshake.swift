@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -43,7 +48,7 @@ enum ClientHandshake {
                 }
             }
         bootstrap.connect(host: url.host, port: url.port).whenFailure { error in
-            done.fail(TickwireClientError.connection("cannot connect to \(url.hostHeader): \(error)"))
+            done.fail(TickwireClientError.connection("cannot connect to \(url.hostHeader): \(describe(connectError: error))"))
         }
         return done.futureResult
     }
@@ -110,6 +115,15 @@ enum ClientHandshake {
                 channel.close(promise: nil)
             }
         }
+    }
+
+    /// "Connection refused" rather than NIO's nested description of every attempt.
+    static func describe(connectError error: any Error) -> String {
+        var error = error
+        if let attempts = error as? NIOConnectionError, let last = attempts.connectionErrors.last { error = last.error }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if case .connectTimeout(let after)? = error as? ChannelError { return "timed out after \(after)" }
+        return "\(error)"
     }
 
     /// A handshake error as the caller sees it.

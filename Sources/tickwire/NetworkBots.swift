@@ -57,7 +57,7 @@ extension BotsCommand {
             let source = inputs == .bots ? "inputs from \(folder)/bot.lua" : "random inputs, headers only"
             print("\(name) at \(server): \(players) connection\(players == 1 ? "" : "s"), \(Self.format(duration)) s after the ramp, \(source), \(run.threads) client thread\(run.threads == 1 ? "" : "s")")
         }
-        let quiet = self.quiet || json
+        let quiet = self.quiet || json || isatty(2) == 0
         var progress: (@Sendable (Int, Int) -> Void)?
         if !quiet {
             progress = { joined, total in StandardError.writeRaw("\r\u{1B}[Kjoined \(joined)/\(total)") }
