@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua", "TestSupport"]),
         .testTarget(name: "BotsTests", dependencies: ["Bots", "Engine", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["tickwire", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["tickwire", "TestSupport", "Client", "WebSocket"]),
         .testTarget(name: "WebSocketTests", dependencies: [
             "WebSocket",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -105,8 +105,9 @@ let package = Package(
         ]),
         // Live servers on port 0 with real clients (the Swift client, Python's websockets).
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Client", "Bots", "TestSupport",
+            "Server", "Client", "Bots", "TestSupport", "WebSocket",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -94,7 +94,8 @@ final class MatchDirectory: Sendable {
         if let admitted { return loop.makeFailedFuture(admitted) }
         var options = options
         options.seed = Int64.random(in: 1...Int64.max)
-        if let params { options.params = params }
+        // Params of a request override the server's defaults, key by key.
+        if let params { options.params.merge(params) { $1 } }
         let id = newMatchID()
         return MatchHost.start(id: id, game: game, options: options, settings: settings, directory: self,
                                metrics: metrics, logger: logger, on: loop)

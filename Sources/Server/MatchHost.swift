@@ -220,6 +220,9 @@ final class MatchHost: @unchecked Sendable {
     }
 
     func publish() {
+        let (players, watching) = (seats.count, spectators.count)
+        let before = published.withLockedValue { ($0.players, $0.spectators) }
+        if (players, watching) != before { metrics.seatsChanged(players: players - before.0, spectators: watching - before.1) }
         let summary = MatchSummary(id: id, game: game.name, players: seats.count, spectators: spectators.count,
                                    capacity: game.maxPlayers, tick: match.tick,
                                    ageSeconds: Double((NIODeadline.now() - created).nanoseconds) / 1e9,

@@ -47,12 +47,11 @@ public struct ServerConfiguration: Sendable {
     public var emptyMatchTimeout: Duration = .seconds(60)
     /// Threads running matches and sockets (default: one per core).
     public var threads: Int = System.coreCount
-    /// How each match runs (script limits, failure policy, snapshot history).
+    /// How each match runs (script limits, failure policy, snapshot history,
+    /// default `params`, which `POST /matches` overrides key by key).
     /// The history bounds how long a player may stay unwritable: once their
     /// baseline would leave it, they are closed as too slow.
     public var match = MatchOptions()
-    /// Matches created by `/play` when no open one has room.
-    public var defaultParams: [String: MatchParameter] = [:]
 
     public init() {}
 }

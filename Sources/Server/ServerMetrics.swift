@@ -62,6 +62,20 @@ final class ServerMetrics: Sendable {
         disconnects.withLockedValue { $0[reason, default: 0] += 1 }
     }
 
+    /// Seats taken (players away within their grace included) and
+    /// spectators, over every match; matches report their changes.
+    func seatsChanged(players: Int, spectators: Int) {
+        let totals = occupancy.withLockedValue { totals in
+            totals.players += players
+            totals.spectators += spectators
+            return totals
+        }
+        self.players.record(totals.players)
+        self.spectators.record(totals.spectators)
+    }
+
+    private let occupancy = NIOLockedValueBox<(players: Int, spectators: Int)>((0, 0))
+
     /// Connections closed for `reason` so far.
     func disconnectCount(_ reason: String) -> Int { disconnects.withLockedValue { $0[reason] ?? 0 } }
 

@@ -28,6 +28,8 @@ public final class TickwireServer: Service, Sendable {
     private let tls: NIOSSLContext?
     private let webSocket: WebSocketConfiguration
     private let state = NIOLockedValueBox(State())
+    /// Called with the bound port once `run()` has started listening.
+    private let onListening: @Sendable (Int) -> Void
 
     private struct State {
         var listener: Channel?
@@ -43,9 +45,11 @@ public final class TickwireServer: Service, Sendable {
 
     /// Loads every game in `configuration.gamesFolder` (a broken game stops
     /// the start with its file:line), the TLS files and the web folder.
-    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tickwire")) async throws {
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tickwire"),
+                onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         self.configuration = configuration
         self.logger = logger
+        self.onListening = onListening
         let games = try Self.loadGames(folder: configuration.gamesFolder, limits: configuration.match.limits)
         files = try configuration.webFolder.flatMap { folder in
             FileManager.default.fileExists(atPath: folder) ? try StaticFiles(root: folder) : nil
@@ -131,7 +135,7 @@ public final class TickwireServer: Service, Sendable {
     /// Serves until a graceful shutdown is triggered (or the task is
     /// cancelled), then shuts down cleanly.
     public func run() async throws {
-        if port == nil { try await start() }
+        if port == nil { onListening(try await start()) }
         try? await gracefulShutdown()
         await shutdown()
     }

@@ -97,20 +97,32 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tickwire")
+        let scheme = config.tlsCertificate == nil ? "http" : "https"
+        let host = config.host
         let server: TickwireServer
         do {
-            server = try await TickwireServer(configuration: config, logger: logger)
-            let bound = try await server.start()
-            let scheme = config.tlsCertificate == nil ? "http" : "https"
-            FileHandle.standardError.write(Data("listening on \(scheme)://\(config.host):\(bound)\n".utf8))
+            server = try await TickwireServer(configuration: config, logger: logger) { port in
+                FileHandle.standardError.write(Data("listening on \(scheme)://\(host):\(port)\n".utf8))
+            }
         } catch let error as TickwireServer.StartError {
-            FileHandle.standardError.write(Data("tickwire serve: \(error.description)\n".utf8))
-            throw ExitCode.failure
+            throw ServeError(error.description)
         }
+        // The server binds inside the group, after SIGTERM/SIGINT are trapped:
+        // a signal right after "listening on" still shuts down cleanly.
         let services = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
                                                          logger: logger))
-        try await services.run()
+        do {
+            try await services.run()
+        } catch let error as TickwireServer.StartError {
+            throw ServeError(error.description)
+        }
     }
+}
+
+/// A start-up failure, printed as `tickwire serve: <why>` with exit status 1.
+struct ServeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Where `serve` takes what the command line left out: `TICKWIRE_*`

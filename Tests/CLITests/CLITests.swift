@@ -7,7 +7,7 @@ import TestSupport
 // subprocess, as a designer runs it, with its exit status, stdout and stderr.
 
 /// The repository's root (the folder with Package.swift and games/arena), found from this file.
-private let repoRoot: URL = {
+let repoRoot: URL = {
     var url = URL(fileURLWithPath: #filePath)
     while url.path != "/" {
         url.deleteLastPathComponent()
@@ -19,7 +19,7 @@ private let repoRoot: URL = {
 /// The `tickwire` binary built with these tests: `$TICKWIRE_BINARY`, else next
 /// to the running test binary (`.build/<triple>/<config>/` on Linux, beside
 /// the `.xctest` bundle on macOS), else `.build/{debug,release}/tickwire`.
-private let tickwireBinary: URL? = {
+let tickwireBinary: URL? = {
     var candidates: [URL] = []
     if let path = ProcessInfo.processInfo.environment["TICKWIRE_BINARY"] { candidates.append(URL(fileURLWithPath: path)) }
     var folders: [URL] = []
@@ -50,7 +50,7 @@ private let tickwireBinary: URL? = {
 }()
 
 /// What one run of `tickwire` did.
-private struct Outcome: CustomStringConvertible {
+struct Outcome: CustomStringConvertible {
     var status: Int32
     /// Ended by a signal (a crash, or the timeout's kill) rather than exiting.
     var signaled: Bool
@@ -66,11 +66,11 @@ private struct Outcome: CustomStringConvertible {
 
 /// Runs `tickwire` with `arguments` in the repository root; kills it after
 /// `timeout` seconds so a hang fails the test instead of blocking the suite.
-private func tickwire(_ arguments: String..., timeout: Double = 60) throws -> Outcome {
+func tickwire(_ arguments: String..., timeout: Double = 60) throws -> Outcome {
     try tickwire(arguments, timeout: timeout)
 }
 
-private func tickwire(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
+func tickwire(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
     let binary = try #require(tickwireBinary, "no tickwire binary found beside the test binary or in \(repoRoot.path)/.build; build it with `swift build --build-tests` or set TICKWIRE_BINARY")
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

@@ -1,0 +1,99 @@
+import Client
+import Dispatch
+import Foundation
+import Testing
+import WebSocket
+
+/// `tickwire serve` as an operator runs it: flags and variables, start-up
+/// errors, and a clean exit on SIGTERM.
+@Suite(.timeLimit(.minutes(1))) struct ServeCommandTests {
+    /// A running `tickwire serve` whose stderr is collected.
+    final class ServerProcess: @unchecked Sendable {
+        let process = Process()
+        private let lock = NSLock()
+        private var collected = Data()
+        private let pipe = Pipe()
+
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+            process.executableURL = try #require(tickwireBinary, "build tickwire first (swift build --build-tests)")
+            process.arguments = ["serve"] + arguments
+            process.currentDirectoryURL = repoRoot
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = pipe
+            pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+                let data = handle.availableData
+                lock.withLock { collected.append(data) }
+            }
+            try process.run()
+        }
+
+        var stderr: String { lock.withLock { String(decoding: collected, as: UTF8.self) } }
+
+        /// The port from the `listening on http://HOST:PORT` line.
+        func port(within seconds: Double = 30) async throws -> Int {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            while Date() < deadline {
+                if let line = stderr.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
+                   let port = Int(line.split(separator: ":").last ?? "") {
+                    return port
+                }
+                guard process.isRunning else { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw CancellationError()
+        }
+
+        /// Waits for the exit; kills the process after `seconds`.
+        func exitStatus(within seconds: Double = 15) async -> Int32? {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning {
+                process.terminate()
+                return nil
+            }
+            return process.terminationStatus
+        }
+    }
+
+    @Test func sigtermClosesPlayersWith1001RunsResultAndExitsZero() async throws {
+        let server = try ServerProcess(["--host", "127.0.0.1", "--port", "0", "--games", "games"])
+        let port = try await server.port()
+        let ann = try await TickwireConnection.connect("ws://127.0.0.1:\(port)/play?game=arena", name: "Ann")
+        let welcome = try await ann.welcome
+        _ = try await ann.nextSnapshot()
+        kill(server.process.processIdentifier, SIGTERM)
+        let closed = await ann.closed
+        #expect(closed.code == .goingAway)
+        #expect(await server.exitStatus() == 0, "\(server.stderr)")
+        let log = server.stderr
+        #expect(log.contains("shutting down"))
+        #expect(log.contains("match ended") && log.contains(welcome.matchID), "\(log)")
+        #expect(log.contains("stopped"))
+    }
+
+    @Test func badSettingsStopTheStartWithAMessageNamingThem() async throws {
+        let cases: [([String], [String: String], String)] = [
+            (["--port", "70000"], [:], "--port"),
+            (["--port", "0"], ["TICKWIRE_PORT": "x"], ""),   // the flag wins over a bad variable
+            ([], ["TICKWIRE_PORT": "eighty"], "TICKWIRE_PORT"),
+            (["--port", "0", "--games", "/nonexistent"], [:], "/nonexistent"),
+            (["--port", "0", "--tls-cert", "/nonexistent.pem"], [:], "--tls-key"),
+            (["--port", "0", "--jwt-secret", "short"], [:], "32 bytes"),
+            (["--port", "0", "--log-level", "loud"], [:], "--log-level"),
+        ]
+        for (arguments, environment, expected) in cases {
+            let server = try ServerProcess(["--host", "127.0.0.1"] + arguments, environment: environment)
+            if expected.isEmpty {
+                _ = try await server.port()
+                kill(server.process.processIdentifier, SIGTERM)
+                #expect(await server.exitStatus() == 0)
+                continue
+            }
+            let status = await server.exitStatus(within: 30)
+            #expect(status != nil && status != 0, "\(arguments) \(environment)")
+            #expect(server.stderr.contains(expected), "\(arguments): \(server.stderr)")
+        }
+    }
+}
