@@ -50,6 +50,8 @@ final class LoopPlayers: TickwireLinkDelegate {
     private var report = NetworkReport()
     private var stopping = false
     private var measuring = true
+    /// Who waits to hear that a connection was seated (its match) or not (nil).
+    private var seated: [Int: EventLoopPromise<String?>] = [:]
 
     /// Inputs awaiting confirmation per connection before the oldest are
     /// forgotten (about 8 s at 30 Hz: something is badly wrong by then).
@@ -69,11 +71,18 @@ final class LoopPlayers: TickwireLinkDelegate {
         return false
     }
 
-    func connect(url: TickwireURL) {
+    /// Opens a connection; the future tells its match once it is welcomed,
+    /// or nil if it never is.
+    @discardableResult
+    func connect(url: TickwireURL) -> EventLoopFuture<String?> {
+        let tag = players.count
         let link = TickwireLink(url: url, options: settings.options, on: loop, decodesState: decodesState,
-                                tag: players.count, delegate: self)
+                                tag: tag, delegate: self)
         players.append(Player(link: link, name: url.query("name") ?? ""))
+        let promise = loop.makePromise(of: String?.self)
+        seated[tag] = promise
         link.connect()
+        return promise.futureResult
     }
 
     /// Forgets what was measured so far (not the errors): the window starts.
@@ -143,6 +152,7 @@ final class LoopPlayers: TickwireLinkDelegate {
         player.joinedAt = now
         report.joined += 1
         report.matchIDs.insert(welcome.matchID)
+        defer { seated.removeValue(forKey: link.tag)?.succeed(welcome.matchID) }
         switch settings.mode {
         case .bots(let game):
             let bots: MatchBots
@@ -234,6 +244,7 @@ final class LoopPlayers: TickwireLinkDelegate {
     func link(_ link: TickwireLink, didClose closed: WebSocketClosed) {
         let tag = link.tag
         if players[tag].leftAt == nil { players[tag].leftAt = Self.now() }
+        seated.removeValue(forKey: tag)?.succeed(nil)
         if case .bots = settings.mode, let matchID = players[tag].matchID, players[tag].playerID > 0 {
             brains[matchID]?.brain.remove(playerID: players[tag].playerID)
         }

@@ -18,9 +18,9 @@ import NIOPosix
 ///   server it measures.
 ///
 /// Connections are spread over `threads` event loops, `groupSize` at a time
-/// per loop, so the players the server seats together mostly share a loop
-/// (and so a brain). Connections open in batches (`rampPerSecond`) so that
-/// hundreds of them do not stampede the server's accept queue.
+/// per loop and seated together (`seatsTogether`), so the players of a match
+/// share a loop and a brain. Connections open in batches (`rampPerSecond`) so
+/// that hundreds of them do not stampede the server's accept queue.
 public struct NetworkRun: Sendable {
     public enum Mode: Sendable {
         /// `bot.lua` of this game plays.
@@ -40,6 +40,13 @@ public struct NetworkRun: Sendable {
     public var rampPerSecond = 200
     /// Players the server seats in one match (the game's `max_players`).
     public var groupSize = 16
+    /// Seats each group of `groupSize` in one match, one group after another:
+    /// the group's first connection joins by matchmaking, the others join its
+    /// match by id (`&match=`) once it is welcomed, so matches are full and
+    /// their bots share a brain. When false, connections open in batches and
+    /// the server's matchmaking seats everyone; joins that race each other may
+    /// then open more matches than needed.
+    public var seatsTogether = true
     public var seed: Int64 = 1
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var options = ClientOptions()
@@ -79,18 +86,23 @@ public struct NetworkRun: Sendable {
             crowds.append(try await loop.submit { NIOLoopBound(LoopPlayers(loop: loop, settings: settings), eventLoop: loop) }.get())
         }
 
-        // Ramp: batches every 50 ms.
-        let batch = max(1, rampPerSecond / 20)
-        var next = 0
-        while next < players {
-            let end = min(players, next + batch)
-            for i in next..<end {
-                let crowd = crowds[(i / max(1, groupSize)) % crowds.count]
-                let url = server.play(game: game, name: "\(namePrefix)\(i + 1)")
-                crowd.eventLoop.execute { crowd.value.connect(url: url) }
+        // Ramp.
+        if seatsTogether {
+            try await seatGroups(crowds)
+        } else {
+            // Batches every 50 ms.
+            let batch = max(1, rampPerSecond / 20)
+            var next = 0
+            while next < players {
+                let end = min(players, next + batch)
+                for i in next..<end {
+                    let crowd = crowds[(i / max(1, groupSize)) % crowds.count]
+                    let url = server.play(game: game, name: "\(namePrefix)\(i + 1)")
+                    crowd.eventLoop.execute { crowd.value.connect(url: url) }
+                }
+                next = end
+                if next < players { try await Task.sleep(for: .milliseconds(50)) }
             }
-            next = end
-            if next < players { try await Task.sleep(for: .milliseconds(50)) }
         }
 
         // Warm up, then measure.
@@ -127,5 +139,26 @@ public struct NetworkRun: Sendable {
         report.players = players
         report.elapsed = measured - started
         return report
+    }
+
+    /// One group after another: its first connection joins by matchmaking
+    /// (which, the previous groups being full, opens a new match), then the
+    /// others join that match by id. Paced to `rampPerSecond`.
+    private func seatGroups(_ crowds: [NIOLoopBound<LoopPlayers>]) async throws {
+        let size = max(1, groupSize)
+        let started = ContinuousClock.now
+        for (group, first) in stride(from: 0, to: players, by: size).enumerated() {
+            let crowd = crowds[group % crowds.count]
+            let leader = server.play(game: game, name: "\(namePrefix)\(first + 1)")
+            let matchID = try await crowd.eventLoop.flatSubmit { crowd.value.connect(url: leader) }.get()
+            let members = (first + 1..<min(players, first + size)).map { i in
+                let url = server.play(game: game, name: "\(namePrefix)\(i + 1)")
+                return matchID.map { url.adding(query: "match", $0) } ?? url
+            }
+            let joined = try await crowd.eventLoop.submit { members.map { crowd.value.connect(url: $0) } }.get()
+            for future in joined { _ = try await future.get() }
+            let due = started + .seconds(Double(first + size) / Double(max(1, rampPerSecond)))
+            if due > ContinuousClock.now { try await Task.sleep(until: due) }
+        }
     }
 }

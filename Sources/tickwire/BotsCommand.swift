@@ -47,6 +47,9 @@ struct BotsCommand: ParsableCommand {
     @Option(help: "With --connect: where inputs come from: bots (bot.lua, state decoded) or random (headers only, no Lua).")
     var inputs: InputSource = .bots
 
+    @Flag(help: "With --connect: let the server's matchmaking seat every connection (default: each group of max_players joins the match of its first).")
+    var matchmaking = false
+
     @Option(help: "With --connect: client event loops (default: one per core).")
     var threads: Int?
 

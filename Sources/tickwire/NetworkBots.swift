@@ -47,6 +47,7 @@ extension BotsCommand {
         }
         var run = NetworkRun(server: server, game: name, mode: mode, players: players, duration: .seconds(duration))
         run.rampPerSecond = ramp
+        run.seatsTogether = !matchmaking
         run.seed = seed
         if let threads { run.threads = threads }
         run.options.token = token
