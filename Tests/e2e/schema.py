@@ -1,0 +1,204 @@
+"""A game's schema as `welcome` carries it (docs/protocol.md, "Schemas"),
+and how each field's values travel in snapshots and inputs.
+
+Integer fields are sent as `int(lo...hi)` over their range (an i8 as
+`x + 128` in 8 bits, not two's complement): the schema table's "stored
+integer" is the value, and a full value is `int(lower...upper)` of the type,
+as for every ranged type.
+"""
+
+from bits import MAX_ID, Malformed, width
+
+TYPE_NAMES = ["bool", "integer", "f32", "fixed", "angle", "string", "entity", "vec3", "quat"]
+
+
+class Field:
+    """One field and its arithmetic: stored integers `q` in lo...hi, `bits`
+    wide when sent full (strings: the length prefix)."""
+
+    def __init__(self, name, kind, **params):
+        self.name, self.kind, self.params = name, kind, params
+        self.lo, self.hi, self.bits = 0, 0, 0
+        if kind == "bool":
+            self.hi, self.bits = 1, 1
+        elif kind == "integer":
+            b, signed = params["bits"], params["signed"]
+            self.lo = -(1 << (b - 1)) if signed else 0
+            self.hi = (1 << (b - 1)) - 1 if signed else (1 << b) - 1
+            self.bits = b
+        elif kind == "f32":
+            self.hi, self.bits = (1 << 32) - 1, 32
+        elif kind == "fixed":
+            self.hi = params["steps"]
+            self.bits = width(self.hi)
+        elif kind == "angle":
+            self.hi, self.bits = (1 << params["bits"]) - 1, params["bits"]
+        elif kind == "string":
+            self.hi, self.bits = params["max"], width(params["max"])
+        elif kind == "entity":
+            self.hi = MAX_ID
+        elif kind == "vec3":
+            self.axes = [(steps, width(steps)) for steps in params["steps"]]
+            self.bits = sum(w for _, w in self.axes)
+            self.hi = (1 << self.bits) - 1
+        elif kind == "quat":
+            self.bits = 2 + 3 * params["bits"]
+            self.hi = (1 << self.bits) - 1
+        self.relative = kind in ("integer", "fixed", "angle")
+
+    def describe(self):
+        if self.kind == "integer":
+            return ("i" if self.params["signed"] else "u") + str(self.params["bits"])
+        if self.kind == "string":
+            return f"string({self.params['max']})"
+        return self.kind
+
+    def zero(self):
+        return "" if self.kind == "string" else 0
+
+    # Full and changed values, as docs/protocol.md's "snapshot" says.
+
+    def read_full(self, r):
+        if self.kind == "string":
+            n = r.ranged(0, self.hi)
+            raw = bytes(r.bits(8) for _ in range(n))
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise Malformed(f"field {self.name}: invalid UTF-8: {error}")
+        if self.kind == "entity":
+            v = r.gamma() - 1
+            if v > MAX_ID:
+                raise Malformed(f"entity id {v} above 2^32 - 1")
+            return v
+        if self.kind == "vec3":
+            q = r.bits(self.bits)
+            shift = 0
+            for steps, w in self.axes:
+                if (q >> shift) & ((1 << w) - 1) > steps:
+                    raise Malformed(f"field {self.name}: vec3 axis above its last step")
+                shift += w
+            return q
+        if self.kind in ("f32", "quat"):
+            return r.bits(self.bits)
+        return r.ranged(self.lo, self.hi)
+
+    def read_changed(self, r, baseline):
+        if self.kind == "bool":
+            return 1 - baseline
+        if not self.relative:
+            return self.read_full(r)
+        mode = r.bits(2)
+        if mode == 0:
+            return self.read_full(r)
+        k = [0, self.bits // 3, 2 * self.bits // 3][mode - 1]
+        z = ((r.gamma() - 1) << k) | r.bits(k)
+        if z == 0:
+            raise Malformed(f"field {self.name}: a difference of 0")
+        d = z >> 1 if z % 2 == 0 else -((z + 1) >> 1)
+        q = baseline + d
+        if not self.lo <= q <= self.hi:
+            raise Malformed(f"field {self.name}: {baseline} + {d} leaves {self.lo}...{self.hi}")
+        return q
+
+    def write_full(self, w, q):
+        """Writes stored integer `q` (inputs never carry strings)."""
+        if self.kind == "string" or not self.lo <= q <= self.hi:
+            raise ValueError(f"cannot send {q} as {self.name}: {self.describe()}")
+        if self.kind == "entity":
+            w.gamma(q + 1)
+        else:
+            w.bits(q - self.lo, self.bits)
+
+
+def read_name(r, previous):
+    name = r.string(64)
+    if not (1 <= len(name.encode()) <= 64) or not name.isascii() or not (name[0].isalpha() or name[0] == "_") \
+            or not all(c.isalnum() or c == "_" for c in name):
+        raise Malformed(f"bad name {name!r}")
+    if previous is not None and name.encode() <= previous.encode():
+        raise Malformed(f"name {name!r} does not follow {previous!r}")
+    return name
+
+
+def read_field_set(r):
+    """`varint n`, then n × (name, u8 type, the type's parameters)."""
+    fields, previous = [], None
+    for _ in range(r.varint(limit=64)):
+        name = read_name(r, previous)
+        previous = name
+        t = r.u8()
+        if t >= len(TYPE_NAMES):
+            raise Malformed(f"field {name}: unknown type {t}")
+        kind = TYPE_NAMES[t]
+        if kind == "integer":
+            bits, signed = r.u8(), r.u8()
+            if bits not in (8, 16, 32) or signed > 1:
+                raise Malformed(f"field {name}: integer of {bits} bits, signed {signed}")
+            fields.append(Field(name, kind, bits=bits, signed=bool(signed)))
+        elif kind == "fixed":
+            lo, hi, step = r.f64(), r.f64(), r.f64()
+            fields.append(Field(name, kind, steps=fixed_steps(name, lo, hi, step)))
+        elif kind == "angle":
+            bits = r.u8()
+            if not 2 <= bits <= 16:
+                raise Malformed(f"field {name}: angle of {bits} bits")
+            fields.append(Field(name, kind, bits=bits))
+        elif kind == "string":
+            fields.append(Field(name, kind, max=r.varint()))
+            if not 1 <= fields[-1].hi <= 4096:
+                raise Malformed(f"field {name}: string of at most {fields[-1].hi} bytes")
+        elif kind == "entity":
+            fields.append(Field(name, kind, kind_ref=r.varint(limit=255)))
+        elif kind == "vec3":
+            steps = [fixed_steps(name, r.f64(), r.f64(), r.f64()) for _ in range(3)]
+            fields.append(Field(name, kind, steps=steps))
+            if fields[-1].bits > 63:
+                raise Malformed(f"field {name}: vec3 of {fields[-1].bits} bits")
+        elif kind == "quat":
+            bits = r.u8()
+            if not 6 <= bits <= 20:
+                raise Malformed(f"field {name}: quat of {bits} bits")
+            fields.append(Field(name, kind, bits=bits))
+        else:
+            fields.append(Field(name, kind))
+    return fields
+
+
+def fixed_steps(name, lo, hi, step):
+    """`⌊(max - min) / step + 10⁻⁹⌋`, checked as the spec says."""
+    if not (lo < hi and step > 0) or any(v != v or abs(v) == float("inf") for v in (lo, hi, step)):
+        raise Malformed(f"field {name}: fixed {lo}...{hi} step {step}")
+    steps = int((hi - lo) / step + 1e-9)
+    if not 1 <= steps <= (1 << 32) - 1:
+        raise Malformed(f"field {name}: {steps} steps")
+    return steps
+
+
+def read_named_sets(r):
+    sets, previous = [], None
+    for _ in range(r.varint(limit=255)):
+        name = read_name(r, previous)
+        previous = name
+        sets.append((name, read_field_set(r)))
+    return sets
+
+
+class Schema:
+    """Field lists in wire order; kinds, events and client events as (name, fields)."""
+
+    def __init__(self, r):
+        self.match = read_field_set(r)
+        self.kinds = read_named_sets(r)
+        self.input = read_field_set(r)
+        self.events = read_named_sets(r)
+        self.client_events = read_named_sets(r)
+        for fields in [self.match, self.input] + [f for _, f in self.kinds + self.events + self.client_events]:
+            for f in fields:
+                if f.kind == "entity" and f.params["kind_ref"] > len(self.kinds):
+                    raise Malformed(f"field {f.name} refers to kind {f.params['kind_ref']} of {len(self.kinds)}")
+        if any(f.kind == "string" for f in self.input):
+            raise Malformed("a string field in the input")
+
+    def kind(self, name):
+        return next((fields for k, fields in self.kinds if k == name), None)

@@ -1,0 +1,172 @@
+"""Tickwire's wire protocol, version 1, written in Python from
+docs/protocol.md alone (no code shared with Sources/Protocol): enough of a
+generic client to read any game's `welcome` and `snapshot` messages into a
+copy of the state, and to write `input` and `ack` messages.
+
+Standard library only; bits.py holds the bit stream, schema.py the schema
+and field coding.
+"""
+
+from bits import MAX_ID, BitReader, BitWriter, Malformed, expect
+from schema import Schema
+
+#: docs/protocol.md, "Limits".
+MAX_ENTITIES = 65_535
+MAX_EVENTS = 4_096
+
+
+class Welcome:
+    """The header of a `welcome` and its schema, read to the last byte."""
+
+    def __init__(self, data):
+        r = BitReader(data)
+        expect(len(data) > 0 and data[0] == 0x01, f"first message is a welcome (type 0x01), got {data[:1].hex() or 'nothing'}")
+        r.u8()
+        self.version = r.varint()
+        expect(self.version == 1, f"welcome carries protocol version 1, got {self.version}")
+        self.player_id = r.varint(limit=255)
+        self.match_id = r.string(64)
+        self.tick_rate = r.varint()
+        expect(1 <= self.tick_rate <= 120, f"tick rate {self.tick_rate} outside 1...120")
+        self.tick = r.varint()
+        self.resume_token = r.string(128)
+        self.schema = Schema(r)
+        r.align()
+        r.expect_end()
+
+
+class Snapshot:
+    """A snapshot's header; `Mirror.apply` reads the rest."""
+
+    def __init__(self, data):
+        self.reader = BitReader(data)
+        expect(len(data) > 0 and data[0] == 0x02, f"a snapshot (type 0x02), got type {data[:1].hex() or 'nothing'}")
+        self.reader.u8()
+        self.tick = self.reader.varint()
+        self.distance = self.reader.varint()
+        self.last_input = self.reader.varint()
+        self.baseline = self.tick - self.distance if self.distance else None
+
+
+class Mirror:
+    """The state a client holds, applied snapshot by snapshot from the
+    schema alone: entities as {id: (kind index, [stored values])}."""
+
+    def __init__(self, schema):
+        self.schema = schema
+        self.tick = None
+        self.match = [f.zero() for f in schema.match]
+        self.entities = {}
+
+    def apply(self, snapshot):
+        r, s = snapshot.reader, self.schema
+        if snapshot.baseline is None:
+            match, entities = [f.zero() for f in s.match], {}
+        else:
+            expect(self.tick == snapshot.baseline,
+                   f"snapshot {snapshot.tick} is a delta from tick {snapshot.baseline}, the client holds {self.tick}")
+            match, entities = list(self.match), {i: (k, list(v)) for i, (k, v) in self.entities.items()}
+        if r.bits(1):
+            mask = r.bits(len(s.match))
+            if mask == 0:
+                raise Malformed("match changed with an empty mask")
+            for i, f in enumerate(s.match):
+                if mask >> i & 1:
+                    match[i] = f.read_changed(r, match[i])
+        entity = 0
+        for _ in range(r.count()):
+            entity = next_id(r, entity)
+            if entity not in entities:
+                raise Malformed(f"removes entity {entity}, which the client does not hold")
+            del entities[entity]
+        entity = 0
+        for _ in range(r.count()):
+            entity = next_id(r, entity)
+            if not s.kinds:
+                raise Malformed("adds an entity to a game without kinds")
+            kind = r.ranged(0, len(s.kinds) - 1)
+            if entity in entities:
+                raise Malformed(f"adds entity {entity}, which the client holds")
+            entities[entity] = (kind, [f.read_full(r) for f in s.kinds[kind][1]])
+        expect(len(entities) <= MAX_ENTITIES, f"{len(entities)} entities, above {MAX_ENTITIES}")
+        entity, masks = 0, {}
+        for _ in range(r.count()):
+            entity = next_id(r, entity)
+            if entity not in entities:
+                raise Malformed(f"changes entity {entity}, which the client does not hold")
+            kind, values = entities[entity]
+            fields = s.kinds[kind][1]
+            if r.bits(1):
+                if kind not in masks:
+                    raise Malformed(f"entity {entity} reuses a mask before any of its kind")
+                mask = masks[kind]
+            else:
+                mask = r.bits(len(fields))
+                if mask == 0:
+                    raise Malformed(f"entity {entity} changed with an empty mask")
+            masks[kind] = mask
+            for i, f in enumerate(fields):
+                if mask >> i & 1:
+                    values[i] = f.read_changed(r, values[i])
+        r.align()
+        events = []
+        n = r.count()
+        expect(n <= MAX_EVENTS, f"{n} events, above {MAX_EVENTS}")
+        for _ in range(n):
+            recipient = r.ranged(1, 255) if r.bits(1) else None
+            if not s.events:
+                raise Malformed("an event in a game without events")
+            index = r.ranged(0, len(s.events) - 1)
+            name, fields = s.events[index]
+            events.append((name, recipient, {f.name: f.read_full(r) for f in fields}))
+        r.align()
+        r.expect_end()
+        self.tick, self.match, self.entities = snapshot.tick, match, entities
+        return events
+
+    def find(self, kind_name, **where):
+        """Entities of `kind_name` as {field: value} whose fields match `where`."""
+        index = next(i for i, (k, _) in enumerate(self.schema.kinds) if k == kind_name)
+        fields = self.schema.kinds[index][1]
+        found = []
+        for kind, values in self.entities.values():
+            if kind == index:
+                entity = {f.name: v for f, v in zip(fields, values)}
+                if all(entity[k] == v for k, v in where.items()):
+                    found.append(entity)
+        return found
+
+
+def next_id(r, previous):
+    """The id after `previous` in a removed, added or changed list: a gap of at least 1."""
+    entity = previous + r.gamma()
+    if entity > MAX_ID:
+        raise Malformed(f"entity id {entity} above 2^32 - 1")
+    return entity
+
+
+def input_message(schema, sequence, values):
+    w = BitWriter()
+    w.bits(0x81, 8)
+    w.varint(sequence)
+    for f, v in zip(schema.input, values, strict=True):
+        f.write_full(w, v)
+    return w.finish()
+
+
+def ack_message(tick):
+    w = BitWriter()
+    w.bits(0x83, 8)
+    w.varint(tick)
+    return w.finish()
+
+
+def error_message(data):
+    """(code, reason) of an `error` message."""
+    r = BitReader(data)
+    expect(r.u8() == 0x03, f"an error (type 0x03), got type {data[:1].hex()}")
+    code = r.varint()
+    reason = r.string(256)
+    r.align()
+    r.expect_end()
+    return code, reason
