@@ -56,4 +56,11 @@ public struct InputQueue: Sendable {
         head = 0
         count = 0
     }
+
+    /// Forgets waiting inputs and the last sequence taken: a new connection
+    /// for the same seat numbers its inputs from 1 again.
+    public mutating func restart() {
+        removeAll()
+        lastTakenSequence = 0
+    }
 }

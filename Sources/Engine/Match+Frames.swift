@@ -47,9 +47,10 @@ extension Match {
     }
 
     /// The first message for a player (0: a spectator): the game's schemas,
-    /// so the client decodes the snapshots that follow, starting with a full one.
+    /// so the client decodes the snapshots that follow, starting with a full
+    /// one of the next tick (which holds what `game.join` just did).
     public func welcome(playerID: Int, matchID: String, resumeToken: String = "") -> [UInt8] {
-        Welcome(playerID: playerID, matchID: matchID, tickRate: game.tickRate, tick: tick,
+        Welcome(playerID: playerID, matchID: matchID, tickRate: game.tickRate, tick: tick + 1,
                 resumeToken: resumeToken, schema: schema).encode()
     }
 

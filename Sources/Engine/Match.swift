@@ -138,6 +138,13 @@ public final class Match {
         seats[playerID]!.inputs.push(input, sequence: sequence)
     }
 
+    /// Starts a player's input sequence over (waiting inputs are dropped):
+    /// their seat has moved to a new connection, which numbers from 1.
+    public func restartInputs(of playerID: Int) {
+        guard seats.indices.contains(playerID), seats[playerID] != nil else { return }
+        seats[playerID]!.inputs.restart()
+    }
+
     /// Sequence number of the last input of `playerID` a tick took (0: none).
     public func lastProcessedInput(of playerID: Int) -> UInt32 {
         guard seats.indices.contains(playerID) else { return 0 }

@@ -24,6 +24,10 @@ final class MatchDirectory: Sendable {
         var tokens: [String: MatchHost] = [:]
         /// Matches being created (counted against `maxMatches`).
         var starting = 0
+        /// The match matchmaking is starting for each game, and the seats
+        /// promised in it: joins that find no open match while one starts
+        /// wait for it instead of starting one each.
+        var opening: [String: (match: EventLoopFuture<MatchHost>, promised: Int)] = [:]
         var stopping = false
     }
 
@@ -179,24 +183,59 @@ final class MatchDirectory: Sendable {
             .map(\.0)
     }
 
+    /// The match being started for `game` if it has a seat left to promise,
+    /// else a new one.
+    private func opening(game: String) -> EventLoopFuture<MatchHost> {
+        let capacity = games[game]?.maxPlayers ?? 1
+        let loop = group.next()
+        let (match, newMatch) = state.withLockedValue { state -> (EventLoopFuture<MatchHost>, EventLoopPromise<MatchHost>?) in
+            if let opening = state.opening[game], opening.promised < capacity {
+                state.opening[game]!.promised += 1
+                return (opening.match, nil)
+            }
+            let promise = loop.makePromise(of: MatchHost.self)
+            state.opening[game] = (promise.futureResult, 1)
+            return (promise.futureResult, promise)
+        }
+        if let newMatch {
+            create(game: game).cascade(to: newMatch)
+            match.whenComplete { _ in
+                self.state.withLockedValue { state in
+                    if state.opening[game]?.match === match { state.opening[game] = nil }
+                }
+            }
+        }
+        return match
+    }
+
     /// Tries the candidates in order (a seat may be taken meanwhile), then a new match.
+    /// Tries the open matches fullest first (a seat may be taken meanwhile),
+    /// then the match being started for the game, then a new one. A race lost
+    /// everywhere starts over, a few times.
     private func matchmake(game: String, candidates: ArraySlice<MatchHost>, admission: MatchHost.Admission,
-                           link: ClientLink) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+                           link: ClientLink, attempt: Int = 1) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        func lostRace(_ admitted: MatchHost.Admitted) -> Bool {
+            switch admitted {
+            case .refused(.error(.matchFull, _)), .refused(.error(.matchOver, _)): true
+            default: false
+            }
+        }
         guard let host = candidates.first else {
-            return create(game: game)
+            return opening(game: game)
                 .flatMap { host in host.eventLoop.submit { (host, host.admit(admission, link: link)) } }
+                .flatMap { (host, admitted) in
+                    guard lostRace(admitted), attempt < 4 else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
+                    return self.matchmake(game: game, candidates: self.openMatches(of: game)[...], admission: admission,
+                                          link: link, attempt: attempt + 1)
+                }
                 .flatMapErrorThrowing { error in
                     let reason = (error as? CreateError)?.description ?? "\(error)"
                     return (nil, .refused(.error(.matchFull, reason)))
                 }
         }
         return host.eventLoop.submit { host.admit(admission, link: link) }.flatMap { admitted in
-            switch admitted {
-            case .refused(.error(.matchFull, _)), .refused(.error(.matchOver, _)):
-                return self.matchmake(game: game, candidates: candidates.dropFirst(), admission: admission, link: link)
-            default:
-                return host.eventLoop.makeSucceededFuture((host, admitted))
-            }
+            guard lostRace(admitted) else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
+            return self.matchmake(game: game, candidates: candidates.dropFirst(), admission: admission, link: link, attempt: attempt)
         }
     }
 

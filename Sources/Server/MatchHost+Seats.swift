@@ -65,6 +65,7 @@ extension MatchHost {
             old.link.close(.error(.kicked, "this seat was taken over by a new connection"))
         }
         seats[playerID]!.awayUntil = nil
+        match.restartInputs(of: playerID)
         logger.info("player resumed", metadata: ["player": "\(playerID)"])
         return attach(playerID, link: link)
     }
@@ -78,16 +79,12 @@ extension MatchHost {
         return .player(id: playerID, resumeToken: token)
     }
 
-    /// The welcome, then the current state in full, so the client has
-    /// something to draw before the next tick.
+    /// The welcome; the next tick's frame is a full snapshot (no baseline
+    /// yet), which already holds what `game.join` did.
     private func sendWelcome(playerID: Int, token: String, to recipient: inout Recipient,
                              audience: SnapshotMessage.Audience) {
-        let welcome = match.welcome(playerID: playerID, matchID: id, resumeToken: token)
-        recipient.link.send(welcome)
-        if let latest = match.snapshots.latest {
-            recipient.link.send(match.frame(baseline: nil, audience: audience))
-            recipient.baseline = latest.tick
-        }
+        recipient.link.send(match.welcome(playerID: playerID, matchID: id, resumeToken: token))
+        recipient.baseline = nil
     }
 
     /// The connection `linkID` is gone (closed by either side). A player's

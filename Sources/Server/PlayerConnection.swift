@@ -24,9 +24,17 @@ final class PlayerConnection: ChannelInboundHandler {
     private let linkID: Int
     private var role: Role = .waiting
     private var closing = false
+    /// Messages that arrived while the seat was being found: the welcome
+    /// leaves the match's loop before this handler hears it was seated, so a
+    /// quick client may already be answering it. Kept in order, bounded.
+    private var early: [ByteBuffer] = []
+    private var context: ChannelHandlerContext?
+    /// The last input sequence this connection sent (they increase from 1).
+    private var lastSequence: UInt64 = 0
+    private static let maxEarlyMessages = 16
 
     private enum Role {
-        /// Not seated yet: messages are ignored (a client waits for welcome).
+        /// Not seated yet: messages wait in `early`.
         case waiting
         case player(MatchHost, id: Int)
         case spectator(MatchHost)
@@ -46,6 +54,7 @@ final class PlayerConnection: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         let link = ClientLink(channel: context.channel, id: linkID)
         let this = NIOLoopBound(self, eventLoop: context.eventLoop)
         directory.seat(request, name: name, account: account, link: link)
@@ -57,6 +66,10 @@ final class PlayerConnection: ChannelInboundHandler {
                 case .failure(let error): handler.seated(nil, .refused(.close(.internalError, "could not seat: \(error)")), link: link)
                 }
             }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     private func seated(_ host: MatchHost?, _ admitted: MatchHost.Admitted, link: ClientLink) {
@@ -81,7 +94,10 @@ final class PlayerConnection: ChannelInboundHandler {
             return
         }
         // Closed while the seat was being found: hand the seat back now.
-        if wasGone { hostDisconnected() }
+        if wasGone { return hostDisconnected() }
+        let waiting = early
+        early = []
+        if let context { for buffer in waiting { receive(buffer, context: context) } }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -89,8 +105,18 @@ final class PlayerConnection: ChannelInboundHandler {
         guard limit.admit(now: .now()) else {
             return close(context, .error(.flooding, "more than \(Int(limit.rate)) messages per second"), label: "flooding")
         }
+        receive(buffer, context: context)
+    }
+
+    private func receive(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        guard !closing else { return }
         switch role {
-        case .waiting, .gone:
+        case .waiting:
+            guard early.count < Self.maxEarlyMessages else {
+                return close(context, .error(.flooding, "more than \(Self.maxEarlyMessages) messages before the welcome"), label: "flooding")
+            }
+            early.append(buffer)
+        case .gone:
             return
         case .spectator:
             let bytes = Array(buffer.readableBytesView)
@@ -104,7 +130,12 @@ final class PlayerConnection: ChannelInboundHandler {
                 return close(context, .error(.malformed, "\(error)"), label: "malformed")
             }
             switch message {
-            case .input(let input): host.inbox.post(.input(player: id, link: linkID, input))
+            case .input(let input):
+                guard input.sequence > lastSequence else {
+                    return close(context, .error(.malformed, "input sequence \(input.sequence) after \(lastSequence): sequences increase"), label: "malformed")
+                }
+                lastSequence = input.sequence
+                host.inbox.post(.input(player: id, link: linkID, input))
             case .clientEvent(let event): host.inbox.post(.clientEvent(player: id, link: linkID, event))
             case .ack(let ack): host.inbox.post(.ack(player: id, link: linkID, tick: ack.tick))
             }

@@ -43,6 +43,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also replay with an exact instruction limit, to show what it costs.")
     var exactLimit = true
 
+    @OptionGroup(title: "Fan-out over sockets") var fanOut: FanOutOptions
+
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
     var saveHarness: String?
 
@@ -53,6 +55,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if fanOut.fanOut { return try fanOut.run(gameFolder: game) }
         let definition = try load()
         let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
         let options = MatchOptions(seed: seed, params: params)

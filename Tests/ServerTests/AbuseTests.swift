@@ -53,6 +53,19 @@ import WebSocket
         try await stillPlaying(ann)
     }
 
+    @Test func inputSequencesThatDoNotIncreaseCloseWith4002() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let (ann, mal, welcome) = try await pair(live)
+        for sequence: UInt64 in [1, 2, 2] {
+            try await mal.send(bytes: InputMessage(sequence: sequence, values: [1]).encode(schema: welcome.schema))
+        }
+        let (error, closed) = try await errorAndClose(mal)
+        #expect(error?.reason.contains("sequence 2 after 2") == true)
+        #expect(closed.code?.rawValue == 4002)
+        try await stillPlaying(ann)
+    }
+
     @Test func aTextMessageClosesWith1003() async throws {
         let live = try await LiveServer()
         defer { Task { await live.stop() } }
@@ -75,8 +88,9 @@ import WebSocket
         let live = try await LiveServer { $0.maxMessagesPerSecond = 60 }
         defer { Task { await live.stop() } }
         let (ann, mal, welcome) = try await pair(live)
-        let input = InputMessage(sequence: 1, values: [1]).encode(schema: welcome.schema)
-        for _ in 0..<500 { try? await mal.send(bytes: input) }
+        for sequence in 1...500 {
+            try? await mal.send(bytes: InputMessage(sequence: UInt64(sequence), values: [1]).encode(schema: welcome.schema))
+        }
         let (error, closed) = try await errorAndClose(mal)
         #expect(error?.code == .flooding)
         #expect(closed.code?.rawValue == 4008)

@@ -157,3 +157,36 @@ import WebSocket
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct MatchmakingTests {
+    @Test func playersJoiningAtOnceFillOneMatchBeforeTheNext() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        // echo seats 2: six players at once make three full matches.
+        let welcomes = try await withThrowingTaskGroup(of: (TickwireConnection, Welcome).self) { group in
+            for i in 0..<6 {
+                group.addTask {
+                    let c = try await live.connect("/play?game=echo", name: "p\(i)")
+                    return (c, try await c.welcome)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let byMatch = Dictionary(grouping: welcomes.map(\.1), by: \.matchID)
+        #expect(byMatch.count == 3)
+        #expect(byMatch.values.allSatisfy { Set($0.map(\.playerID)) == [1, 2] })
+    }
+
+    @Test func messagesSentRightAfterTheWelcomeAreNotLost() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        for _ in 0..<5 {
+            let c = try await live.connect("/play?game=echo")
+            _ = try await c.welcome
+            try await c.send(bytes: [0x81, 0xff, 0xff, 0xff])
+            var error: ErrorMessage?
+            while let message = try? await c.next() { if case .error(let e) = message { error = e } }
+            #expect(error?.code == .malformed)
+        }
+    }
+}

@@ -54,10 +54,6 @@ def ok(what):
     print(f"ok   {what}", flush=True)
 
 
-def info(what):
-    print(f"info {what}", flush=True)
-
-
 async def bounded(awaitable, what):
     try:
         return await asyncio.wait_for(awaitable, TIMEOUT)
@@ -94,17 +90,11 @@ async def next_snapshot(ws, mirror, what):
 
 
 async def settle(ws, schema):
-    """Reads the full snapshot that comes with the welcome and the next tick's
-    delta, and returns the mirror holding them. Only then does a client here
-    send anything: the server drops (without a word) what arrives in the
-    moment between its welcome and its seating the connection, so a message
-    sent straight after the welcome may be lost; by the next tick's snapshot
-    the seat is in place."""
+    """Reads the full snapshot that follows the welcome and returns the
+    mirror holding it."""
     mirror = Mirror(schema)
     first, _ = await next_snapshot(ws, mirror, "the first snapshot")
     check(first.distance == 0, f"the first snapshot is full, got distance {first.distance}")
-    second, _ = await next_snapshot(ws, mirror, "the second snapshot")
-    follows(second, first)
     return mirror
 
 
@@ -181,22 +171,19 @@ async def join(base):
     check(first.last_input == 0, f"no input processed yet, got {first.last_input}")
     ok(f"first snapshot: full, tick {first.tick}, {len(mirror.entities)} entities, events {events}")
 
-    # game.join runs between ticks: the seat it spawns and the event it
-    # broadcasts come with the tick after the welcome's. Nothing is sent
-    # before that tick's snapshot (see settle()).
-    previous, joined = first, [e for e in events if e[0] == "joined"]
+    # game.join runs between ticks; the first snapshot is of the next tick and
+    # already holds the seat it spawned and the event it broadcast.
+    mine = seat_of(mirror, welcome.player_id)
+    check(mine is not None and mine["name"] == "py" and mine["inputs"] == 0,
+          f"the first snapshot holds my seat, named py, with no inputs; got {mine}")
+    check([e for e in events if e[0] == "joined" and e[2] == {"player": welcome.player_id}]
+          == [("joined", None, {"player": welcome.player_id})],
+          f"the first snapshot carries one broadcast joined event for player {welcome.player_id}; got {events}")
+    ok(f"tick {first.tick}: my seat {mine} and a broadcast joined event")
+    previous = first
     for _ in range(5):
-        snapshot, events = await next_snapshot(ws, mirror, f"the snapshot after tick {previous.tick}")
+        snapshot, _ = await next_snapshot(ws, mirror, f"the snapshot after tick {previous.tick}")
         follows(snapshot, previous)
-        joined += [e for e in events if e[0] == "joined"]
-        if snapshot.tick == welcome.tick + 1:
-            mine = seat_of(mirror, welcome.player_id)
-            check(mine is not None and mine["name"] == "py" and mine["inputs"] == 0,
-                  f"by tick {snapshot.tick} the state holds my seat, named py, with no inputs; got {mine}")
-            mine_joined = [e for e in joined if e[2] == {"player": welcome.player_id}]
-            check(mine_joined == [("joined", None, {"player": welcome.player_id})],
-                  f"by tick {snapshot.tick} one broadcast joined event for player {welcome.player_id}; got {joined}")
-            ok(f"tick {snapshot.tick}: my seat {mine} and a broadcast joined event")
         previous = snapshot
     ok(f"5 delta snapshots, ticks {first.tick + 1}...{previous.tick}, each from the one before")
     return ws, welcome, mirror, previous
@@ -251,12 +238,10 @@ async def resume(base, welcome):
     check(mine is not None and mine["inputs"] == len(INPUTS) and mine["name"] == "py",
           f"the seat outlives the connection, got {mine}")
     ok(f"resumed as player {resumed.player_id}: full snapshot of tick {first.tick}, seat {mine}")
-    if first.last_input != 0:
-        info(f"the resumed connection's first snapshot reports input {first.last_input} processed "
-             f"(the old connection's sequence) before it has sent any")
+    check(first.last_input == 0,
+          f"a resumed connection numbers its inputs afresh: none processed yet, got {first.last_input}")
 
-    second, _ = await next_snapshot(ws, mirror, "the second snapshot after resuming")  # see settle()
-    follows(second, first)
+    # Sent straight after the first snapshot: nothing a client sends early is lost.
     await bounded(ws.send(input_message(resumed.schema, 1, [RESUMED_INPUT])), "sending input 1 after resuming")
 
     async def until_counted(previous):
@@ -266,7 +251,7 @@ async def resume(base, welcome):
             previous, mine = snapshot, seat_of(mirror, welcome.player_id)
             if mine and mine["inputs"] == len(INPUTS) + 1:
                 return previous, mine
-    previous, mine = await bounded(until_counted(second), "input 1 of the resumed connection to be processed")
+    previous, mine = await bounded(until_counted(first), "input 1 of the resumed connection to be processed")
     check(mine["last"] == RESUMED_INPUT and previous.last_input == 1,
           f"input 1 after resuming sets x = {RESUMED_INPUT} and comes back as sequence 1, "
           f"got seat {mine} and last processed input {previous.last_input}")
