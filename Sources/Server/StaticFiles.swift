@@ -121,7 +121,7 @@ struct StaticFiles: Sendable {
     /// folder (`/`, `/docs/`); a refusal for paths no file can have.
     static func segments(of path: String) -> Result<[String], HTTPRefusal> {
         let bad = HTTPRefusal(.badRequest, "the path \(path) is not allowed (no ., .., backslashes or control characters)")
-        guard path.hasPrefix("/"), !path.contains("\\"), let decoded = percentDecode(path[...]) else { return .failure(bad) }
+        guard path.hasPrefix("/"), !path.contains("\\"), let decoded = PercentDecoding.decode(path[...], plusIsSpace: false) else { return .failure(bad) }
         guard !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" }) else {
             return .failure(bad)
         }
@@ -129,31 +129,6 @@ struct StaticFiles: Sendable {
         guard !segments.contains(where: { $0 == "." || $0 == ".." }) else { return .failure(bad) }
         if decoded.hasSuffix("/") || segments.isEmpty { segments.append("index.html") }
         return .success(segments)
-    }
-
-    /// `%XX` escapes decoded (`+` stays a plus in a path); nil on a broken
-    /// escape or invalid UTF-8.
-    private static func percentDecode(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var it = text.utf8.makeIterator()
-        while let b = it.next() {
-            if b == UInt8(ascii: "%") {
-                guard let h = it.next().flatMap(hexValue), let l = it.next().flatMap(hexValue) else { return nil }
-                bytes.append(h << 4 | l)
-            } else {
-                bytes.append(b)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Everything but unreserved characters escaped, for a `Location`.
