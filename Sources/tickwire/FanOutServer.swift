@@ -17,7 +17,9 @@ final class FanOutServer {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--games", gamesFolder,
-                         "--web", "/nonexistent-tickwire-web", "--log-level", "error", "--max-connections", "100000"]
+                         "--web", "/nonexistent-tickwire-web", "--log-level", "error", "--max-connections", "100000",
+                         // Matches that never end by themselves: every step measures play, not lobbies.
+                         "--param", "score_limit=1000000", "--param", "time_limit=1000000"]
         if let threads { arguments += ["--threads", String(threads)] }
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice

@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var limits: ScriptLimitOptions
 
+    /// Defaults for every match's `game.init(match, params)`; `POST /matches` overrides them key by key.
+    @OptionGroup var parameters: GameParameterOptions
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var settings = try ServeSettings(environment: environment)
@@ -86,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.threads = try settings.value(threads, "threads", default: config.threads, in: 1...1024)
         config.match.limits = limits.luaLimits
         config.match.failurePolicy = limits.failurePolicy
+        config.match.params = try parameters.parsed()
         let levelName = try settings.value(logLevel, "log-level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not \(levelName)")

@@ -82,6 +82,7 @@ import WebSocket
             (["--port", "0", "--tls-cert", "/nonexistent.pem"], [:], "--tls-key"),
             (["--port", "0", "--jwt-secret", "short"], [:], "32 bytes"),
             (["--port", "0", "--log-level", "loud"], [:], "--log-level"),
+            (["--port", "0", "--param", "novalue"], [:], "key=value"),
         ]
         for (arguments, environment, expected) in cases {
             let server = try ServerProcess(["--host", "127.0.0.1"] + arguments, environment: environment)
