@@ -154,30 +154,22 @@ struct WebSocketConnection {
 
     /// TCP ended (EOF, half-close, reset, or the channel closed): whatever
     /// the state, the connection is over.
-    mutating func connectionEnded() -> Action {
-        switch state {
-        case .closed:
-            return .none
-        case .open:
-            partial = nil
-            state = .closed
-            return .close(send: nil, report: WebSocketClosed(code: nil, reason: "", initiatedByPeer: true))
-        case .awaitingPeerClose(let closed), .awaitingTCPClose(let closed):
-            state = .closed
-            return .close(send: nil, report: closed)
-        }
-    }
+    mutating func connectionEnded() -> Action { ended(byPeer: true) }
 
     /// The application closed the channel itself, skipping the closing
     /// handshake: the end is ours, without a code unless a close was sent.
-    mutating func closedLocally() -> Action {
+    mutating func closedLocally() -> Action { ended(byPeer: false) }
+
+    /// The connection is over without a closing handshake of its own; a
+    /// close already under way keeps the report it had.
+    private mutating func ended(byPeer: Bool) -> Action {
         switch state {
         case .closed:
             return .none
         case .open:
             partial = nil
             state = .closed
-            return .close(send: nil, report: WebSocketClosed(code: nil, reason: "", initiatedByPeer: false))
+            return .close(send: nil, report: WebSocketClosed(code: nil, reason: "", initiatedByPeer: byPeer))
         case .awaitingPeerClose(let closed), .awaitingTCPClose(let closed):
             state = .closed
             return .close(send: nil, report: closed)
