@@ -14,9 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Clients join with ws://HOST:PORT/play?game=NAME (or &match=ID), watch with /spectate?match=ID, \
             and resume a dropped seat with /play?resume=TOKEN. Static files of --web are served at /. \
-            Every option can also be set with an environment variable: TICKWIRE_ followed by the option's \
-            name in capitals with underscores (TICKWIRE_PORT=9000, TICKWIRE_JWT_SECRET=…); an option on the \
-            command line wins. SIGTERM or SIGINT stops accepting, lets every match finish its tick and run \
+            Every server option can also be set with an environment variable: TICKWIRE_ followed by the \
+            option's name in capitals with underscores (TICKWIRE_PORT=9000, TICKWIRE_JWT_SECRET=…); an option \
+            on the command line wins. The script limits and --param are command-line options only. SIGTERM or SIGINT stops accepting, lets every match finish its tick and run \
             game.result, closes players with 1001 and exits 0.
             """
     )
