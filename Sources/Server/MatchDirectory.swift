@@ -214,17 +214,11 @@ final class MatchDirectory: Sendable {
     /// everywhere starts over, a few times.
     private func matchmake(game: String, candidates: ArraySlice<MatchHost>, admission: MatchHost.Admission,
                            link: ClientLink, attempt: Int = 1) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
-        func lostRace(_ admitted: MatchHost.Admitted) -> Bool {
-            switch admitted {
-            case .refused(.error(.matchFull, _)), .refused(.error(.matchOver, _)): true
-            default: false
-            }
-        }
         guard let host = candidates.first else {
             return opening(game: game)
                 .flatMap { host in host.eventLoop.submit { (host, host.admit(admission, link: link)) } }
                 .flatMap { (host, admitted) in
-                    guard lostRace(admitted), attempt < 4 else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
+                    guard Self.lostRace(admitted), attempt < 4 else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
                     return self.matchmake(game: game, candidates: self.openMatches(of: game)[...], admission: admission,
                                           link: link, attempt: attempt + 1)
                 }
@@ -234,8 +228,16 @@ final class MatchDirectory: Sendable {
                 }
         }
         return host.eventLoop.submit { host.admit(admission, link: link) }.flatMap { admitted in
-            guard lostRace(admitted) else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
+            guard Self.lostRace(admitted) else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
             return self.matchmake(game: game, candidates: candidates.dropFirst(), admission: admission, link: link, attempt: attempt)
+        }
+    }
+
+    /// A refusal that another join or the match's end caused: try elsewhere.
+    private static func lostRace(_ admitted: MatchHost.Admitted) -> Bool {
+        switch admitted {
+        case .refused(.error(.matchFull, _)), .refused(.error(.matchOver, _)): true
+        default: false
         }
     }
 

@@ -245,8 +245,7 @@ public final class TickwireServer: Service, Sendable {
            !configuration.allowedOrigins.contains(origin) {
             return refuse(.forbidden, "the origin \(origin) may not connect to this server")
         }
-        var headers = HTTPHeaders()
-        headers.add(name: "Sec-WebSocket-Protocol", value: ProtocolVersion.subprotocol)
+        let headers: HTTPHeaders = ["Sec-WebSocket-Protocol": ProtocolVersion.subprotocol]
         let name = request.name.isEmpty ? "player" : request.name
         guard let auth else {
             accepted.play = AcceptedPlay.Play(request: request, name: name, account: nil)

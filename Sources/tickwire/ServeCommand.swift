@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var settings = try ServeSettings(environment: environment)
+        let settings = try ServeSettings(environment: environment)
         var config = ServerConfiguration()
         config.host = try settings.value(host, "host", default: config.host)
         config.port = try settings.value(port, "port", default: config.port, in: 0...65535)

@@ -7,6 +7,10 @@ import WebSocket
 /// `tickwire serve` as an operator runs it: flags and variables, start-up
 /// errors, and a clean exit on SIGTERM.
 @Suite(.timeLimit(.minutes(1))) struct ServeCommandTests {
+    struct BinaryMissing: Error, CustomStringConvertible {
+        var description: String { "no tickwire binary: build it first (swift build --build-tests)" }
+    }
+
     /// A running `tickwire serve` whose stderr is collected.
     final class ServerProcess: @unchecked Sendable {
         let process = Process()
@@ -15,7 +19,8 @@ import WebSocket
         private let pipe = Pipe()
 
         init(_ arguments: [String], environment: [String: String] = [:]) throws {
-            process.executableURL = try #require(tickwireBinary, "build tickwire first (swift build --build-tests)")
+            guard let binary = tickwireBinary else { throw BinaryMissing() }
+            process.executableURL = binary
             process.arguments = ["serve"] + arguments
             process.currentDirectoryURL = repoRoot
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

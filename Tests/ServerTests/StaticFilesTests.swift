@@ -40,7 +40,7 @@ import Testing
             try FileManager.default.createSymbolicLink(atPath: web.appendingPathComponent("inner.js").path,
                                                        withDestinationPath: "app.js")
             #expect(mkfifo(web.appendingPathComponent("fifo").path, 0o644) == 0)
-            FileManager.default.createFile(atPath: web.appendingPathComponent("huge.bin").path, contents: nil)
+            _ = FileManager.default.createFile(atPath: web.appendingPathComponent("huge.bin").path, contents: nil)
             #expect(truncate(web.appendingPathComponent("huge.bin").path, off_t(StaticFiles.maxFileBytes + (1 << 20))) == 0)
         }
 

@@ -101,8 +101,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: output) }
         let stdoutURL = output.appendingPathComponent("stdout")
         let stderrURL = output.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
 
         var arguments = ["python3", script.path, "ws://127.0.0.1:\(port)"]
         arguments += Self.groups.flatMap { ["--case", "\($0).*"] }

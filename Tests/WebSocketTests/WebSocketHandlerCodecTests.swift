@@ -72,7 +72,7 @@ import Testing
         #expect(recorder.closed.map(\.code) == [.messageTooBig])
         #expect(recorder.errors.isEmpty)
         // More bytes after the failure are dropped without a second close.
-        try? channel.writeInbound(ByteBuffer(bytes: [0, 0, 0]))
+        _ = try? channel.writeInbound(ByteBuffer(bytes: [0, 0, 0]))
         #expect(try written(channel).isEmpty)
         #expect(recorder.errors.isEmpty)
         #expect(recorder.closed.count == 1)
