@@ -21,6 +21,7 @@ final class PlayerConnection: ChannelInboundHandler {
     private let metrics: ServerMetrics
     private var logger: Logger
     private var limit: MessageRateLimit
+    private let maxMessagesPerSecond: Int
     private let linkID: Int
     private var role: Role = .waiting
     private var closing = false
@@ -50,7 +51,15 @@ final class PlayerConnection: ChannelInboundHandler {
         self.metrics = metrics
         self.logger = logger
         self.linkID = linkID
+        self.maxMessagesPerSecond = maxMessagesPerSecond
         limit = MessageRateLimit(perSecond: maxMessagesPerSecond, now: .now())
+    }
+
+    /// Once the game is known: a client may send an input, an ack and some
+    /// events every tick, so a fast game raises the floor to 4 per tick.
+    private func fitRateLimit(to game: GameDefinition) {
+        let rate = max(maxMessagesPerSecond, 4 * game.tickRate)
+        if rate != Int(limit.rate) { limit = MessageRateLimit(perSecond: rate, now: .now()) }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -77,10 +86,12 @@ final class PlayerConnection: ChannelInboundHandler {
         switch (host, admitted) {
         case (let host?, .player(let id, _)):
             role = .player(host, id: id)
+            fitRateLimit(to: host.game)
             logger[metadataKey: "match"] = "\(host.id)"
             logger[metadataKey: "player"] = "\(id)"
         case (let host?, .spectator):
             role = .spectator(host)
+            fitRateLimit(to: host.game)
             logger[metadataKey: "match"] = "\(host.id)"
         case (_, .refused(let reason)):
             metrics.refused(refusalLabel(reason))

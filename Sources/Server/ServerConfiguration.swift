@@ -34,8 +34,9 @@ public struct ServerConfiguration: Sendable {
     /// token from `welcome`; `game.leave` runs when it ends. Zero disables.
     public var resumeGrace: Duration = .seconds(10)
     /// Messages per second a client may send, sustained (its burst is two
-    /// seconds' worth). Inputs beyond one per tick are queued (8) then
-    /// dropped oldest first; a client above this rate is closed (flooding).
+    /// seconds' worth), and at least 4 per tick of the client's game.
+    /// Inputs beyond one per tick are queued (8) then dropped oldest first;
+    /// a client above this rate is closed (flooding).
     public var maxMessagesPerSecond = 120
     /// Open connections (players, spectators, HTTP) at once; more are refused.
     public var maxConnections = 10_000

@@ -53,6 +53,21 @@ import WebSocket
         try await stillPlaying(ann)
     }
 
+    @Test func aClientOfA120HzGameSendingAnInputAndAnAckEveryTickIsNotFlooding() async throws {
+        let live = try await LiveServer()   // 120 messages per second by default
+        defer { Task { await live.stop() } }
+        let c = try await live.connect("/play?game=fast")
+        let welcome = try await c.welcome
+        var sequence: UInt64 = 0
+        for _ in 0..<360 {   // three seconds: 240 messages a second, past the burst
+            let (header, _) = try #require(try await c.nextSnapshot(), "the server closed the connection")
+            sequence += 1
+            try await c.send(bytes: InputMessage(sequence: sequence, values: [1]).encode(schema: welcome.schema))
+            try await c.send(ack: AckMessage(tick: header.tick))
+        }
+        #expect(live.server.metrics.disconnectCount("flooding") == 0)
+    }
+
     @Test func inputSequencesThatDoNotIncreaseCloseWith4002() async throws {
         let live = try await LiveServer()
         defer { Task { await live.stop() } }

@@ -69,6 +69,16 @@ final class LiveServer: Sendable {
         end
         return game
         """,
+        // The fastest tick rate a game may have.
+        "fast": """
+        local game = { name = "fast", tick_rate = 120, max_players = 2 }
+        game.state = { match = { n = "u16" } }
+        game.input = { x = "i8" }
+        function game.join(match, player) return true end
+        function game.tick(match, inputs, dt) match.n = (match.n + 1) % 60000 end
+        function game.init(match) match.n = 0 end
+        return game
+        """,
         // Counts inputs per player into the state, and broadcasts each join.
         "echo": """
         local game = { name = "echo", tick_rate = 30, max_players = 2 }
