@@ -31,6 +31,9 @@ final class MatchHost: @unchecked Sendable {
     var seats: [Int: Seat] = [:]
     var spectators: [Int: Recipient] = [:]
     private(set) var ended = false
+    /// When each recent tick's frames were handed to the sockets, by tick
+    /// modulo the count, for the acks that come back.
+    private var sentAt: [(tick: Int, at: NIODeadline)?] = Array(repeating: nil, count: 64)
     /// When the match last had nobody in it (nil: somebody is in it).
     private var emptySince: NIODeadline?
     private var lastDropped = 0
@@ -154,8 +157,12 @@ final class MatchHost: @unchecked Sendable {
             case .clientEvent(let player, let link, let message):
                 guard seats[player]?.recipient?.link.id == link else { continue }
                 match.submit(clientEvent: message.event, values: message.values, strings: message.strings, from: player)
-            case .ack:
-                break
+            case .ack(_, _, let tick, let at):
+                // Frame handed out → applied by the client → ack back: what
+                // a player's screen lags the server, network included.
+                if let sent = sentAt[tick % sentAt.count], sent.tick == tick, at > sent.at {
+                    metrics.ackDelay.recordNanoseconds((at - sent.at).nanoseconds)
+                }
             }
         }
     }
@@ -192,6 +199,7 @@ final class MatchHost: @unchecked Sendable {
             }
         }
         batches.send()
+        sentAt[current.tick % sentAt.count] = (current.tick, .now())
         let slow = Disconnect.error(.tooSlow, "the connection could not keep up with the match")
         for id in tooSlow {
             metrics.disconnected("too-slow")

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 import Protocol
 
 /// What connections hand a match between its ticks. Connections append from
@@ -12,7 +13,8 @@ final class MatchInbox: Sendable {
     enum Item: Sendable {
         case input(player: Int, link: Int, InputMessage)
         case clientEvent(player: Int, link: Int, ClientEventMessage)
-        case ack(player: Int, link: Int, tick: Int)
+        /// The last tick a client applied, and when the ack arrived.
+        case ack(player: Int, link: Int, tick: Int, at: NIODeadline)
     }
 
     private let items = NIOLockedValueBox<[Item]>([])

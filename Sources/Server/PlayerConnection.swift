@@ -148,7 +148,7 @@ final class PlayerConnection: ChannelInboundHandler {
                 lastSequence = input.sequence
                 host.inbox.post(.input(player: id, link: linkID, input))
             case .clientEvent(let event): host.inbox.post(.clientEvent(player: id, link: linkID, event))
-            case .ack(let ack): host.inbox.post(.ack(player: id, link: linkID, tick: ack.tick))
+            case .ack(let ack): host.inbox.post(.ack(player: id, link: linkID, tick: ack.tick, at: .now()))
             }
         }
     }

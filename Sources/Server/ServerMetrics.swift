@@ -11,6 +11,8 @@ import Prometheus
 /// plus fan-out), `tickwire_tick_overruns_total`, `tickwire_bytes_out_total`,
 /// `tickwire_frame_bytes` (histogram: one snapshot message to one client),
 /// `tickwire_inputs_dropped_total`, `tickwire_lua_errors_total`,
+/// `tickwire_ack_delay_seconds` (histogram: a frame handed to the socket until
+/// the client's ack of its tick arrives — network and client included),
 /// `tickwire_connections_refused_total{reason=…}`, `tickwire_disconnects_total{reason=…}`.
 final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
@@ -26,6 +28,7 @@ final class ServerMetrics: Sendable {
     let frameBytes: CoreMetrics.Recorder
     let inputsDropped: CoreMetrics.Counter
     let luaErrors: CoreMetrics.Counter
+    let ackDelay: CoreMetrics.Timer
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -35,6 +38,11 @@ final class ServerMetrics: Sendable {
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
             .milliseconds(3), .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(33),
             .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        ]
+        factory.durationHistogramBuckets["tickwire_ack_delay_seconds"] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(35), .milliseconds(50),
+            .milliseconds(75), .milliseconds(100), .milliseconds(150), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .seconds(2),
         ]
         factory.valueHistogramBuckets["tickwire_frame_bytes"] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 65536, 262_144]
         self.factory = factory
@@ -48,6 +56,7 @@ final class ServerMetrics: Sendable {
         frameBytes = CoreMetrics.Recorder(label: "tickwire_frame_bytes", factory: factory)
         inputsDropped = CoreMetrics.Counter(label: "tickwire_inputs_dropped_total", factory: factory)
         luaErrors = CoreMetrics.Counter(label: "tickwire_lua_errors_total", factory: factory)
+        ackDelay = CoreMetrics.Timer(label: "tickwire_ack_delay_seconds", factory: factory)
     }
 
     /// A connection the server turned away, by why (`full`, `origin`, `auth`,

@@ -190,3 +190,30 @@ import WebSocket
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct AckTests {
+    /// The count of `tickwire_ack_delay_seconds` in the server's exposition.
+    private func ackCount(_ live: LiveServer) -> Int {
+        let text = String(decoding: live.server.metrics.exposition(), as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("tickwire_ack_delay_seconds_count") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    @Test func acksOfAppliedTicksFeedTheAckDelayHistogramAndOthersDoNot() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo")
+        _ = try await ann.welcome
+        // Ticks never sent are not measured.
+        try await ann.send(ack: AckMessage(tick: 1_000_000))
+        for _ in 0..<3 { _ = try await ann.nextSnapshot() }
+        #expect(ackCount(live) == 0)
+        for _ in 0..<10 {
+            let (header, _) = try #require(try await ann.nextSnapshot())
+            try await ann.send(ack: AckMessage(tick: header.tick))
+        }
+        _ = try await ann.nextSnapshot()
+        _ = try await ann.nextSnapshot()
+        #expect(ackCount(live) >= 9)
+    }
+}
