@@ -17,8 +17,9 @@ extension MatchHost {
         case refused(Disconnect)
     }
 
-    /// Seats `link` (on the match's loop). On success the welcome and a full
-    /// snapshot are written to the link before any later frame.
+    /// Seats `link` (on the match's loop). On success the welcome is written
+    /// to the link at once; its first frame, at the next tick, is a full
+    /// snapshot.
     func admit(_ admission: Admission, link: ClientLink) -> Admitted {
         eventLoop.preconditionInEventLoop()
         defer { publish() }
