@@ -108,16 +108,8 @@ public enum SnapshotMessage {
     /// baseline other than `baseline`'s tick (`ProtocolError.baseline`).
     public static func decode(_ bytes: [UInt8], baseline: Snapshot?, coding: SnapshotCoding) throws(ProtocolError) -> Decoded {
         var r = BitReader(bytes)
-        var t: UInt64 = 0
-        try r.bits(&t, count: 8)
-        guard t == UInt64(type) else { throw ProtocolError(.unknown, "expected a snapshot (0x02), got message type \(t)") }
-        var tick = 0
-        try r.varint(&tick, limit: Int(Int32.max))
-        var distance = 0
-        try r.varint(&distance, limit: tick)
-        var lastInput: UInt64 = 0
-        try r.varint(&lastInput)
-        let baselineTick: Int? = distance == 0 ? nil : tick - distance
+        let header = try SnapshotHeader.read(from: &r)
+        let (tick, baselineTick, lastInput) = (header.tick, header.baselineTick, header.lastProcessedInput)
         if let baselineTick, baseline?.tick != baselineTick {
             throw ProtocolError(.baseline, "snapshot \(tick) is coded against tick \(baselineTick), but this client holds \(baseline.map { "tick \($0.tick)" } ?? "nothing")")
         }

@@ -1,6 +1,3 @@
-import NIOCore
-import Protocol
-
 /// The first bytes of a `snapshot` message, read without touching the state
 /// delta behind them (docs/protocol.md, "snapshot"):
 ///
@@ -8,9 +5,8 @@ import Protocol
 ///
 /// Load generators read only this: tick gaps, baselines and input latency
 /// need nothing else. The three varints are byte-aligned, so the header is
-/// at most 31 bytes; it is read with Protocol's own `BitReader` and the same
-/// limits as `SnapshotMessage.decode` (tick ≤ 2³¹ − 1, distance ≤ tick), so
-/// a header this accepts is one the full decoder accepts too.
+/// at most 31 bytes. `SnapshotMessage.decode` reads its header with
+/// `read(from:)` too (tick ≤ 2³¹ − 1, distance ≤ tick): one reader for both.
 public struct SnapshotHeader: Sendable, Equatable {
     /// The tick of the state the message brings.
     public var tick: Int
@@ -20,7 +16,7 @@ public struct SnapshotHeader: Sendable, Equatable {
     public var lastProcessedInput: UInt64
 
     /// 1 type byte and three varints of at most 10 bytes.
-    static let maxBytes = 31
+    public static let maxBytes = 31
 
     public init(tick: Int, baselineTick: Int?, lastProcessedInput: UInt64) {
         self.tick = tick
@@ -31,6 +27,11 @@ public struct SnapshotHeader: Sendable, Equatable {
     /// Reads the header at the start of `bytes`.
     public init(_ bytes: some Collection<UInt8>) throws(ProtocolError) {
         var reader = BitReader(Array(bytes.prefix(Self.maxBytes)))
+        self = try Self.read(from: &reader)
+    }
+
+    /// Reads the header where `reader` stands, leaving it on the state delta.
+    public static func read(from reader: inout BitReader) throws(ProtocolError) -> SnapshotHeader {
         var type: UInt64 = 0
         try reader.bits(&type, count: 8)
         guard type == UInt64(SnapshotMessage.type) else {
@@ -42,12 +43,6 @@ public struct SnapshotHeader: Sendable, Equatable {
         try reader.varint(&distance, limit: tick)
         var lastInput: UInt64 = 0
         try reader.varint(&lastInput)
-        self.init(tick: tick, baselineTick: distance == 0 ? nil : tick - distance, lastProcessedInput: lastInput)
-    }
-
-    /// Reads the header of the message in `buffer`'s readable bytes, without
-    /// moving its reader index.
-    public init(_ buffer: ByteBuffer) throws(ProtocolError) {
-        try self.init(buffer.readableBytesView)
+        return SnapshotHeader(tick: tick, baselineTick: distance == 0 ? nil : tick - distance, lastProcessedInput: lastInput)
     }
 }
