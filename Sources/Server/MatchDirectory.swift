@@ -24,10 +24,9 @@ final class MatchDirectory: Sendable {
         var tokens: [String: MatchHost] = [:]
         /// Matches being created (counted against `maxMatches`).
         var starting = 0
-        /// The match matchmaking is starting for each game, and the seats
-        /// promised in it: joins that find no open match while one starts
-        /// wait for it instead of starting one each.
-        var opening: [String: (match: EventLoopFuture<MatchHost>, promised: Int)] = [:]
+        /// The last matchmaking join of each game: the next one starts when
+        /// it is done, so each sees the seats the previous took.
+        var turns: [String: EventLoopFuture<Void>] = [:]
         var stopping = false
     }
 
@@ -169,7 +168,10 @@ final class MatchDirectory: Sendable {
             guard games[game] != nil else {
                 return refuse(.notFound, "no game named \"\(game)\" (this server has: \(games.keys.sorted().joined(separator: ", ")))")
             }
-            return matchmake(game: game, candidates: openMatches(of: game)[...], admission: .player(name: name, account: account), link: link)
+            return inTurn(game: game, on: link.channel.eventLoop) {
+                self.matchmake(game: game, candidates: self.openMatches(of: game)[...],
+                               admission: .player(name: name, account: account), link: link)
+            }
         }
     }
 
@@ -183,39 +185,39 @@ final class MatchDirectory: Sendable {
             .map(\.0)
     }
 
-    /// The match being started for `game` if it has a seat left to promise,
-    /// else a new one.
-    private func opening(game: String) -> EventLoopFuture<MatchHost> {
-        let capacity = games[game]?.maxPlayers ?? 1
-        let loop = group.next()
-        let (match, newMatch) = state.withLockedValue { state -> (EventLoopFuture<MatchHost>, EventLoopPromise<MatchHost>?) in
-            if let opening = state.opening[game], opening.promised < capacity {
-                state.opening[game]!.promised += 1
-                return (opening.match, nil)
-            }
-            let promise = loop.makePromise(of: MatchHost.self)
-            state.opening[game] = (promise.futureResult, 1)
-            return (promise.futureResult, promise)
+    /// Runs `join` after the previous matchmaking join of `game` is done.
+    /// Joins that arrive together then fill one match before the next, and
+    /// never start a match each: a join takes a few tens of microseconds
+    /// (a hop to the match's loop and `game.join`), so one at a time per
+    /// game is not a bottleneck.
+    private func inTurn<T: Sendable>(game: String, on loop: EventLoop,
+                                     _ join: @escaping @Sendable () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        let done = loop.makePromise(of: T.self)
+        let turn = done.futureResult.map { _ in }.recover { _ in }
+        let previous = state.withLockedValue { state -> EventLoopFuture<Void>? in
+            defer { state.turns[game] = turn }
+            return state.turns[game]
         }
-        if let newMatch {
-            create(game: game).cascade(to: newMatch)
-            match.whenComplete { _ in
-                self.state.withLockedValue { state in
-                    if state.opening[game]?.match === match { state.opening[game] = nil }
-                }
+        turn.whenComplete { _ in
+            self.state.withLockedValue { state in
+                if state.turns[game] === turn { state.turns[game] = nil }
             }
         }
-        return match
+        if let previous {
+            previous.whenComplete { _ in join().cascade(to: done) }
+        } else {
+            join().cascade(to: done)
+        }
+        return done.futureResult
     }
 
-    /// Tries the candidates in order (a seat may be taken meanwhile), then a new match.
-    /// Tries the open matches fullest first (a seat may be taken meanwhile),
-    /// then the match being started for the game, then a new one. A race lost
-    /// everywhere starts over, a few times.
+    /// Tries the open matches fullest first, then a new one. A match that
+    /// ended or filled meanwhile (a join by id, a resume) sends the join on;
+    /// a race lost everywhere starts over, a few times.
     private func matchmake(game: String, candidates: ArraySlice<MatchHost>, admission: MatchHost.Admission,
                            link: ClientLink, attempt: Int = 1) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
         guard let host = candidates.first else {
-            return opening(game: game)
+            return create(game: game)
                 .flatMap { host in host.eventLoop.submit { (host, host.admit(admission, link: link)) } }
                 .flatMap { (host, admitted) in
                     guard Self.lostRace(admitted), attempt < 4 else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
