@@ -1,0 +1,208 @@
+"""What the browser tests stand on: the real `tickwire serve` in a child
+process, headless Chromium driven by Selenium through Debian's chromedriver,
+bounded waits, and the artifacts folder.
+
+Every wait here has a deadline and fails with a sentence saying what did not
+happen; nothing sleeps longer than a short poll.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import JavascriptException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+#: One size for every window, so screenshots and layouts are the same each run.
+WINDOW = (1280, 800)
+#: Seconds one wait may take unless it says otherwise: a page load, a state
+#: change, a server start.
+TIMEOUT = 10.0
+#: How often a wait looks again.
+POLL = 0.05
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check(condition, what):
+    if not condition:
+        raise CheckFailed(what)
+
+
+def ok(what):
+    print(f"ok   {what}", flush=True)
+
+
+def wait_until(probe, timeout, what, seen=None):
+    """Polls `probe` until it returns something truthy, which it returns;
+    `what` says what was awaited, and `seen()` (if given) what there was
+    instead when the time ran out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            instead = f" (instead: {seen()!r})" if seen else ""
+            raise CheckFailed(f"timed out after {timeout:g} s waiting for {what}{instead}")
+        time.sleep(POLL)
+
+
+def artifacts_dir():
+    path = os.environ.get("TICKWIRE_ARTIFACTS") or os.path.join(ROOT, ".build", "test-artifacts")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def free_port():
+    """A port nothing listens on now: bound to 0, read, closed. The server
+    binds it with SO_REUSEADDR, so it can take it again after a restart."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`tickwire serve` on 127.0.0.1:`port` from the repository root, with
+    the games of games/ and the page of web/. Each start logs to its own
+    file in the artifacts folder."""
+
+    def __init__(self, binary, port, artifacts):
+        self.binary, self.port, self.artifacts = binary, port, artifacts
+        self.process = None
+        self.starts = 0
+        self.logs = []
+
+    @property
+    def http(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self):
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.starts += 1
+        log_path = os.path.join(self.artifacts, f"server-{self.starts}.log")
+        self.logs.append(log_path)
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--games", "games", "--web", "web", "--log-level", "info"],
+                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, TIMEOUT, f"the server (start {self.starts}) to answer {self.http}/healthz")
+
+    def _healthy(self):
+        if self.process.poll() is not None:
+            raise CheckFailed(f"the server exited with {self.process.returncode} while starting:\n{self.log_text()}")
+        try:
+            with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                    f"{self.http}/healthz", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def stop(self, timeout=TIMEOUT):
+        """SIGTERM, and the exit status; a server that does not exit in
+        time is killed and that is a failure."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return None if process is None else process.returncode
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise CheckFailed(f"the server did not exit within {timeout:g} s of SIGTERM (killed)")
+
+    def log_text(self):
+        parts = []
+        for path in self.logs:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    parts.append(f"--- {os.path.basename(path)}\n{f.read()}")
+            except OSError as error:
+                parts.append(f"--- {os.path.basename(path)}: {error}")
+        return "\n".join(parts)
+
+
+class Browser:
+    """One headless Chromium window. Console entries are kept as they are
+    read (chromedriver hands each out once), so a failure can save them all."""
+
+    def __init__(self, name):
+        self.name = name
+        self.console = []
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for argument in ["--headless=new", "--disable-dev-shm-usage", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+                         "--no-proxy-server", "--no-first-run", "--disable-extensions",
+                         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                         "--disable-backgrounding-occluded-windows"]:
+            options.add_argument(argument)
+        if os.geteuid() == 0:
+            options.add_argument("--no-sandbox")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        self.driver.set_page_load_timeout(TIMEOUT)
+        self.driver.set_script_timeout(TIMEOUT * 2)
+
+    def new_console(self):
+        """Console entries logged since the last call."""
+        entries = self.driver.get_log("browser")
+        self.console.extend(entries)
+        return entries
+
+    def js(self, script, *arguments):
+        return self.driver.execute_script(script, *arguments)
+
+    def js_or_none(self, script, *arguments):
+        """The script's value, or None while it throws (a page still loading)."""
+        try:
+            return self.js(script, *arguments)
+        except JavascriptException:
+            return None
+
+    def save_failure(self, artifacts):
+        """A screenshot, the page's DOM and the console so far, for a failed run."""
+        saved = []
+        try:
+            path = os.path.join(artifacts, f"failure-{self.name}.png")
+            self.driver.save_screenshot(path)
+            saved.append(path)
+            path = os.path.join(artifacts, f"failure-{self.name}.html")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(self.driver.page_source)
+            saved.append(path)
+            self.new_console()
+        except WebDriverException as error:
+            saved.append(f"(browser {self.name} could not be read: {error.msg})")
+        path = os.path.join(artifacts, f"failure-{self.name}-console.log")
+        with open(path, "w", encoding="utf-8") as f:
+            for entry in self.console:
+                f.write(f"{entry.get('level')} {entry.get('source')} {entry.get('message')}\n")
+        saved.append(path)
+        return saved
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        except WebDriverException:
+            pass
+
+
+def require_tools():
+    """Chromium and chromedriver where Debian puts them."""
+    for path, package in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")]:
+        check(shutil.which(path) is not None, f"{path} is missing: apt-get install {package} (scripts/test does)")
