@@ -1349,6 +1349,14 @@ export class TickwireClient {
       this.socket = null;
       this.dropped(connection, event.code, event.reason, path);
     };
+    // Browsers follow an error with a close; some runtimes do not after a failed handshake.
+    socket.onerror = () => {
+      setTimeout(() => {
+        if (this.socket !== socket) return;
+        this.socket = null;
+        this.dropped(connection, CloseCodes.abnormal, '', path);
+      });
+    };
   }
 
   received(socket, connection, bytes) {
