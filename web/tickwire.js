@@ -795,10 +795,12 @@ function makeEntity(id, kindIndex, coder, stored) {
 export class Mirror {
   /** @param {Uint8Array|ArrayBuffer|number[]} welcome the `welcome` message of the match */
   constructor(welcome) {
-    const w = readWelcome(toBytes(welcome));
-    this.coder = w.coder;
+    const { coder, ...header } = readWelcome(toBytes(welcome));
+    this.coder = coder;
     /** @type {Schema} */
-    this.schema = w.coder.describe();
+    this.schema = coder.describe();
+    /** @type {Welcome} the welcome it was made from */
+    this.welcome = { ...header, schema: this.schema };
     /** @type {State|null} the state of the last snapshot applied */
     this.state = null;
     this.matchStored = this.coder.match.map((f) => zeroOf(f));
@@ -1367,9 +1369,8 @@ export class TickwireClient {
         case MessageType.welcome: {
           if (connection.welcomed) throw new ProtocolError('unknown', 'a second welcome on one connection');
           this.mirror = new Mirror(bytes);
-          const w = readWelcome(bytes);
-          this.welcome = { version: w.version, player: w.player, spectator: w.spectator, match: w.match,
-            tickRate: w.tickRate, tick: w.tick, resume: w.resume, schema: this.mirror.schema };
+          const w = this.mirror.welcome;
+          this.welcome = w;
           connection.welcomed = true;
           if (this.attempt > 0) this.stats.reconnects += 1;
           this.attempt = 0;
@@ -1393,7 +1394,7 @@ export class TickwireClient {
           for (const c of applied.changed) this.emit('changed', c.entity, c.fields);
           for (const e of applied.events) this.emit('event', e);
           this.emit('snapshot', applied.state);
-          if (this.options.ack) this.send(encodeAck(applied.state.tick));
+          if (this.options.ack && !this.welcome.spectator) this.send(encodeAck(applied.state.tick));
           break;
         }
         case MessageType.error: {
