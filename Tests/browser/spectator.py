@@ -9,6 +9,7 @@ step count from the minimum, an `angle` its step around the circle, a bool
 0 or 1 (Tests/e2e/schema.py).
 """
 
+import contextlib
 import os
 import sys
 import threading
@@ -30,23 +31,34 @@ class Spectator:
 
     def __init__(self, ws_base, match_id):
         self.match_id = match_id
-        self.socket = connect(f"{ws_base}/spectate?match={match_id}", subprotocols=[SUBPROTOCOL], proxy=None,
-                              open_timeout=TIMEOUT, close_timeout=2)
-        if self.socket.subprotocol != SUBPROTOCOL:
-            raise CheckFailed(f"/spectate: the server selects {SUBPROTOCOL}, got {self.socket.subprotocol!r}")
-        data = self.socket.recv(timeout=TIMEOUT)
-        if data[:1] == b"\x03":
-            code, reason = error_message(data)
-            raise CheckFailed(f"spectating match {match_id} was refused with error {code}: {reason}")
-        self.welcome = Welcome(data)
-        if self.welcome.player_id != 0:
-            raise CheckFailed(f"a spectator is player 0, the server said {self.welcome.player_id}")
+        # Entered as a context (websockets 17 warns about a bare connect()), left in close().
+        self.exits = contextlib.ExitStack()
+        self.socket = self.exits.enter_context(connect(
+            f"{ws_base}/spectate?match={match_id}", subprotocols=[SUBPROTOCOL], proxy=None,
+            open_timeout=TIMEOUT, close_timeout=2))
+        try:
+            self.welcome = self._welcome()
+        except BaseException:
+            self.exits.close()
+            raise
         self.mirror = Mirror(self.welcome.schema)
         self.snapshots = 0
         self.ended = None
         self.changed = threading.Condition()
         self.thread = threading.Thread(target=self._read, name=f"spectator {match_id}", daemon=True)
         self.thread.start()
+
+    def _welcome(self):
+        if self.socket.subprotocol != SUBPROTOCOL:
+            raise CheckFailed(f"/spectate: the server selects {SUBPROTOCOL}, got {self.socket.subprotocol!r}")
+        data = self.socket.recv(timeout=TIMEOUT)
+        if data[:1] == b"\x03":
+            code, reason = error_message(data)
+            raise CheckFailed(f"spectating match {self.match_id} was refused with error {code}: {reason}")
+        welcome = Welcome(data)
+        if welcome.player_id != 0:
+            raise CheckFailed(f"a spectator is player 0, the server said {welcome.player_id}")
+        return welcome
 
     def _read(self):
         try:
@@ -90,6 +102,22 @@ class Spectator:
                 raise CheckFailed(f"{self.ended} while waiting for {what}")
             return result
 
+    def steady(self, player, field, what, ticks=3):
+        """Waits until `field` of `player`'s ship keeps one value over
+        `ticks` snapshots in a row (inputs reach the server a few ticks after
+        a key is released), and returns that value."""
+        seen = []
+
+        def still(m):
+            ship = self.ship(player)
+            if ship is None:
+                return None
+            if not seen or seen[-1][0] != m.tick:
+                seen.append((m.tick, ship[field]))
+            tail = seen[-ticks:]
+            return len(tail) == ticks and len({v for _, v in tail}) == 1 and (tail[-1][1],)
+        return self.wait(still, what)[0]
+
     def ships(self):
         return self.mirror.find("ship") if self.mirror.tick is not None else []
 
@@ -102,7 +130,7 @@ class Spectator:
 
     def close(self):
         try:
-            self.socket.close()
+            self.exits.close()
         except Exception:
             pass
         self.thread.join(5)
