@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""The arena page (web/) and its SDK (web/tickwire.js) in a real browser:
+headless Chromium driven by Selenium through Debian's chromedriver, against
+the real `tickwire serve` started here on 127.0.0.1.
+
+    python3 Tests/browser/test_arena.py --tickwire .build/debug/tickwire
+
+In order: the page loads with a clean console; the SDK passes the shared
+vectors of Tests/vectors/protocol-v1.json in the page; Play joins a match;
+arrow keys thrust and turn the ship, as a Python spectator reading the
+server's state sees; a second browser joins the same match from the lobby
+and sees the first player's ship move; it leaves and spectates; the console
+is still clean; the server restarts and the page shows it reconnecting, then
+plays again in a new match.
+
+Prints one line per check; at the first failure a line starting with FAIL,
+a screenshot, the page and the console log of each browser in the artifacts
+folder ($TICKWIRE_ARTIFACTS, default .build/test-artifacts), the server's log,
+and exit status 1. The screenshot of a running match is arena.png there.
+Every wait is bounded; the whole run is stopped after SUITE_LIMIT seconds.
+Needs chromium, chromium-driver (apt) and selenium, websockets (pip).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+try:
+    from selenium.common.exceptions import (ElementClickInterceptedException, StaleElementReferenceException,
+                                            WebDriverException)
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+except ImportError as error:
+    print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
+    sys.exit(1)
+try:
+    import websockets.sync.client  # noqa: F401
+except ImportError as error:
+    print(f"FAIL cannot import websockets.sync.client ({error}): pip install 'websockets>=15'", flush=True)
+    sys.exit(1)
+
+from harness import (ROOT, TIMEOUT, Browser, CheckFailed, Server, artifacts_dir, check, free_port, ok,
+                     require_tools, wait_until)
+from spectator import Spectator
+
+#: Seconds the whole suite may take before it is stopped as hung.
+SUITE_LIMIT = 150
+#: Seconds a page may take to come back to `playing` after the server
+#: restarts: the SDK's backoff tops out at 5 s, then a refused resume and a
+#: fresh join.
+RECOVERY_TIMEOUT = 20.0
+VECTORS = os.path.join(ROOT, "Tests", "vectors", "protocol-v1.json")
+RUNNER = os.path.join(ROOT, "Tests", "browser", "vectors.js")
+SDK_CHECKS = os.path.join(ROOT, "Tests", "browser", "sdk-checks.js")
+
+# Stored-integer steps of the arena's ship fields (games/arena/game.lua):
+# x, y in 1/32 unit, vx, vy in 1/16 unit/s, angle in 1/1024 turn.
+POSITION_STEPS = 32
+ANGLE_STEPS = 1024
+#: Movement that counts as moving: half a world unit. Thrust is 450 units/s²,
+#: so a held key passes it within a few ticks.
+MOVED = POSITION_STEPS // 2
+#: Turning that counts as turning: 20/1024 of a circle (7°); the ship turns
+#: 4 rad/s, about 650 steps a second.
+TURNED = 20
+
+# Read from the page: the client the page plays with, and one player's ship
+# in the state that client holds.
+CLIENT = "const c = window.arena && window.arena.client;"
+WELCOME = CLIENT + """
+    if (!c || !c.welcome) return null;
+    const w = c.welcome;
+    return {player: w.player, match: w.match, tickRate: w.tickRate, spectator: !!w.spectator};"""
+SHIP_OF = CLIENT + """
+    if (!c || !c.state) return null;
+    for (const e of c.state.entities.values())
+      if (e.kind === 'ship' && e.fields.player === arguments[0]) return e.fields;
+    return null;"""
+SHIPS = CLIENT + """
+    if (!c || !c.state) return null;
+    return [...c.state.entities.values()].filter((e) => e.kind === 'ship').map((e) => e.fields);"""
+# Imports the page's SDK and runs Tests/browser/vectors.js and sdk-checks.js
+# with it: classic scripts that define globalThis.runVectors(sdk, vectors) and
+# globalThis.runSDKChecks(sdk, arenaWelcomeBytes), each returning
+# {passed, failed: [messages]}. The arena's welcome comes from the vectors,
+# as when the checks run under Node.
+RUN_IN_PAGE = """
+    const [vectorsSource, checksSource, vectors, done] = arguments;
+    (async () => {
+      const sdk = await import('/tickwire.js');
+      new Function(vectorsSource)();
+      new Function(checksSource)();
+      for (const name of ['runVectors', 'runSDKChecks'])
+        if (typeof globalThis[name] !== 'function') throw new Error(`no globalThis.${name} after evaluating the runners`);
+      const summary = (r) => ({passed: r.passed, failed: (r.failed || []).map(String)});
+      const arena = vectors.sessions.find((s) => s.expect && s.expect.schema.kinds.some((k) => k.name === 'ship'));
+      const welcome = arena && Uint8Array.from(arena.welcome.match(/../g).map((h) => parseInt(h, 16)));
+      return {vectors: summary(await globalThis.runVectors(sdk, vectors)),
+              checks: summary(await globalThis.runSDKChecks(sdk, welcome)), arena: arena ? arena.name : null};
+    })().then(done, (e) => done({error: String((e && e.stack) || e)}));"""
+
+
+def angle_turned(start, now):
+    """Signed steps from `start` to `now`, the short way round."""
+    d = (now - start) % ANGLE_STEPS
+    return d - ANGLE_STEPS if d > ANGLE_STEPS // 2 else d
+
+
+def number_in(text):
+    """The first number in `text` if it is above 0, else None."""
+    found = re.search(r"\d+(?:\.\d+)?", text)
+    return found and float(found.group()) > 0 and float(found.group())
+
+
+def moved(a, b):
+    return abs(a["x"] - b["x"]) + abs(a["y"] - b["y"])
+
+
+class Suite:
+    def __init__(self, server, artifacts):
+        self.server, self.artifacts = server, artifacts
+        self.browsers = []
+        self.spectator = None
+        self.name = None
+
+    # ---- the page --------------------------------------------------------
+
+    def open_browser(self, name):
+        browser = Browser(name)
+        self.browsers.append(browser)
+        return browser
+
+    def load(self, browser):
+        browser.driver.get(self.server.http + "/")
+        wait_until(lambda: browser.js("return document.readyState") == "complete", TIMEOUT,
+                   f"{browser.name}: the page at / to load")
+        for selector in ["#lobby", "#name", "#play", "#matches", "#game", "canvas#arena", "#hud", "#ping",
+                         "#tickrate", "#bandwidth", "#scoreboard", "#leave", "#status"]:
+            check(browser.driver.find_elements(By.CSS_SELECTOR, selector),
+                  f"{browser.name}: the page has {selector}")
+        wait_until(lambda: browser.driver.find_element(By.ID, "play").is_displayed(), TIMEOUT,
+                   f"{browser.name}: the lobby's Play button to show")
+
+    def console_is_clean(self, browser, when):
+        entries = browser.new_console()
+        bad = [e for e in browser.console if e.get("level") in ("SEVERE", "WARNING")]
+        check(not bad, f"{browser.name}: no console errors or warnings {when}, got:\n"
+              + "\n".join(f"  {e['level']} {e.get('source')}: {e['message']}" for e in bad))
+        return len(entries)
+
+    def status(self, browser):
+        return browser.js("const s = document.getElementById('status');"
+                          "return s && {state: s.dataset.state || null, text: s.textContent.trim()};")
+
+    def wait_state(self, browser, state, timeout=TIMEOUT):
+        return wait_until(lambda: (lambda s: s if s and s["state"] == state else None)(self.status(browser)),
+                          timeout, f"{browser.name}: #status[data-state={state}]", lambda: self.status(browser))
+
+    def welcome(self, browser):
+        return browser.js(WELCOME)
+
+    def keys(self, browser):
+        """An action chain on the page body: nothing focused, so the keys
+        reach the page's window listeners and no input field eats them."""
+        browser.js("if (document.activeElement && document.activeElement !== document.body)"
+                   " document.activeElement.blur();")
+        return ActionChains(browser.driver)
+
+    def hold(self, browser, key, until, what):
+        """Holds `key` until `until()` is truthy (bounded), then lets go."""
+        self.keys(browser).key_down(key).perform()
+        try:
+            return until()
+        finally:
+            ActionChains(browser.driver).key_up(key).perform()
+
+    def click_row_button(self, browser, match, button):
+        """Clicks `button.<button>` in the lobby row of `match`, once the
+        lobby (which refreshes every few seconds) lists it."""
+        selector = f'#matches [data-match="{match}"] button.{button}'
+
+        def click():
+            try:
+                found = [b for b in browser.driver.find_elements(By.CSS_SELECTOR, selector)
+                         if b.is_displayed() and b.is_enabled()]
+                if found:
+                    found[0].click()
+                    return True
+            except (StaleElementReferenceException, ElementClickInterceptedException):
+                pass  # the row was redrawn under us: look again
+            return False
+        wait_until(click, TIMEOUT, f"{browser.name}: the lobby to list match {match} with {selector}",
+                   lambda: browser.driver.find_element(By.ID, "matches").text)
+
+    def frames(self, browser, count):
+        """Waits for `count` animation frames of the page (bounded by the script timeout)."""
+        browser.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1]; let n = arguments[0];"
+            "const frame = () => (--n <= 0 ? done(true) : requestAnimationFrame(frame));"
+            "requestAnimationFrame(frame);", count)
+
+    # ---- the checks, in order --------------------------------------------
+
+    def page_loads_clean(self):
+        b1 = self.b1 = self.open_browser("browser1")
+        self.load(b1)
+        # The lobby lists matches from /matches; once it has answered, the
+        # page's modules have all run.
+        wait_until(lambda: b1.js("return document.getElementById('matches').childElementCount > 0"
+                                 " || document.getElementById('matches').textContent.trim() !== ''"),
+                   TIMEOUT, "browser1: the lobby to show the matches (or that there are none)")
+        n = self.console_is_clean(b1, "after loading /")
+        ok(f"/ loads the lobby with every element of the page's contract, console clean ({n} entries)")
+
+    def vectors_pass_in_the_page(self):
+        sources = []
+        for path in [VECTORS, RUNNER, SDK_CHECKS]:
+            check(os.path.exists(path), f"{os.path.relpath(path, ROOT)} exists")
+            with open(path, encoding="utf-8") as f:
+                sources.append(f.read())
+        vectors = json.loads(sources[0])
+        sessions = len(vectors.get("sessions", []))
+        check(sessions > 0, f"{os.path.relpath(VECTORS, ROOT)} holds sessions")
+        result = self.b1.driver.execute_async_script(RUN_IN_PAGE, sources[1], sources[2], vectors)
+        check(isinstance(result, dict), f"the runners return {{passed, failed}}, got {result!r}")
+        check("error" not in result, f"the runners threw in the page:\n{result.get('error')}")
+        for name, runner in [("vectors", "the shared vectors"), ("checks", "the SDK checks")]:
+            passed, failed = result[name]["passed"], result[name]["failed"]
+            check(not failed, f"{len(failed)} checks of {runner} fail in Chromium ({passed} pass):\n"
+                  + "\n".join(f"  {m}" for m in failed[:30]) + ("\n  …" if len(failed) > 30 else ""))
+            check(passed > 0, f"{runner} check something in Chromium, got 0 passed")
+        ok(f"web/tickwire.js in Chromium passes all {result['vectors']['passed']} checks of {sessions} shared "
+           f"vector sessions and {result['checks']['passed']} SDK checks (arena welcome: {result['arena']!r})")
+
+    def play_joins(self):
+        b1 = self.b1
+        field = b1.driver.find_element(By.ID, "name")
+        field.clear()
+        field.send_keys("Alice")
+        b1.driver.find_element(By.ID, "play").click()
+        self.wait_state(b1, "playing")
+        w = wait_until(lambda: (lambda w: w if w and w["player"] > 0 else None)(self.welcome(b1)), TIMEOUT,
+                       "browser1: window.arena.client.welcome with a player id")
+        check(not w["spectator"], f"browser1 plays, not spectates: {w}")
+        self.player1, self.match = w["player"], w["match"]
+        check(b1.driver.find_element(By.ID, "game").is_displayed(), "browser1: #game shows once playing")
+        check(b1.driver.find_element(By.CSS_SELECTOR, "canvas#arena").is_displayed(), "browser1: the canvas shows")
+        wait_until(lambda: number_in(b1.driver.find_element(By.ID, "tickrate").text), TIMEOUT,
+                   "browser1: #tickrate to show the snapshots a second", lambda: b1.driver.find_element(By.ID, "tickrate").text)
+        ok(f"#play joins match {self.match} as player {self.player1} at {w['tickRate']} ticks/s; "
+           f"#tickrate reads {b1.driver.find_element(By.ID, 'tickrate').text!r}")
+
+    def keys_move_the_ship(self):
+        b1, p1 = self.b1, self.player1
+        self.spectator = spectator = Spectator(self.server.ws, self.match)
+        start = spectator.wait(lambda m: (lambda s: s if s and s["alive"] else None)(spectator.ship(p1)),
+                               f"player {p1}'s ship, alive, in the server's state")
+        check(start["name"] == "Alice", f"the ship carries the name typed in #name, got {start['name']!r}")
+        check(not start["thrusting"], f"the ship is not thrusting before a key is pressed: {start}")
+
+        def thrusting_and_moved(m):
+            s = spectator.ship(p1)
+            return s if s and s["thrusting"] and moved(s, start) >= MOVED \
+                and (s["vx"], s["vy"]) != (start["vx"], start["vy"]) else None
+        now = self.hold(b1, Keys.ARROW_UP, lambda: spectator.wait(
+            thrusting_and_moved, f"player {p1}'s ship to thrust and move while ↑ is held"), "↑")
+        spectator.wait(lambda m: (lambda s: s and not s["thrusting"])(spectator.ship(p1)),
+                       f"player {p1}'s ship to stop thrusting once ↑ is released")
+        ok(f"↑ held: the server's ship {p1} thrusts, moves {moved(now, start) / POSITION_STEPS:g} units "
+           f"and changes velocity; released, it stops thrusting")
+
+        turns = {}
+        for key, label in [(Keys.ARROW_LEFT, "←"), (Keys.ARROW_RIGHT, "→")]:
+            before = spectator.steady(p1, "angle", f"player {p1}'s ship to stop turning")
+            turns[label] = self.hold(b1, key, lambda: spectator.wait(
+                lambda m: (lambda d: d if abs(d) >= TURNED else None)(angle_turned(before, spectator.ship(p1)["angle"])),
+                f"player {p1}'s ship to turn while {label} is held"), label)
+        check(turns["←"] > 0 > turns["→"],
+              f"← turns counter-clockwise (angle up) and → clockwise (angle down); "
+              f"the angle moved {turns['←']} and {turns['→']} steps of 1/1024 turn")
+        ok(f"← and → turn the server's ship {p1} counter-clockwise and clockwise "
+           f"(first seen {turns['←']:+d} and {turns['→']:+d} of 1024 steps)")
+
+    def second_browser_sees_the_first_move(self):
+        b1, p1 = self.b1, self.player1
+        b2 = self.b2 = self.open_browser("browser2")
+        self.load(b2)
+        field = b2.driver.find_element(By.ID, "name")
+        field.clear()
+        field.send_keys("Bob")
+        self.click_row_button(b2, self.match, "join")
+        self.wait_state(b2, "playing")
+        w = wait_until(lambda: (lambda w: w if w and w["player"] > 0 else None)(self.welcome(b2)), TIMEOUT,
+                       "browser2: window.arena.client.welcome with a player id")
+        check(w["match"] == self.match, f"browser2 joins match {self.match} from its lobby row, got {w['match']}")
+        check(w["player"] != p1, f"browser2 gets a seat of its own, got player {w['player']} like browser1")
+        self.player2 = w["player"]
+
+        start = wait_until(lambda: b2.js(SHIP_OF, p1), TIMEOUT, f"browser2: player {p1}'s ship in its state")
+        moving = self.hold(b1, Keys.ARROW_UP, lambda: wait_until(
+            lambda: (lambda s: s if s and s["thrusting"] and abs(s["x"] - start["x"]) + abs(s["y"] - start["y"]) >= 0.5
+                     else None)(b2.js(SHIP_OF, p1)),
+            TIMEOUT, f"browser2: player {p1}'s ship to thrust and move while browser1 holds ↑"), "↑")
+        wait_until(lambda: (lambda s: s and not s["thrusting"])(b2.js(SHIP_OF, p1)), TIMEOUT,
+                   f"browser2: player {p1}'s ship to stop thrusting once browser1 lets go of ↑")
+        self.spectator.wait(lambda m: (lambda s: s and s["name"] == "Bob")(self.spectator.ship(self.player2)),
+                            f"player {self.player2}'s ship, named Bob, in the server's state")
+        ok(f"browser2 joins match {self.match} from the lobby as player {self.player2} and sees ship {p1} "
+           f"thrust from ({start['x']:.1f}, {start['y']:.1f}) to ({moving['x']:.1f}, {moving['y']:.1f})")
+
+    def screenshot_of_a_match(self):
+        b1 = self.b1
+        wait_until(lambda: (lambda ships: ships if ships and len([s for s in ships if s["alive"]]) >= 2 else None)(
+            b1.js(SHIPS)), TIMEOUT, "browser1: two living ships in its state")
+        # Frames enough for the interpolation buffer to fill and the canvas to draw both.
+        self.frames(b1, 15)
+        path = os.path.join(self.artifacts, "arena.png")
+        check(b1.driver.save_screenshot(path), f"browser1: a screenshot saved to {path}")
+        ok(f"screenshot of a running match with two players: {path}")
+
+    def spectating_works(self):
+        b2 = self.b2
+        b2.driver.find_element(By.ID, "leave").click()
+        wait_until(lambda: b2.driver.find_element(By.ID, "lobby").is_displayed(), TIMEOUT,
+                   "browser2: #leave to bring the lobby back")
+        self.click_row_button(b2, self.match, "spectate")
+        self.wait_state(b2, "spectating")
+        w = wait_until(self.welcome_of(b2, lambda w: w["match"] == self.match and w["player"] == 0), TIMEOUT,
+                       f"browser2: a spectator's welcome (player 0) for match {self.match}")
+        ships = wait_until(lambda: b2.js(SHIPS), TIMEOUT, "browser2: ships in the spectator's state")
+        check(any(s["player"] == self.player1 for s in ships),
+              f"the spectator sees player {self.player1}'s ship, got {ships}")
+        ok(f"#leave, then button.spectate: spectating match {w['match']} as player 0, {len(ships)} ship(s) in view")
+
+    def welcome_of(self, browser, condition):
+        return lambda: (lambda w: w if w and condition(w) else None)(self.welcome(browser))
+
+    def console_still_clean(self):
+        for browser in self.browsers:
+            self.console_is_clean(browser, "after playing")
+        ok(f"no console errors or warnings in {len(self.browsers)} browsers after playing and spectating")
+
+    def server_restart_recovers(self):
+        b1 = self.b1
+        self.spectator.close()
+        self.spectator = None
+        # browser2 spectates a match the restart ends; it has done its part.
+        self.b2.quit()
+        self.browsers.remove(self.b2)
+        old = self.match
+        status = self.server.stop()
+        check(status == 0, f"SIGTERM stops the server with exit status 0, got {status}")
+        s = self.wait_state(b1, "reconnecting")
+        s = wait_until(lambda: (lambda s: s if s and s["state"] == "reconnecting" and "Reconnecting" in s["text"]
+                                else None)(self.status(b1)), TIMEOUT,
+                       "browser1: #status to say \"Reconnecting\"")
+        ok(f"the server stopped; browser1 shows {s['state']}: {s['text']!r}")
+        self.server.start()
+        s = self.wait_state(b1, "playing", RECOVERY_TIMEOUT)
+        w = wait_until(self.welcome_of(b1, lambda w: w["player"] > 0 and w["match"] != old), TIMEOUT,
+                       f"browser1: a welcome into a new match (the old one, {old}, ended with the server)")
+        self.spectator = Spectator(self.server.ws, w["match"])
+        self.spectator.wait(lambda m: self.spectator.ship(w["player"]),
+                            f"player {w['player']}'s ship in the new server's match {w['match']}")
+        ok(f"the server is back on port {self.server.port}; browser1 plays again in new match {w['match']} "
+           f"as player {w['player']} ({s['text']!r})")
+
+    def run(self):
+        self.page_loads_clean()
+        self.vectors_pass_in_the_page()
+        self.play_joins()
+        self.keys_move_the_ship()
+        self.second_browser_sees_the_first_move()
+        self.screenshot_of_a_match()
+        self.spectating_works()
+        self.console_still_clean()
+        self.server_restart_recovers()
+
+    def save_failure(self):
+        for browser in self.browsers:
+            for path in browser.save_failure(self.artifacts):
+                print(f"     saved {path}", flush=True)
+
+    def close(self):
+        if self.spectator:
+            self.spectator.close()
+        for browser in self.browsers:
+            browser.quit()
+
+
+class OverTime(Exception):
+    pass
+
+
+def main():
+    parser = argparse.ArgumentParser(description="The arena page in headless Chromium against a live server.")
+    parser.add_argument("--tickwire", required=True, help="the tickwire binary (swift build --show-bin-path)")
+    args = parser.parse_args()
+    binary = os.path.abspath(args.tickwire)
+    if not os.access(binary, os.X_OK):
+        print(f"FAIL {binary} is not an executable tickwire (swift build first)", flush=True)
+        sys.exit(1)
+
+    artifacts = artifacts_dir()
+    for old in os.listdir(artifacts):
+        if old.startswith(("failure-", "server-")) or old == "arena.png":
+            os.remove(os.path.join(artifacts, old))
+
+    def over_time(signum, frame):
+        raise OverTime(f"the browser suite ran over {SUITE_LIMIT} s")
+    signal.signal(signal.SIGALRM, over_time)
+    signal.alarm(SUITE_LIMIT)
+
+    started = time.monotonic()
+    server = Server(binary, free_port(), artifacts)
+    suite = Suite(server, artifacts)
+    failure = None
+    try:
+        require_tools()
+        server.start()
+        ok(f"tickwire serve on {server.http} (games/, web/)")
+        suite.run()
+    except (CheckFailed, OverTime) as error:
+        failure = str(error)
+    except WebDriverException as error:
+        failure = f"the browser failed: {error.msg}"
+        traceback.print_exc()
+    except Exception as error:
+        failure = f"{type(error).__name__}: {error}"
+        traceback.print_exc()
+    finally:
+        signal.alarm(0)
+        if failure:
+            print(f"FAIL {failure}", flush=True)
+            suite.save_failure()
+        suite.close()
+        try:
+            server.stop()
+        except CheckFailed as error:
+            failure = failure or str(error)
+        if failure:
+            print(f"server log:\n{server.log_text()}", flush=True)
+    if failure:
+        sys.exit(1)
+    print(f"all browser checks passed in {time.monotonic() - started:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
