@@ -50,15 +50,17 @@ function join(request) {
   session.start();
 }
 
-/** Back to the lobby. @param {string} [message] left on the status line */
-function leave(message) {
+/**
+ * Back to the lobby.
+ * @param {string} [problem] why the match was refused or lost, shown in the lobby too
+ */
+function leave(problem) {
   const was = session;
   endSession();
   gameSection.hidden = true;
-  // Without this, window.arena would be the canvas (named access by id) outside a match.
-window.arena = null;
-lobby.show();
-  if (was) setStatus('closed', message ?? 'You left the match.');
+  lobby.show();
+  lobby.notice(problem ?? '');
+  if (was) setStatus('closed', problem ?? 'You left the match.');
   document.getElementById('play')?.focus({ preventScroll: true });
 }
 
