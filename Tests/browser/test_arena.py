@@ -91,10 +91,12 @@ SHIPS = CLIENT + """
 # with it: classic scripts that define globalThis.runVectors(sdk, vectors) and
 # globalThis.runSDKChecks(sdk, arenaWelcomeBytes), each returning
 # {passed, failed: [messages]}. The arena's welcome comes from the vectors,
-# as when the checks run under Node.
+# as when the checks run under Node. The vectors go to the page as text: a
+# trip through Python's json would turn -0 into 0.
 RUN_IN_PAGE = """
-    const [vectorsSource, checksSource, vectors, done] = arguments;
+    const [vectorsSource, checksSource, vectorsText, done] = arguments;
     (async () => {
+      const vectors = JSON.parse(vectorsText);
       const sdk = await import('/tickwire.js');
       new Function(vectorsSource)();
       new Function(checksSource)();
@@ -129,7 +131,6 @@ class Suite:
         self.server, self.artifacts = server, artifacts
         self.browsers = []
         self.spectator = None
-        self.name = None
 
     # ---- the page --------------------------------------------------------
 
@@ -164,19 +165,13 @@ class Suite:
         return wait_until(lambda: (lambda s: s if s and s["state"] == state else None)(self.status(browser)),
                           timeout, f"{browser.name}: #status[data-state={state}]", lambda: self.status(browser))
 
-    def welcome(self, browser):
-        return browser.js(WELCOME)
-
-    def keys(self, browser):
-        """An action chain on the page body: nothing focused, so the keys
-        reach the page's window listeners and no input field eats them."""
+    def hold(self, browser, key, until):
+        """Holds `key` on the page body until `until()` returns (it waits,
+        bounded), then lets go. Nothing is focused first, so the keys reach
+        the page's window listeners and no input field takes them."""
         browser.js("if (document.activeElement && document.activeElement !== document.body)"
                    " document.activeElement.blur();")
-        return ActionChains(browser.driver)
-
-    def hold(self, browser, key, until, what):
-        """Holds `key` until `until()` is truthy (bounded), then lets go."""
-        self.keys(browser).key_down(key).perform()
+        ActionChains(browser.driver).key_down(key).perform()
         try:
             return until()
         finally:
@@ -229,7 +224,7 @@ class Suite:
         vectors = json.loads(sources[0])
         sessions = len(vectors.get("sessions", []))
         check(sessions > 0, f"{os.path.relpath(VECTORS, ROOT)} holds sessions")
-        result = self.b1.driver.execute_async_script(RUN_IN_PAGE, sources[1], sources[2], vectors)
+        result = self.b1.driver.execute_async_script(RUN_IN_PAGE, sources[1], sources[2], sources[0])
         check(isinstance(result, dict), f"the runners return {{passed, failed}}, got {result!r}")
         check("error" not in result, f"the runners threw in the page:\n{result.get('error')}")
         for name, runner in [("vectors", "the shared vectors"), ("checks", "the SDK checks")]:
@@ -247,47 +242,48 @@ class Suite:
         field.send_keys("Alice")
         b1.driver.find_element(By.ID, "play").click()
         self.wait_state(b1, "playing")
-        w = wait_until(lambda: (lambda w: w if w and w["player"] > 0 else None)(self.welcome(b1)), TIMEOUT,
-                       "browser1: window.arena.client.welcome with a player id")
+        w = self.wait_welcome(b1, lambda w: w["player"] > 0, "a welcome with a player id")
         check(not w["spectator"], f"browser1 plays, not spectates: {w}")
         self.player1, self.match = w["player"], w["match"]
         check(b1.driver.find_element(By.ID, "game").is_displayed(), "browser1: #game shows once playing")
         check(b1.driver.find_element(By.CSS_SELECTOR, "canvas#arena").is_displayed(), "browser1: the canvas shows")
-        wait_until(lambda: number_in(b1.driver.find_element(By.ID, "tickrate").text), TIMEOUT,
-                   "browser1: #tickrate to show the snapshots a second", lambda: b1.driver.find_element(By.ID, "tickrate").text)
+        tickrate = lambda: b1.driver.find_element(By.ID, "tickrate").text  # noqa: E731
+        wait_until(lambda: number_in(tickrate()), TIMEOUT, "browser1: #tickrate to count snapshots a second",
+                   tickrate)
         ok(f"#play joins match {self.match} as player {self.player1} at {w['tickRate']} ticks/s; "
-           f"#tickrate reads {b1.driver.find_element(By.ID, 'tickrate').text!r}")
+           f"#tickrate reads {tickrate()!r}")
 
     def keys_move_the_ship(self):
         b1, p1 = self.b1, self.player1
         self.spectator = spectator = Spectator(self.server.ws, self.match)
-        start = spectator.wait(lambda m: (lambda s: s if s and s["alive"] else None)(spectator.ship(p1)),
-                               f"player {p1}'s ship, alive, in the server's state")
+
+        def ship(predicate):
+            """Player 1's ship on the server, if it satisfies `predicate`."""
+            return lambda m: (lambda s: s if s and predicate(s) else None)(spectator.ship(p1))
+
+        start = spectator.wait(ship(lambda s: s["alive"]), f"player {p1}'s ship, alive, in the server's state")
         check(start["name"] == "Alice", f"the ship carries the name typed in #name, got {start['name']!r}")
         check(not start["thrusting"], f"the ship is not thrusting before a key is pressed: {start}")
-
-        def thrusting_and_moved(m):
-            s = spectator.ship(p1)
-            return s if s and s["thrusting"] and moved(s, start) >= MOVED \
-                and (s["vx"], s["vy"]) != (start["vx"], start["vy"]) else None
         now = self.hold(b1, Keys.ARROW_UP, lambda: spectator.wait(
-            thrusting_and_moved, f"player {p1}'s ship to thrust and move while ↑ is held"), "↑")
-        spectator.wait(lambda m: (lambda s: s and not s["thrusting"])(spectator.ship(p1)),
-                       f"player {p1}'s ship to stop thrusting once ↑ is released")
+            ship(lambda s: s["thrusting"] and moved(s, start) >= MOVED
+                 and (s["vx"], s["vy"]) != (start["vx"], start["vy"])),
+            f"player {p1}'s ship to thrust, move and speed up while ↑ is held"))
+        spectator.wait(ship(lambda s: not s["thrusting"]), f"player {p1}'s ship to stop thrusting once ↑ is let go")
         ok(f"↑ held: the server's ship {p1} thrusts, moves {moved(now, start) / POSITION_STEPS:g} units "
-           f"and changes velocity; released, it stops thrusting")
+           f"and changes velocity; let go, it stops thrusting")
 
         turns = {}
         for key, label in [(Keys.ARROW_LEFT, "←"), (Keys.ARROW_RIGHT, "→")]:
             before = spectator.steady(p1, "angle", f"player {p1}'s ship to stop turning")
             turns[label] = self.hold(b1, key, lambda: spectator.wait(
-                lambda m: (lambda d: d if abs(d) >= TURNED else None)(angle_turned(before, spectator.ship(p1)["angle"])),
-                f"player {p1}'s ship to turn while {label} is held"), label)
+                ship(lambda s: abs(angle_turned(before, s["angle"])) >= TURNED),
+                f"player {p1}'s ship to turn while {label} is held"))["angle"]
+            turns[label] = angle_turned(before, turns[label])
         check(turns["←"] > 0 > turns["→"],
               f"← turns counter-clockwise (angle up) and → clockwise (angle down); "
-              f"the angle moved {turns['←']} and {turns['→']} steps of 1/1024 turn")
+              f"the angle moved {turns['←']:+d} and {turns['→']:+d} steps of 1/1024 turn")
         ok(f"← and → turn the server's ship {p1} counter-clockwise and clockwise "
-           f"(first seen {turns['←']:+d} and {turns['→']:+d} of 1024 steps)")
+           f"({turns['←']:+d} and {turns['→']:+d} of 1024 steps when first seen)")
 
     def second_browser_sees_the_first_move(self):
         b1, p1 = self.b1, self.player1
@@ -298,19 +294,21 @@ class Suite:
         field.send_keys("Bob")
         self.click_row_button(b2, self.match, "join")
         self.wait_state(b2, "playing")
-        w = wait_until(lambda: (lambda w: w if w and w["player"] > 0 else None)(self.welcome(b2)), TIMEOUT,
-                       "browser2: window.arena.client.welcome with a player id")
+        w = self.wait_welcome(b2, lambda w: w["player"] > 0, "a welcome with a player id")
         check(w["match"] == self.match, f"browser2 joins match {self.match} from its lobby row, got {w['match']}")
         check(w["player"] != p1, f"browser2 gets a seat of its own, got player {w['player']} like browser1")
         self.player2 = w["player"]
 
-        start = wait_until(lambda: b2.js(SHIP_OF, p1), TIMEOUT, f"browser2: player {p1}'s ship in its state")
-        moving = self.hold(b1, Keys.ARROW_UP, lambda: wait_until(
-            lambda: (lambda s: s if s and s["thrusting"] and abs(s["x"] - start["x"]) + abs(s["y"] - start["y"]) >= 0.5
-                     else None)(b2.js(SHIP_OF, p1)),
-            TIMEOUT, f"browser2: player {p1}'s ship to thrust and move while browser1 holds ↑"), "↑")
-        wait_until(lambda: (lambda s: s and not s["thrusting"])(b2.js(SHIP_OF, p1)), TIMEOUT,
-                   f"browser2: player {p1}'s ship to stop thrusting once browser1 lets go of ↑")
+        def ship_in_b2(predicate, what):
+            """Player 1's ship in the state browser2 holds, once it satisfies `predicate`."""
+            return wait_until(lambda: (lambda s: s if s and predicate(s) else None)(b2.js(SHIP_OF, p1)), TIMEOUT,
+                              f"browser2: player {p1}'s ship {what}", lambda: b2.js(SHIP_OF, p1))
+
+        start = ship_in_b2(lambda s: True, "in its state")
+        moving = self.hold(b1, Keys.ARROW_UP, lambda: ship_in_b2(
+            lambda s: s["thrusting"] and abs(s["x"] - start["x"]) + abs(s["y"] - start["y"]) >= MOVED / POSITION_STEPS,
+            "to thrust and move while browser1 holds ↑"))
+        ship_in_b2(lambda s: not s["thrusting"], "to stop thrusting once browser1 lets go of ↑")
         self.spectator.wait(lambda m: (lambda s: s and s["name"] == "Bob")(self.spectator.ship(self.player2)),
                             f"player {self.player2}'s ship, named Bob, in the server's state")
         ok(f"browser2 joins match {self.match} from the lobby as player {self.player2} and sees ship {p1} "
@@ -318,8 +316,8 @@ class Suite:
 
     def screenshot_of_a_match(self):
         b1 = self.b1
-        wait_until(lambda: (lambda ships: ships if ships and len([s for s in ships if s["alive"]]) >= 2 else None)(
-            b1.js(SHIPS)), TIMEOUT, "browser1: two living ships in its state")
+        wait_until(lambda: len([s for s in b1.js(SHIPS) or [] if s["alive"]]) >= 2, TIMEOUT,
+                   "browser1: two living ships in its state", lambda: b1.js(SHIPS))
         # Frames enough for the interpolation buffer to fill and the canvas to draw both.
         self.frames(b1, 15)
         path = os.path.join(self.artifacts, "arena.png")
@@ -333,15 +331,17 @@ class Suite:
                    "browser2: #leave to bring the lobby back")
         self.click_row_button(b2, self.match, "spectate")
         self.wait_state(b2, "spectating")
-        w = wait_until(self.welcome_of(b2, lambda w: w["match"] == self.match and w["player"] == 0), TIMEOUT,
-                       f"browser2: a spectator's welcome (player 0) for match {self.match}")
+        w = self.wait_welcome(b2, lambda w: w["match"] == self.match and w["player"] == 0,
+                              f"a spectator's welcome (player 0) for match {self.match}")
         ships = wait_until(lambda: b2.js(SHIPS), TIMEOUT, "browser2: ships in the spectator's state")
         check(any(s["player"] == self.player1 for s in ships),
               f"the spectator sees player {self.player1}'s ship, got {ships}")
         ok(f"#leave, then button.spectate: spectating match {w['match']} as player 0, {len(ships)} ship(s) in view")
 
-    def welcome_of(self, browser, condition):
-        return lambda: (lambda w: w if w and condition(w) else None)(self.welcome(browser))
+    def wait_welcome(self, browser, condition, what, timeout=TIMEOUT):
+        """window.arena.client.welcome once it satisfies `condition`."""
+        return wait_until(lambda: (lambda w: w if w and condition(w) else None)(browser.js(WELCOME)), timeout,
+                          f"{browser.name}: {what}", lambda: browser.js(WELCOME))
 
     def console_still_clean(self):
         for browser in self.browsers:
@@ -365,8 +365,8 @@ class Suite:
         ok(f"the server stopped; browser1 shows {s['state']}: {s['text']!r}")
         self.server.start()
         s = self.wait_state(b1, "playing", RECOVERY_TIMEOUT)
-        w = wait_until(self.welcome_of(b1, lambda w: w["player"] > 0 and w["match"] != old), TIMEOUT,
-                       f"browser1: a welcome into a new match (the old one, {old}, ended with the server)")
+        w = self.wait_welcome(b1, lambda w: w["player"] > 0 and w["match"] != old,
+                              f"a welcome into a new match (the old one, {old}, ended with the server)")
         self.spectator = Spectator(self.server.ws, w["match"])
         self.spectator.wait(lambda m: self.spectator.ship(w["player"]),
                             f"player {w['player']}'s ship in the new server's match {w['match']}")
