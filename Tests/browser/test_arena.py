@@ -6,12 +6,12 @@ the real `tickwire serve` started here on 127.0.0.1.
     python3 Tests/browser/test_arena.py --tickwire .build/debug/tickwire
 
 In order: the page loads with a clean console; the SDK passes the shared
-vectors of Tests/vectors/protocol-v1.json in the page; Play joins a match;
-arrow keys thrust and turn the ship, as a Python spectator reading the
-server's state sees; a second browser joins the same match from the lobby
-and sees the first player's ship move; it leaves and spectates; the console
-is still clean; the server restarts and the page shows it reconnecting, then
-plays again in a new match.
+vectors of Tests/vectors/protocol-v1.json and the checks of sdk-checks.js in
+the page; Play joins a match; arrow keys thrust and turn the ship, as a
+Python spectator reading the server's state sees; a second browser joins the
+same match from the lobby and sees the first player's ship move; it leaves
+and spectates; the console is still clean; the server restarts and the page
+shows it reconnecting, then plays again in a new match.
 
 Prints one line per check; at the first failure a line starting with FAIL,
 a screenshot, the page and the console log of each browser in the artifacts
