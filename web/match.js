@@ -14,10 +14,6 @@ import { Phase } from './hud.js';
 
 const INTERPOLATION_TICKS = 2;
 const STATS_MS = 500;
-/** ms the best ping seen rises per input sent, so that a lasting change of route is accepted within a minute or so */
-const BEST_PING_DRIFT = 0.02;
-/** At most one input skipped this often (ms) to drain the server's input queue. */
-const SKIP_EVERY_MS = 1000;
 
 export class MatchSession {
   /**
@@ -55,8 +51,6 @@ export class MatchSession {
     this.refusal = null;
 
     this.clock = new InputClock(() => this.sendInput());
-    this.bestPing = Infinity;
-    this.skippedAt = 0;
     this.frame = 0;
     this.statsTimer = 0;
     this.handlers = {
@@ -98,25 +92,12 @@ export class MatchSession {
   }
 
   /**
-   * @private One input per tick, from the keys held, while seated in a running match.
-   *
-   * The server queues inputs and applies one per tick, so a queue that grew
-   * during a hiccup (a stalled tab, a burst on the network) would stay and
-   * add a tick of lag for each input in it. When the ping has grown more
-   * than a tick above the best seen, one send is skipped to drain it; the
-   * game keeps the last controls for a tick without input.
+   * @private One input per tick, from the keys held, while seated in a
+   * running match (the client skips one now and then to keep the server's
+   * input queue short).
    */
   sendInput() {
     if (this.status.state !== 'playing' || this.client.state?.match?.phase === Phase.over) return;
-    const ping = this.client.stats.ping, now = performance.now();
-    if (ping != null) {
-      const tickMs = 1000 / (this.client.welcome?.tickRate || 30);
-      this.bestPing = Math.min(ping, this.bestPing + BEST_PING_DRIFT);
-      if (ping > this.bestPing + tickMs && now - this.skippedAt > SKIP_EVERY_MS) {
-        this.skippedAt = now;
-        return;
-      }
-    }
     this.client.sendInput(this.keyboard.input());
   }
 

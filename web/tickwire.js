@@ -664,6 +664,7 @@ class SchemaCoder {
  * @property {number} tick the tick of the state the first snapshot brings
  * @property {string} resume the token that takes the seat back after a drop ('' when sessions are off)
  * @property {Schema} schema
+ * @property {boolean} [resumed] (TickwireClient) whether this connection took back the seat of a dropped one
  */
 
 function toBytes(data) {
@@ -1370,13 +1371,15 @@ export class TickwireClient {
           if (connection.welcomed) throw new ProtocolError('unknown', 'a second welcome on one connection');
           this.mirror = new Mirror(bytes);
           const w = this.mirror.welcome;
-          this.welcome = w;
+          this.welcome = { ...w, resumed: connection.resuming };
           connection.welcomed = true;
           if (this.attempt > 0) this.stats.reconnects += 1;
           this.attempt = 0;
           this.resumeToken = w.resume;
           this.sequence = 0;
           this.sentAt.clear();
+          this.bestPing = null;
+          this.stats.ping = null;
           this.buffer = new InterpolationBuffer(this.mirror.schema, w.tickRate, this.options.interpolationTicks);
           this.emit('welcome', this.welcome);
           this.setStatus(w.spectator ? 'spectating' : 'playing', w.spectator ? `Watching match ${w.match}` : `Playing in match ${w.match}`);
@@ -1522,10 +1525,12 @@ export class TickwireClient {
    * Sends this tick's controls (missing fields are 0 / false). Send one per
    * tick on your own clock; the server applies one per tick and keeps a few.
    * @param {Object<string, any>} values the game's input fields by name
-   * @returns {number} the input's sequence, or 0 when not playing
+   * @returns {number} the input's sequence; 0 when nothing was sent (not
+   *   playing, or one input skipped to drain the server's queue, see drainInputQueue)
    */
   sendInput(values = {}) {
     if (!this.mirror || this.welcome?.spectator || this.status.state !== 'playing') return 0;
+    if (this.drainInputQueue()) return 0;
     const sequence = this.sequence + 1;
     if (!this.send(encodeInput(this.mirror, sequence, values))) return 0;
     this.sequence = sequence;
@@ -1553,6 +1558,27 @@ export class TickwireClient {
    */
   interpolated(nowMs = performance.now()) {
     return this.buffer ? this.buffer.sample(nowMs) : [];
+  }
+
+  /**
+   * Whether to skip this input. The server applies one input per tick and
+   * queues up to 8, so a queue that grew during a hiccup (a stalled tab, a
+   * burst on the network) would add a tick of lag per queued input for good.
+   * When the ping has grown more than a tick above the best seen, one input
+   * is skipped, at most once a second; the game keeps the last controls for
+   * a tick without input. The best ping creeps up 0.02 ms per input, so a
+   * lasting change of route is accepted within a minute or so.
+   */
+  drainInputQueue() {
+    const ping = this.stats.ping;
+    if (ping === null) return false;
+    const now = performance.now();
+    this.bestPing = Math.min(ping, (this.bestPing ?? ping) + 0.02);
+    if (ping > this.bestPing + 1000 / this.welcome.tickRate && now - (this.skippedAt ?? -Infinity) > 1000) {
+      this.skippedAt = now;
+      return true;
+    }
+    return false;
   }
 
   measurePing(lastInput, now) {
