@@ -90,8 +90,11 @@ let package = Package(
         .executableTarget(name: "FuzzError", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzError"),
         // Fixtures shared by the test targets: game folders, log capture.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        // Random schemas and values over the whole protocol, for the protocol
+        // tests and the shared test vectors.
+        .target(name: "ProtocolTestSupport", dependencies: ["Protocol"], path: "Tests/ProtocolTestSupport"),
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
-        .testTarget(name: "ProtocolTests", dependencies: ["Protocol"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "ProtocolTestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua", "TestSupport"]),
         .testTarget(name: "BotsTests", dependencies: ["Bots", "Engine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["tickwire", "TestSupport", "Client", "WebSocket"]),

@@ -1,5 +1,6 @@
 import Testing
 @testable import Protocol
+import ProtocolTestSupport
 
 /// BitWriter, BitReader and BitCounter, and the value codes of BitStream
 /// (docs/protocol.md, "Conventions").

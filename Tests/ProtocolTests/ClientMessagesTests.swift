@@ -1,5 +1,6 @@
 import Testing
 @testable import Protocol
+import ProtocolTestSupport
 
 @Suite struct ClientMessagesTests {
     private func set(_ name: String, _ index: Int, _ fields: [Field]) -> FieldSet { FieldSet(name: name, index: index, fields: fields) }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Protocol
+import ProtocolTestSupport
 
 /// What every decoder must survive (after NIO's ByteToMessageDecoderVerifier):
 /// a message arriving one byte at a time, garbage, and damaged messages. A

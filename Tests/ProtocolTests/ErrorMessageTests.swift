@@ -1,5 +1,6 @@
 import Testing
 @testable import Protocol
+import ProtocolTestSupport
 
 @Suite struct ErrorMessageTests {
     @Test func bytesFollowTheSpec() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Protocol
+import ProtocolTestSupport
 
 /// Hand-made schema bytes, written from the spec rather than the encoder.
 enum RawSchema {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Protocol
+import ProtocolTestSupport
 
 @Suite struct WelcomeTests {
     static func random(_ rng: inout SplitMix64) -> Welcome {

@@ -1,26 +1,33 @@
-import Testing
-@testable import Protocol
+import Protocol
 
 /// Helpers over the project's seeded generator, so every failure replays.
 extension SplitMix64 {
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-    mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
-    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
+    public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    public mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
+    public mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
 }
 
 /// Random schemas that cover every field type and the spec's parameter
 /// ranges, valid by construction (names sorted and unique, entity
 /// references to declared kinds, inputs without strings).
-enum RandomSchema {
-    struct Sizes {
-        var kinds = 0...4
-        var fields = 0...8
-        var events = 0...3
-        var clientEvents = 0...3
+public enum RandomSchema {
+    public struct Sizes {
+        public var kinds = 0...4
+        public var fields = 0...8
+        public var events = 0...3
+        public var clientEvents = 0...3
+
+        public init(kinds: ClosedRange<Int> = 0...4, fields: ClosedRange<Int> = 0...8,
+                    events: ClosedRange<Int> = 0...3, clientEvents: ClosedRange<Int> = 0...3) {
+            self.kinds = kinds
+            self.fields = fields
+            self.events = events
+            self.clientEvents = clientEvents
+        }
     }
 
-    static func make(_ rng: inout SplitMix64, sizes: Sizes = Sizes()) -> GameSchema {
+    public static func make(_ rng: inout SplitMix64, sizes: Sizes = Sizes()) -> GameSchema {
         let kindNames = names(&rng, count: rng.int(sizes.kinds))
         func set(_ name: String, _ index: Int, strings: Bool = true) -> FieldSet {
             FieldSet(name: name, index: index, fields: fields(&rng, count: rng.int(sizes.fields), kinds: kindNames, strings: strings))
@@ -33,7 +40,7 @@ enum RandomSchema {
             clientEvents: names(&rng, count: rng.int(sizes.clientEvents)).enumerated().map { set($1, $0 + 1) })
     }
 
-    static func fields(_ rng: inout SplitMix64, count: Int, kinds: [String], strings: Bool = true) -> [Field] {
+    public static func fields(_ rng: inout SplitMix64, count: Int, kinds: [String], strings: Bool = true) -> [Field] {
         names(&rng, count: count).map { name in
             var type = fieldType(&rng, kinds: kinds)
             while !strings, case .string = type { type = fieldType(&rng, kinds: kinds) }
@@ -42,7 +49,7 @@ enum RandomSchema {
     }
 
     /// Every case of `FieldType`, with parameters from the whole allowed range.
-    static func fieldType(_ rng: inout SplitMix64, kinds: [String]) -> FieldType {
+    public static func fieldType(_ rng: inout SplitMix64, kinds: [String]) -> FieldType {
         switch rng.int(0...8) {
         case 0: return .bool
         case 1: return .integer(bits: rng.pick([8, 16, 32]), signed: rng.chance(0.5))
@@ -63,7 +70,7 @@ enum RandomSchema {
     }
 
     /// A valid `fixed` range: min, a step, and 1...maxSteps whole steps.
-    static func axis(_ rng: inout SplitMix64, maxSteps: UInt64) -> FieldType.Axis {
+    public static func axis(_ rng: inout SplitMix64, maxSteps: UInt64) -> FieldType.Axis {
         while true {
             let min = rng.pick([-1024.0, 0, -1, 0.5, -1e6, Double.random(in: -1e9...1e9, using: &rng)])
             let step = rng.pick([1.0 / 32, 0.1, 1, 0.001, 2.5, Double.random(in: 1e-6...1e3, using: &rng)])
@@ -75,14 +82,14 @@ enum RandomSchema {
     }
 
     /// The spec's rule for a `fixed` range, computed independently of the reader.
-    static func isValid(_ a: FieldType.Axis, maxSteps: UInt64) -> Bool {
+    public static func isValid(_ a: FieldType.Axis, maxSteps: UInt64) -> Bool {
         guard a.min.isFinite, a.max.isFinite, a.step.isFinite, a.min < a.max, a.step > 0 else { return false }
         let steps = ((a.max - a.min) / a.step + 1e-9).rounded(.down)
         return steps.isFinite && steps >= 1 && steps <= Double(maxSteps)
     }
 
     /// Distinct identifiers sorted by bytes, 1...64 bytes long.
-    static func names(_ rng: inout SplitMix64, count: Int) -> [String] {
+    public static func names(_ rng: inout SplitMix64, count: Int) -> [String] {
         let first = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
         let rest = first + Array("0123456789")
         var names = Set<String>()
@@ -93,12 +100,12 @@ enum RandomSchema {
         return sortedByBytes(names)
     }
 
-    static func sortedByBytes(_ names: some Sequence<String>) -> [String] {
+    public static func sortedByBytes(_ names: some Sequence<String>) -> [String] {
         names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// A valid stored value of `type`; strings are appended to `strings`.
-    static func value(_ rng: inout SplitMix64, _ type: FieldType, strings: inout StringTable) -> Int64 {
+    public static func value(_ rng: inout SplitMix64, _ type: FieldType, strings: inout StringTable) -> Int64 {
         switch type {
         case .string(let max):
             return Int64(strings.append(text(&rng, maxBytes: rng.chance(0.2) ? max : rng.int(0...max))))
@@ -118,7 +125,7 @@ enum RandomSchema {
     }
 
     /// Valid UTF-8 of at most `maxBytes` bytes, mixing 1- to 4-byte characters.
-    static func text(_ rng: inout SplitMix64, maxBytes: Int) -> [UInt8] {
+    public static func text(_ rng: inout SplitMix64, maxBytes: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         while true {
             let c = Array(rng.pick(["a", "Z", " ", "é", "€", "😀", "字"]).utf8)
@@ -128,7 +135,7 @@ enum RandomSchema {
         return bytes
     }
 
-    static func values(_ rng: inout SplitMix64, _ fields: [Field], strings: inout StringTable) -> [Int64] {
+    public static func values(_ rng: inout SplitMix64, _ fields: [Field], strings: inout StringTable) -> [Int64] {
         fields.map { value(&rng, $0.type, strings: &strings) }
     }
 }
