@@ -100,8 +100,15 @@ enum RefusalSessions {
         withGhost.entities = model.entities
         withGhost.entities[5] = dot(20, "ghost", false)
         session.refused(message(from: withGhost.snapshot, lastInput: 2))
-        // Written bit by bit: an entity listed as changed with an empty
-        // field mask.
+        // Written bit by bit: the match, then an entity, listed as changed
+        // with an empty field mask.
+        session.refused(handWritten(tick: 12, baseline: 11) { w in
+            w.write(1, count: 1)      // the match changed,
+            w.write(0, count: 3)      // but no field of its 3 did
+            w.writeGamma(1)           // removed: count 0
+            w.writeGamma(1)           // added: count 0
+            w.writeGamma(1)           // changed: count 0
+        })
         session.refused(handWritten(tick: 12, baseline: 11) { w in
             w.write(0, count: 1)      // the match did not change
             w.writeGamma(1)           // removed: count 0

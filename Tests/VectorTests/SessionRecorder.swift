@@ -1,4 +1,5 @@
 import Protocol
+import Testing
 
 /// One session of the vectors, recorded as a server sends it: the welcome,
 /// then snapshot messages with what a client must see after each (taken
@@ -89,10 +90,12 @@ struct SessionRecorder {
         snapshots.append(.object([("bytes", .string(Hex.encode(bytes))), ("error", .string(refusal(of: bytes)))]))
     }
 
-    /// Why a client holding `held` refuses `bytes`.
+    /// Why a client holding `held` refuses `bytes`. A message Swift's
+    /// decoder accepts fails the test that generates the vectors.
     func refusal(of bytes: [UInt8]) -> String {
         guard let error = error(decoding: bytes) else {
-            preconditionFailure("\(name): a snapshot meant to be refused decodes (\(Hex.encode(bytes)))")
+            Issue.record("\(name): Swift's decoder accepts a snapshot the spec refuses (\(Hex.encode(bytes)))")
+            return "accepted by Swift's decoder"
         }
         return error.description
     }
@@ -156,10 +159,10 @@ struct SessionRecorder {
 
     /// A session whose welcome a client must refuse.
     static func refusedWelcome(name: String, bytes: [UInt8]) -> JSON {
-        let why: String
+        var why = "accepted by Swift's decoder"
         do {
             _ = try Welcome.decode(bytes)
-            preconditionFailure("\(name): a welcome meant to be refused decodes")
+            Issue.record("\(name): Swift's decoder accepts a welcome the spec refuses")
         } catch {
             why = error.description
         }
