@@ -253,7 +253,10 @@ public enum SnapshotDelta {
         var matchChanged = false
         try r.bool(&matchChanged)
         var mask = [Bool](repeating: false, count: max(coding.match.count, coding.maxFields))
-        if matchChanged { for f in 0..<coding.match.count { try r.bool(&mask[f]) } }
+        if matchChanged {
+            for f in 0..<coding.match.count { try r.bool(&mask[f]) }
+            guard mask.contains(true) else { throw ProtocolError(.outOfRange, "the match is listed as changed with no field changed") }
+        }
         for (f, field) in coding.match.enumerated() {
             let old = baseline == nil ? 0 : base.match[f]
             if mask[f] {
