@@ -151,7 +151,7 @@ def read_field_set(r):
         elif kind == "entity":
             fields.append(Field(name, kind, kind_ref=r.varint(limit=255)))
         elif kind == "vec3":
-            steps = [fixed_steps(name, r.f64(), r.f64(), r.f64()) for _ in range(3)]
+            steps = [fixed_steps(name, r.f64(), r.f64(), r.f64(), max_steps=1 << 62) for _ in range(3)]
             fields.append(Field(name, kind, steps=steps))
             if fields[-1].bits > 63:
                 raise Malformed(f"field {name}: vec3 of {fields[-1].bits} bits")
@@ -165,14 +165,16 @@ def read_field_set(r):
     return fields
 
 
-def fixed_steps(name, lo, hi, step):
-    """`⌊(max - min) / step + 10⁻⁹⌋`, checked as the spec says."""
+def fixed_steps(name, lo, hi, step, max_steps=(1 << 32) - 1):
+    """`⌊(max - min) / step + 10⁻⁹⌋`, checked as the spec says: a `fixed`
+    has at most 2³² - 1 steps; a vec3 axis is bounded only by the 63 bits of
+    the three axes together."""
     if not (lo < hi and step > 0) or any(v != v or abs(v) == float("inf") for v in (lo, hi, step)):
         raise Malformed(f"field {name}: fixed {lo}...{hi} step {step}")
-    steps = int((hi - lo) / step + 1e-9)
-    if not 1 <= steps <= (1 << 32) - 1:
+    steps = (hi - lo) / step + 1e-9
+    if not 1 <= steps or steps >= float("inf") or int(steps) > max_steps:
         raise Malformed(f"field {name}: {steps} steps")
-    return steps
+    return int(steps)
 
 
 def read_named_sets(r):
