@@ -11,12 +11,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 
 from selenium import webdriver
 from selenium.common.exceptions import JavascriptException, WebDriverException
 from selenium.webdriver.chrome.service import Service
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from checks import CheckFailed, check, ok  # noqa: E402,F401  (re-exported to the browser tests)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CHROMIUM = "/usr/bin/chromium"
@@ -28,19 +32,6 @@ WINDOW = (1280, 800)
 TIMEOUT = 10.0
 #: How often a wait looks again.
 POLL = 0.05
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check(condition, what):
-    if not condition:
-        raise CheckFailed(what)
-
-
-def ok(what):
-    print(f"ok   {what}", flush=True)
 
 
 def wait_until(probe, timeout, what, seen=None):

@@ -29,6 +29,7 @@ if int(websockets_version.split(".")[0]) < 15:
     print(f"FAIL websockets {websockets_version} is too old: pip install 'websockets>=15'", flush=True)
     sys.exit(1)
 
+from checks import CheckFailed, check, ok
 from wire import Malformed, Mirror, Snapshot, Welcome, ack_message, error_message, input_message
 
 SUBPROTOCOL = "tickwire.1"
@@ -39,19 +40,6 @@ TIMEOUT = 10.0
 INPUTS = [5, -128, 127, -7]
 #: The one input sent after resuming, as sequence 1 of the new connection.
 RESUMED_INPUT = 9
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check(condition, what):
-    if not condition:
-        raise CheckFailed(what)
-
-
-def ok(what):
-    print(f"ok   {what}", flush=True)
 
 
 async def bounded(awaitable, what):
