@@ -98,7 +98,8 @@ export class Lobby {
     if (!this.active || this.loading) return;
     this.loading = true;
     try {
-      const response = await fetch('/matches', { cache: 'no-store', headers: { accept: 'application/json' } });
+      // Only this page's game: it draws that game's entities.
+      const response = await fetch(`/matches?game=${encodeURIComponent(this.game)}`, { cache: 'no-store', headers: { accept: 'application/json' } });
       if (!response.ok) throw new Error(`the server answered ${response.status} ${(await response.text()).trim()}`);
       /** @type {MatchSummary[]} */
       const matches = await response.json();
