@@ -98,12 +98,13 @@ export class Lobby {
     if (!this.active || this.loading) return;
     this.loading = true;
     try {
-      // Only this page's game: it draws that game's entities.
-      const response = await fetch(`/matches?game=${encodeURIComponent(this.game)}`, { cache: 'no-store', headers: { accept: 'application/json' } });
+      const response = await fetch('/matches', { cache: 'no-store', headers: { accept: 'application/json' } });
       if (!response.ok) throw new Error(`the server answered ${response.status} ${(await response.text()).trim()}`);
       /** @type {MatchSummary[]} */
       const matches = await response.json();
-      if (this.active) this.render(matches);
+      // Only this page's game, which it knows how to draw. (Filtered here
+      // rather than with ?game=, which answers 404 for a game the server lacks.)
+      if (this.active) this.render(matches.filter((m) => m.game === this.game));
     } catch (error) {
       if (this.active) this.renderProblem(error instanceof TypeError ? 'the server is not reachable' : String(error.message ?? error));
     } finally {

@@ -10,7 +10,8 @@ vectors of Tests/vectors/protocol-v1.json and the checks of sdk-checks.js in
 the page; Play joins a match; arrow keys thrust and turn the ship, as a
 Python spectator reading the server's state sees; a second browser joins the
 same match from the lobby and sees the first player's ship move; it leaves
-and spectates; the console is still clean; the server restarts and the page
+and spectates; an unknown game is refused with a clear message; the
+console is still clean; the server restarts and the page
 shows it reconnecting, then plays again in a new match.
 
 Prints one line per check; at the first failure a line starting with FAIL,
@@ -338,6 +339,22 @@ class Suite:
               f"the spectator sees player {self.player1}'s ship, got {ships}")
         ok(f"#leave, then button.spectate: spectating match {w['match']} as player 0, {len(ships)} ship(s) in view")
 
+    def refusal_is_explained(self):
+        """A game the server does not have: the server refuses after the
+        upgrade (error 10, close 4010) and the page says so in the lobby."""
+        b2 = self.b2
+        b2.driver.get(self.server.http + "/?game=nosuchgame")
+        wait_until(lambda: b2.driver.find_element(By.ID, "play").is_displayed(), TIMEOUT,
+                   "browser2: the lobby of /?game=nosuchgame")
+        b2.driver.find_element(By.ID, "play").click()
+        s = self.wait_state(b2, "closed")
+        check("No such game" in s["text"] and "nosuchgame" in s["text"],
+              f"browser2: #status names the refusal and the game, got {s['text']!r}")
+        notice = wait_until(lambda: (lambda e: e.text if e.is_displayed() and e.text else None)(
+            b2.driver.find_element(By.ID, "notice")), TIMEOUT, "browser2: the lobby's #notice to show the reason")
+        check(b2.driver.find_element(By.ID, "lobby").is_displayed(), "browser2: back in the lobby after the refusal")
+        ok(f"an unknown game is refused with a clear message: #status {s['text']!r}, #notice {notice!r}")
+
     def wait_welcome(self, browser, condition, what, timeout=TIMEOUT):
         """window.arena.client.welcome once it satisfies `condition`."""
         return wait_until(lambda: (lambda w: w if w and condition(w) else None)(browser.js(WELCOME)), timeout,
@@ -381,6 +398,7 @@ class Suite:
         self.second_browser_sees_the_first_move()
         self.screenshot_of_a_match()
         self.spectating_works()
+        self.refusal_is_explained()
         self.console_still_clean()
         self.server_restart_recovers()
 
