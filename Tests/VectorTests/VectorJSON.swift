@@ -1,8 +1,8 @@
 /// JSON as the vector file holds it, written and read here so every number
 /// is exactly what it should be:
 ///
-/// - objects keep their keys in the order they were built (the contract's
-///   order), and compare as sets of keys;
+/// - objects keep their keys in the order they were built (the order
+///   docs/clients.md lists them in), and compare as sets of keys;
 /// - numbers are doubles. An integral number below 2⁵³ is written as an
 ///   integer (`-0` for negative zero), any other with Swift's shortest
 ///   round-trip `description` (`0.1`, `1e-06`, `1.5e+300`: all valid JSON
