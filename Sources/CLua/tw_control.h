@@ -14,6 +14,7 @@ typedef struct tw_control {
     size_t used;            /* bytes Lua holds now */
     size_t peak;            /* most bytes Lua ever held */
     size_t limit;           /* 0 = unlimited */
+    size_t external;        /* bytes the engine holds for this state's match, counted against limit */
     lua_State *L;           /* set once the state exists; used to locate refusals */
     int refused;            /* an allocation was refused since the last reset */
     size_t refused_size;    /* size of the refused request */
@@ -71,7 +72,7 @@ static inline void *tw_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         c->used -= old;
         return NULL;
     }
-    if (c->limit != 0 && nsize > old && c->used - old + nsize > c->limit) {
+    if (c->limit != 0 && nsize > old && c->used + c->external - old + nsize > c->limit) {
         if (!c->refused) {
             c->refused = 1;
             c->refused_size = nsize;

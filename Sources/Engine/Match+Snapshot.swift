@@ -65,7 +65,10 @@ extension Match {
 
         lastValueCountHint = values.count
         lastEntityCountHint = entities.count
-        let snapshot = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
+        let taken = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
+        let admitted = admits(taken)
+        let snapshot = admitted ? taken : repeatingPreviousState(at: tick)
+        recordHistory(snapshot, shared: !admitted)
         snapshots.append(snapshot)
         stateHash.add(snapshot, coding: coding)
     }

@@ -14,7 +14,7 @@ public final class Match {
     public let dt: Double
 
     public private(set) var tick = 0
-    public private(set) var status: MatchStatus = .running
+    public internal(set) var status: MatchStatus = .running
     public internal(set) var snapshots: SnapshotRing
     /// Digest of every snapshot so far (and the result), for comparing runs.
     public internal(set) var stateHash = StateHash()
@@ -35,6 +35,13 @@ public final class Match {
     private var warned: Set<String> = []
     var lastValueCountHint = 0
     var lastEntityCountHint = 0
+    /// Bytes of each snapshot the ring holds, by slot, and their sum
+    /// (`Match+Budget`).
+    var snapshotBytes: [Int]
+    var historyBytes = 0
+    /// CPU spent since the last tick closed its account, and the window.
+    var pendingCPU: Duration = .zero
+    var cpuSpending: CPUSpending?
 
     struct Seat {
         let name: String
@@ -51,6 +58,8 @@ public final class Match {
         self.options = options
         dt = 1 / Double(game.tickRate)
         snapshots = SnapshotRing(capacity: options.snapshotHistory)
+        snapshotBytes = Array(repeating: 0, count: options.snapshotHistory)
+        cpuSpending = CPUSpending(budget: options.cpuBudget, period: .seconds(1) / game.tickRate)
         seats = Array(repeating: nil, count: game.maxPlayers + 1)
         inputQuantizers = game.schema.input.map(\.type.quantizer)
         coding = SnapshotCoding(game.schema)
@@ -100,7 +109,11 @@ public final class Match {
         let cleanName = String(String(name.unicodeScalars.filter { $0.value >= 32 && $0.value != 127 }).prefix(32))
         let stack = lua.stack
         let base = stack.top
-        defer { stack.setTop(base) }
+        let cpuStart = options.cpuClock()
+        defer {
+            stack.setTop(base)
+            chargeCPU(since: cpuStart)
+        }
         do throws(LuaError) {
             stack.push(entry.join)
             stack.push(id)
@@ -121,6 +134,8 @@ public final class Match {
     public func leave(playerID id: Int) {
         guard seats.indices.contains(id), seats[id] != nil else { return }
         seats[id] = nil
+        let cpuStart = options.cpuClock()
+        defer { chargeCPU(since: cpuStart) }
         let stack = lua.stack
         stack.push(entry.leave)
         stack.push(id)
@@ -165,6 +180,11 @@ public final class Match {
     public func step() -> Bool {
         guard status.isRunning else { return false }
         tick += 1
+        let cpuStart = options.cpuClock()
+        defer {
+            chargeCPU(since: cpuStart)
+            closeCPUAccount()
+        }
         let stack = lua.stack
         let width = schema.input.count
         guard stack.reserve(Int32(4 + game.maxPlayers * (width + 1))) else {
@@ -267,7 +287,10 @@ public final class Match {
     // MARK: Failures
 
     func recordFailure(_ error: LuaError, during callback: String) {
-        let failure = ScriptFailure(tick: tick, callback: callback, error: GameError(error))
+        recordFailure(ScriptFailure(tick: tick, callback: callback, error: GameError(error)))
+    }
+
+    func recordFailure(_ failure: ScriptFailure) {
         failureCount += 1
         if failures.count < 16 { failures.append(failure) }
         options.log(failure.description)

@@ -17,11 +17,17 @@ public struct MatchOptions: Sendable {
     public var params: [String: MatchParameter]
     /// Receives the game's `print` output and the engine's reports about the match.
     public var log: @Sendable (String) -> Void
+    /// The CPU a match may spend over a window of ticks (`CPUBudget`).
+    public var cpuBudget: CPUBudget
+    /// Measures the match's CPU time: the calling thread's by default; tests
+    /// inject their own.
+    public var cpuClock: @Sendable () -> Duration
 
     public init(seed: Int64 = 0, limits: LuaLimits = LuaLimits(),
                 failurePolicy: ScriptFailurePolicy = .endMatch(afterFailures: 3),
                 maxEntities: Int = 4096, inputQueueCapacity: Int = 8, snapshotHistory: Int = 64,
-                params: [String: MatchParameter] = [:], log: @escaping @Sendable (String) -> Void = { _ in }) {
+                params: [String: MatchParameter] = [:], log: @escaping @Sendable (String) -> Void = { _ in },
+                cpuBudget: CPUBudget = CPUBudget(), cpuClock: @escaping @Sendable () -> Duration = ThreadCPUClock.now) {
         self.seed = seed
         self.limits = limits
         self.failurePolicy = failurePolicy
@@ -30,6 +36,8 @@ public struct MatchOptions: Sendable {
         self.snapshotHistory = snapshotHistory
         self.params = params
         self.log = log
+        self.cpuBudget = cpuBudget
+        self.cpuClock = cpuClock
     }
 }
 

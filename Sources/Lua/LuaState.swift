@@ -60,6 +60,13 @@ public final class LuaState {
     /// Bytes Lua holds now, and the most it ever held.
     public var memoryUsed: Int { control.pointee.used }
     public var memoryPeak: Int { control.pointee.peak }
+    /// Bytes the engine holds on behalf of this state's match (its snapshot
+    /// history); they count against `limits.memoryBytes` with Lua's own, so
+    /// Lua's allocations are refused first when the engine holds much.
+    public var externalBytes: Int {
+        get { control.pointee.external }
+        set { control.pointee.external = max(0, newValue) }
+    }
 
     public func release(_ ref: LuaRef) {
         luaL_unref(L, tw_registryindex(), ref.id)

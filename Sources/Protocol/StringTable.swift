@@ -14,6 +14,8 @@ public struct StringTable: Sendable, Equatable {
 
     public var count: Int { ends.count }
     public var indices: Range<Int> { 0..<ends.count }
+    /// Bytes the table holds: its strings and their ends.
+    public var byteCount: Int { bytes.count + ends.count * MemoryLayout<Int32>.stride }
 
     /// Adds a string; returns its index.
     public mutating func append(_ string: some Collection<UInt8>) -> Int {
