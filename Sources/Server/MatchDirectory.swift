@@ -79,9 +79,10 @@ final class MatchDirectory: Sendable {
         let description: String
     }
 
-    /// Starts a match of `game` on the loop with the fewest matches.
+    /// Starts a match of `game` on a thread of its own. Fails if `game.init`
+    /// has not finished within the hard limit (its thread is then parked).
     func create(game name: String, params: [String: MatchParameter]? = nil) -> EventLoopFuture<MatchHost> {
-        let loop = leastBusyLoop()
+        let loop = group.next()
         guard let game = games[name] else {
             let known = games.keys.sorted().joined(separator: ", ")
             return loop.makeFailedFuture(CreateError(kind: .unknownGame, description: "no game named \"\(name)\" (this server has: \(known))"))
@@ -100,8 +101,16 @@ final class MatchDirectory: Sendable {
         // Params of a request override the server's defaults, key by key.
         if let params { options.params.merge(params) { $1 } }
         let id = newMatchID()
-        return MatchHost.start(id: id, game: game, options: options, settings: settings, directory: self,
-                               metrics: metrics, logger: logger, on: loop)
+        let thread = MatchThread()
+        let started = MatchHost.start(id: id, game: game, options: options, settings: settings, directory: self,
+                                      metrics: metrics, logger: logger, on: thread)
+        return within(settings.hardLimit, on: loop, started) {
+            thread.park()
+            self.metrics.matchesAbandoned.increment()
+            self.logger.error("match abandoned", metadata: ["match": "\(id)", "game": "\(name)",
+                                                            "reason": "game.init ran past the hard limit of \(self.settings.hardLimit)"])
+            return CreateError(kind: .failedToStart, description: "game.init did not finish within \(self.settings.hardLimit)")
+        }
             .flatMapErrorThrowing { error in
                 self.state.withLockedValue { $0.starting -= 1 }
                 self.logger.error("match failed to start", metadata: ["game": "\(name)", "error": "\(error)"])
@@ -125,18 +134,32 @@ final class MatchDirectory: Sendable {
         }
     }
 
-    private func leastBusyLoop() -> EventLoop {
-        let counts = state.withLockedValue { state in
-            state.hosts.values.reduce(into: [ObjectIdentifier: Int]()) { $0[ObjectIdentifier($1.eventLoop), default: 0] += 1 }
+    /// `future`, or `timedOut()`'s error once `limit` has passed, on `loop`
+    /// (a socket loop): a match whose thread is stuck never answers, and
+    /// nobody waits for it longer than the hard limit.
+    private func within<T: Sendable>(_ limit: Duration, on loop: EventLoop, _ future: EventLoopFuture<T>,
+                                     timedOut: @escaping @Sendable () -> Error) -> EventLoopFuture<T> {
+        let promise = loop.makePromise(of: T.self)
+        let timer = loop.scheduleTask(in: TimeAmount(limit)) { promise.fail(timedOut()) }
+        future.whenComplete { result in
+            timer.cancel()
+            promise.completeWith(result)
         }
-        var best: EventLoop?
-        var bestCount = Int.max
-        for loop in group.makeIterator() {
-            let count = counts[ObjectIdentifier(loop)] ?? 0
-            if count < bestCount { (best, bestCount) = (loop, count) }
-        }
-        return best ?? group.next()
+        return promise.futureResult
     }
+
+    /// Asks `host` (on its thread) to admit `link`; answered on `loop`, with
+    /// a refusal if the match does not answer within the hard limit.
+    private func admit(_ host: MatchHost, _ admission: MatchHost.Admission, link: ClientLink,
+                       on loop: EventLoop) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        guard let asked = host.thread.submit({ (Optional(host), host.admit(admission, link: link)) }) else {
+            return loop.makeSucceededFuture((nil, .refused(.error(.matchOver, "the match is over"))))
+        }
+        return within(settings.hardLimit, on: loop, asked) { NotAnswering() }
+            .recover { _ in (nil, .refused(.error(.matchOver, "the match did not answer within \(self.settings.hardLimit)"))) }
+    }
+
+    private struct NotAnswering: Error {}
 
     // MARK: Seating
 
@@ -145,7 +168,7 @@ final class MatchDirectory: Sendable {
         -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
         let loop = link.channel.eventLoop
         func admit(_ host: MatchHost, _ admission: MatchHost.Admission) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
-            host.eventLoop.submit { (host, host.admit(admission, link: link)) }
+            self.admit(host, admission, link: link, on: loop)
         }
         func refuse(_ code: ErrorMessage.Code, _ reason: String) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
             loop.makeSucceededFuture((nil, .refused(.error(code, reason))))
@@ -216,11 +239,12 @@ final class MatchDirectory: Sendable {
     /// a race lost everywhere starts over, a few times.
     private func matchmake(game: String, candidates: ArraySlice<MatchHost>, admission: MatchHost.Admission,
                            link: ClientLink, attempt: Int = 1) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        let loop = link.channel.eventLoop
         guard let host = candidates.first else {
             return create(game: game)
-                .flatMap { host in host.eventLoop.submit { (host, host.admit(admission, link: link)) } }
+                .flatMap { host in self.admit(host, admission, link: link, on: loop) }
                 .flatMap { (host, admitted) in
-                    guard Self.lostRace(admitted), attempt < 4 else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
+                    guard Self.lostRace(admitted), attempt < 4 else { return loop.makeSucceededFuture((host, admitted)) }
                     return self.matchmake(game: game, candidates: self.openMatches(of: game)[...], admission: admission,
                                           link: link, attempt: attempt + 1)
                 }
@@ -229,8 +253,8 @@ final class MatchDirectory: Sendable {
                     return (nil, .refused(.error(.matchFull, reason)))
                 }
         }
-        return host.eventLoop.submit { host.admit(admission, link: link) }.flatMap { admitted in
-            guard Self.lostRace(admitted) else { return host.eventLoop.makeSucceededFuture((host, admitted)) }
+        return admit(host, admission, link: link, on: loop).flatMap { (host, admitted) in
+            guard Self.lostRace(admitted) else { return loop.makeSucceededFuture((host, admitted)) }
             return self.matchmake(game: game, candidates: candidates.dropFirst(), admission: admission, link: link, attempt: attempt)
         }
     }
@@ -246,13 +270,54 @@ final class MatchDirectory: Sendable {
     // MARK: Shutdown
 
     /// Refuses new matches and stops every running one (each finishes its
-    /// current tick and asks `game.result` one last time).
+    /// current tick and asks `game.result` one last time). A match that has
+    /// not stopped within the hard limit is abandoned, so shutdown never
+    /// waits for a stuck one.
     func stopAll() -> EventLoopFuture<Void> {
         let hosts = state.withLockedValue { state in
             state.stopping = true
             return Array(state.hosts.values)
         }
         let loop = group.next()
-        return EventLoopFuture.andAllComplete(hosts.map { $0.stop() }, on: loop)
+        let stops = hosts.map { host in
+            within(settings.hardLimit, on: loop, host.stop(answeringOn: loop)) { NotAnswering() }
+                .recover { _ in self.abandon(host, because: "it did not stop within \(self.settings.hardLimit) of the shutdown") }
+        }
+        return EventLoopFuture.andAllComplete(stops, on: loop)
+    }
+
+    // MARK: Supervision
+
+    /// Looks at every match's current work every `period`, on a socket loop
+    /// (never a match's), and abandons a match whose work has run past the
+    /// hard limit. Runs until the loop shuts down.
+    func supervise(every period: TimeAmount = .milliseconds(100)) {
+        group.next().scheduleRepeatedTask(initialDelay: period, delay: period) { [self] _ in
+            let now = NIODeadline.now()
+            for host in state.withLockedValue({ Array($0.hosts.values) }) {
+                guard let (running, work) = host.busy(now: now), running > settings.hardLimit else { continue }
+                abandon(host, because: "\(work) has run for \(running), past the hard limit of \(settings.hardLimit)")
+            }
+        }
+    }
+
+    /// Gives up a match whose thread is stuck: its clients are told and
+    /// closed, its seats and resume tokens released, the directory forgets
+    /// it and its thread is parked. Every other match goes on. Runs off the
+    /// match's thread and touches only what is safe to touch from anywhere.
+    func abandon(_ host: MatchHost, because reason: String) {
+        guard host.markAbandoned() else { return }
+        let parked = host.thread.park()
+        let closing = Disconnect.error(.matchOver, "the match was stopped: \(reason)")
+        for link in host.links.withLockedValue({ Array($0.values) }) { link.close(closing) }
+        let count = state.withLockedValue { state -> Int in
+            state.tokens = state.tokens.filter { $0.value !== host }
+            if state.hosts[host.id] === host { state.hosts.removeValue(forKey: host.id) }
+            return state.hosts.count
+        }
+        metrics.matches.record(count)
+        metrics.matchesAbandoned.increment()
+        logger.error("match abandoned", metadata: ["match": "\(host.id)", "game": "\(host.game.name)", "reason": "\(reason)",
+                                                   "thread": "\(parked ? "parked at idle priority" : "left running")"])
     }
 }

@@ -22,6 +22,7 @@ extension MatchHost {
     /// snapshot.
     func admit(_ admission: Admission, link: ClientLink) -> Admitted {
         eventLoop.preconditionInEventLoop()
+        guard !isAbandoned else { return .refused(.error(.matchOver, "the match was abandoned")) }
         defer { publish() }
         guard match.status.isRunning, !ended else { return .refused(.error(.matchOver, "the match is over")) }
         switch admission {
@@ -32,7 +33,7 @@ extension MatchHost {
             guard seats.count < game.maxPlayers else {
                 return .refused(.error(.matchFull, "the match is full (\(game.maxPlayers) players)"))
             }
-            switch match.join(name: name) {
+            switch working(.join, { match.join(name: name) }) {
             case .joined(let playerID):
                 let token = ResumeToken.make()
                 let seat = Seat(playerID: playerID, name: match.players.first { $0.id == playerID }?.name ?? name,
@@ -56,6 +57,7 @@ extension MatchHost {
             var recipient = Recipient(link: link, baseline: nil, since: match.tick)
             sendWelcome(playerID: 0, token: "", to: &recipient, audience: .spectator)
             spectators[link.id] = recipient
+            remember(link)
             return .spectator
         }
     }
@@ -64,6 +66,7 @@ extension MatchHost {
     private func reattach(_ playerID: Int, link: ClientLink) -> Admitted {
         if let old = seats[playerID]?.recipient, old.link.id != link.id {
             old.link.close(.error(.kicked, "this seat was taken over by a new connection"))
+            forget(old.link)
         }
         seats[playerID]!.awayUntil = nil
         match.restartInputs(of: playerID)
@@ -77,6 +80,7 @@ extension MatchHost {
         sendWelcome(playerID: playerID, token: settings.resumeGrace > .zero ? token : "", to: &recipient,
                     audience: .player(playerID))
         seats[playerID]!.recipient = recipient
+        remember(link)
         return .player(id: playerID, resumeToken: token)
     }
 
@@ -92,11 +96,18 @@ extension MatchHost {
     /// seat waits for the grace period; a spectator is simply forgotten.
     func disconnected(linkID: Int) {
         eventLoop.preconditionInEventLoop()
+        guard !isAbandoned, !ended else { return }
+        links.withLockedValue { _ = $0.removeValue(forKey: linkID) }
         defer { publish() }
         if spectators.removeValue(forKey: linkID) != nil { return }
         guard let seat = seats.values.first(where: { $0.recipient?.link.id == linkID }) else { return }
-        detach(playerID: seat.playerID)
+        working(.leave) { detach(playerID: seat.playerID) }
     }
+
+    /// Keeps `link` where the supervisor can reach it.
+    func remember(_ link: ClientLink) { links.withLockedValue { $0[link.id] = link } }
+
+    func forget(_ link: ClientLink) { links.withLockedValue { _ = $0.removeValue(forKey: link.id) } }
 
     /// Takes a seat's connection away; the seat is kept for the grace period.
     func detach(playerID: Int) {

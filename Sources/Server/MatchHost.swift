@@ -2,21 +2,36 @@ import Engine
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 import WebSocket
 
-/// One match on the network: its `Match`, confined to one event loop, the
-/// seats and spectators it sends frames to, and its tick.
+/// One match on the network: its `Match`, confined to its own thread
+/// (`MatchThread`), the seats and spectators it sends frames to, and its tick.
 ///
 /// Invariants: every stored property below `published` is touched only on
-/// `eventLoop` (the match's Lua state never crosses threads); connections
-/// reach the match through `inbox` (inputs) or by hopping to `eventLoop`
-/// (joins, leaves). The tick never waits for a client: a socket that is not
-/// writable is skipped and catches up with one delta.
+/// `eventLoop` (the match's Lua state never crosses threads, and never runs
+/// on a thread that serves sockets); connections reach the match through
+/// `inbox` (inputs) or by hopping to `eventLoop` (joins, leaves). The tick
+/// never waits for a client: a socket that is not writable is skipped and
+/// catches up with one delta. While the match runs Lua, `busySince` says
+/// since when, so the supervisor can abandon a call that cannot be stopped;
+/// once `abandoned` is set, the match's thread touches nothing shared again.
 final class MatchHost: @unchecked Sendable {
     let id: String
     let game: GameDefinition
     let eventLoop: EventLoop
+    let thread: MatchThread
     let inbox = MatchInbox()
+    /// Monotonic nanoseconds at which the current piece of work (a tick, a
+    /// join, a leave, the stop) began; 0 while idle. Read by the supervisor.
+    let busySince = Atomic<UInt64>(0)
+    /// What that work is (`Work.rawValue`).
+    private let busyWith = Atomic<Int>(0)
+    /// Set once by the supervisor: the match was given up.
+    private let abandonedFlag = Atomic<Bool>(false)
+    /// The connections the match may write to, readable from any thread, so
+    /// an abandoned match's clients can be told without its thread.
+    let links = NIOLockedValueBox<[Int: ClientLink]>([:])
     let created = NIODeadline.now()
     /// The latest summary, readable from any thread (`GET /matches`, matchmaking).
     private let published: NIOLockedValueBox<MatchSummary>
@@ -44,6 +59,11 @@ final class MatchHost: @unchecked Sendable {
         var maxSpectators: Int
         /// A match nobody is in ends after this.
         var emptyTimeout: Duration = .seconds(60)
+        /// Work (a tick, a join) that runs longer than this is taken to be a
+        /// call the Lua limits could not stop: the match is abandoned. Ten
+        /// times the Lua time limit by default, so only a call that escaped
+        /// it reaches this.
+        var hardLimit: Duration = .milliseconds(2500)
     }
 
     /// Someone the match sends frames to.
@@ -69,11 +89,11 @@ final class MatchHost: @unchecked Sendable {
         var awayUntil: NIODeadline?
     }
 
-    /// Creates the match on `loop` (so `game.init` runs where the match will live).
+    /// Creates the match on `thread` (so `game.init` runs where the match will live).
     static func start(id: String, game: GameDefinition, options: MatchOptions, settings: Settings,
                       directory: MatchDirectory, metrics: ServerMetrics, logger: Logger,
-                      on loop: EventLoop) -> EventLoopFuture<MatchHost> {
-        loop.submit {
+                      on thread: MatchThread) -> EventLoopFuture<MatchHost> {
+        thread.eventLoop.submit {
             var logger = logger
             logger[metadataKey: "match"] = "\(id)"
             logger[metadataKey: "game"] = "\(game.name)"
@@ -82,7 +102,7 @@ final class MatchHost: @unchecked Sendable {
             options.log = { line in matchLogger.info("\(line)") }
             let match = try Match(game: game, options: options)
             let host = MatchHost(id: id, game: game, match: match, settings: settings, directory: directory,
-                                 metrics: metrics, logger: logger, loop: loop)
+                                 metrics: metrics, logger: logger, thread: thread)
             host.scheduleNextTick()
             logger.info("match started", metadata: ["seed": "\(options.seed)"])
             return host
@@ -90,7 +110,7 @@ final class MatchHost: @unchecked Sendable {
     }
 
     private init(id: String, game: GameDefinition, match: Match, settings: Settings, directory: MatchDirectory,
-                 metrics: ServerMetrics, logger: Logger, loop: EventLoop) {
+                 metrics: ServerMetrics, logger: Logger, thread: MatchThread) {
         self.id = id
         self.game = game
         self.match = match
@@ -98,7 +118,8 @@ final class MatchHost: @unchecked Sendable {
         self.directory = directory
         self.metrics = metrics
         self.logger = logger
-        eventLoop = loop
+        self.thread = thread
+        eventLoop = thread.eventLoop
         schedule = TickSchedule(tickRate: game.tickRate, start: .zero)
         published = NIOLockedValueBox(MatchSummary(id: id, game: game.name, players: 0, spectators: 0,
                                                    capacity: game.maxPlayers, tick: match.tick, ageSeconds: 0,
@@ -106,6 +127,45 @@ final class MatchHost: @unchecked Sendable {
     }
 
     var summary: MatchSummary { published.withLockedValue { $0 } }
+
+    // MARK: Work the supervisor watches
+
+    /// What a match is doing while it runs Lua.
+    enum Work: Int, Sendable, CustomStringConvertible {
+        case idle, tick, join, leave, stop
+        var description: String {
+            switch self {
+            case .idle: "nothing"
+            case .tick: "a tick (game.tick, game.result or an event)"
+            case .join: "a join (game.join)"
+            case .leave: "a leave (game.leave)"
+            case .stop: "its last game.result"
+            }
+        }
+    }
+
+    /// Runs `body` (on the match's loop) marked as busy with `work`.
+    func working<T>(_ work: Work, _ body: () throws -> T) rethrows -> T {
+        busyWith.store(work.rawValue, ordering: .relaxed)
+        busySince.store(NIODeadline.now().uptimeNanoseconds, ordering: .releasing)
+        defer { busySince.store(0, ordering: .releasing) }
+        return try body()
+    }
+
+    /// How long the current work has run, and what it is; nil while idle.
+    func busy(now: NIODeadline) -> (Duration, Work)? {
+        let since = busySince.load(ordering: .acquiring)
+        guard since != 0, now.uptimeNanoseconds > since else { return nil }
+        let work = Work(rawValue: busyWith.load(ordering: .relaxed)) ?? .idle
+        return (.nanoseconds(Int64(clamping: now.uptimeNanoseconds - since)), work)
+    }
+
+    var isAbandoned: Bool { abandonedFlag.load(ordering: .acquiring) }
+
+    /// Marks the match abandoned; true for the first caller only.
+    func markAbandoned() -> Bool {
+        abandonedFlag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
 
     // MARK: Ticks
 
@@ -118,7 +178,7 @@ final class MatchHost: @unchecked Sendable {
 
     private func runTick() {
         eventLoop.preconditionInEventLoop()
-        guard !ended else { return }
+        guard !ended, !isAbandoned else { return }
         let started = NIODeadline.now()
         let overruns = schedule.overruns
         schedule.tickStarted(at: elapsed(started))
@@ -126,9 +186,13 @@ final class MatchHost: @unchecked Sendable {
             metrics.overruns.increment()
             if schedule.overruns.isPowerOfTwo { logger.warning("tick overrun", metadata: ["overruns": "\(schedule.overruns)"]) }
         }
-        applyInbox()
-        freeExpiredSeats(now: started)
-        match.step()
+        working(.tick) {
+            applyInbox()
+            freeExpiredSeats(now: started)
+            match.step()
+        }
+        // Given up while the tick ran: the supervisor has told the clients.
+        guard !isAbandoned else { return thread.retire() }
         countFailures()
         fanOut()
         metrics.tickDuration.recordNanoseconds((NIODeadline.now() - started).nanoseconds)
@@ -139,7 +203,7 @@ final class MatchHost: @unchecked Sendable {
             emptySince = nil
         }
         if let emptySince, started - emptySince >= TimeAmount(settings.emptyTimeout) {
-            match.stop()
+            working(.stop) { match.stop() }
             end(reason: .close(.normalClosure, "the match ended: nobody was in it"))
         } else if match.status.isRunning {
             scheduleNextTick()
@@ -203,12 +267,18 @@ final class MatchHost: @unchecked Sendable {
         let slow = Disconnect.error(.tooSlow, "the connection could not keep up with the match")
         for id in tooSlow {
             metrics.disconnected("too-slow")
-            seats[id]!.recipient!.link.close(slow)
-            detach(playerID: id)
+            if let link = seats[id]?.recipient?.link {
+                link.close(slow)
+                forget(link)
+            }
+            working(.leave) { detach(playerID: id) }
         }
         for key in slowSpectators {
             metrics.disconnected("too-slow")
-            spectators.removeValue(forKey: key)?.link.close(slow)
+            if let link = spectators.removeValue(forKey: key)?.link {
+                link.close(slow)
+                forget(link)
+            }
         }
     }
 
@@ -253,8 +323,10 @@ final class MatchHost: @unchecked Sendable {
         for spectator in spectators.values { spectator.link.close(reason) }
         seats.removeAll()
         spectators.removeAll()
+        links.withLockedValue { $0.removeAll() }
         publish()
         directory.remove(self)
+        thread.retire()
         var metadata: Logger.Metadata = ["tick": "\(match.tick)", "hash": "\(match.stateHash)"]
         switch match.status {
         case .running: metadata["outcome"] = "ended"
@@ -268,12 +340,13 @@ final class MatchHost: @unchecked Sendable {
     /// Stops the match for a server shutdown: the tick in progress finishes
     /// (it runs on this loop), `game.result` is asked one last time, and
     /// every client is closed with 1001.
-    func stop() -> EventLoopFuture<Void> {
-        eventLoop.submit { [self] in
-            guard !ended else { return }
-            match.stop()
+    func stop(answeringOn loop: EventLoop) -> EventLoopFuture<Void> {
+        thread.submit { [self] in
+            guard !ended, !isAbandoned else { return }
+            working(.stop) { match.stop() }
+            guard !isAbandoned else { return thread.retire() }
             end(reason: .shuttingDown)
-        }
+        } ?? loop.makeSucceededVoidFuture()
     }
 }
 

@@ -183,7 +183,7 @@ final class PlayerConnection: ChannelInboundHandler {
         let id = linkID
         switch role {
         case .player(let host, _), .spectator(let host):
-            host.eventLoop.execute { host.disconnected(linkID: id) }
+            host.thread.execute { host.disconnected(linkID: id) }
         case .waiting, .gone:
             break
         }

@@ -46,13 +46,23 @@ public struct ServerConfiguration: Sendable {
     public var maxSpectatorsPerMatch = 64
     /// A match with nobody in it (no seat, no spectator) ends after this.
     public var emptyMatchTimeout: Duration = .seconds(60)
-    /// Threads running matches and sockets (default: one per core).
+    /// Threads serving sockets and HTTP (default: one per core). Matches run
+    /// on threads of their own, never on these.
     public var threads: Int = System.coreCount
     /// How each match runs (script limits, failure policy, snapshot history,
     /// default `params`, which `POST /matches` overrides key by key).
     /// The history bounds how long a player may stay unwritable: once their
     /// baseline would leave it, they are closed as too slow.
     public var match = MatchOptions()
+    /// A match whose current work (a tick, a join) runs longer than this is
+    /// abandoned: its clients are closed, every other match goes on. The
+    /// Lua time limit stops a runaway call long before; this catches one that
+    /// escaped it. Ten times the time limit (or 10 s without one).
+    public var hardLimit: Duration {
+        get { explicitHardLimit ?? (match.limits.timeLimit ?? .seconds(1)) * 10 }
+        set { explicitHardLimit = newValue }
+    }
+    private var explicitHardLimit: Duration?
 
     public init() {}
 }

@@ -28,6 +28,8 @@ final class ServerMetrics: Sendable {
     let frameBytes: CoreMetrics.Recorder
     let inputsDropped: CoreMetrics.Counter
     let luaErrors: CoreMetrics.Counter
+    /// Matches given up because a call ran past the hard limit.
+    let matchesAbandoned: CoreMetrics.Counter
     let ackDelay: CoreMetrics.Timer
 
     init() {
@@ -56,6 +58,7 @@ final class ServerMetrics: Sendable {
         frameBytes = CoreMetrics.Recorder(label: "tickwire_frame_bytes", factory: factory)
         inputsDropped = CoreMetrics.Counter(label: "tickwire_inputs_dropped_total", factory: factory)
         luaErrors = CoreMetrics.Counter(label: "tickwire_lua_errors_total", factory: factory)
+        matchesAbandoned = CoreMetrics.Counter(label: "tickwire_matches_abandoned_total", factory: factory)
         ackDelay = CoreMetrics.Timer(label: "tickwire_ack_delay_seconds", factory: factory)
     }
 

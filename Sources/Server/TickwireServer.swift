@@ -63,8 +63,10 @@ public final class TickwireServer: Service, Sendable {
         directory = MatchDirectory(games: games, group: group, options: configuration.match,
                                    settings: MatchHost.Settings(resumeGrace: configuration.resumeGrace,
                                                                 maxSpectators: configuration.maxSpectatorsPerMatch,
-                                                                emptyTimeout: configuration.emptyMatchTimeout),
+                                                                emptyTimeout: configuration.emptyMatchTimeout,
+                                                                hardLimit: configuration.hardLimit),
                                    maxMatches: configuration.maxMatches, metrics: metrics, logger: logger)
+        directory.supervise()
     }
 
     static func loadGames(folder: String, limits: LuaLimits) throws -> [String: GameDefinition] {

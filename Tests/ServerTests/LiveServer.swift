@@ -14,11 +14,12 @@ final class LiveServer: Sendable {
     let port: Int
     let games: URL
 
-    init(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+    /// `extraGames` (folder name → game.lua) are served beside `testGames`.
+    init(extraGames: [String: String] = [:], _ adjust: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         games = FileManager.default.temporaryDirectory.appendingPathComponent("tw-games-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: games, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: gamesFolder + "/arena", toPath: games.appendingPathComponent("arena").path)
-        for (name, source) in LiveServer.testGames {
+        for (name, source) in LiveServer.testGames.merging(extraGames, uniquingKeysWith: { $1 }) {
             let folder = games.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try source.write(to: folder.appendingPathComponent("game.lua"), atomically: true, encoding: .utf8)
