@@ -124,7 +124,8 @@ struct BotsCommand: ParsableCommand {
         let quiet = self.quiet
         let options = MatchOptions(limits: limits.luaLimits, failurePolicy: limits.failurePolicy,
                                    params: try parameters.parsed(),
-                                   log: { line in if !quiet { StandardError.write(line) } })
+                                   log: { line in if !quiet { StandardError.write(line) } },
+                                   cpuBudget: limits.cpuBudget)
         var run = HeadlessRun(game: definition, matches: matches, players: players, ticks: ticks, seed: seed, options: options)
         run.realtime = realtime
         if let workers { run.workers = workers }
@@ -171,22 +172,30 @@ struct ScriptLimitOptions: ParsableArguments {
     @Option(help: "Failures before a match ends, with --on-error end.")
     var maxErrors = 3
 
+    @Option(help: "CPU a match may use, as a percentage of each tick's period averaged over a second; a match above it ends whatever --on-error says. 0 for no budget.")
+    var cpuBudgetPercent = 50
+
     enum FailureMode: String, ExpressibleByArgument, CaseIterable {
         case skip, end
     }
 
     func validate() throws {
-        guard timeLimitMs >= 1 else { throw ValidationError("--time-limit-ms must be at least 1") }
+        guard (1...3_600_000).contains(timeLimitMs) else { throw ValidationError("--time-limit-ms must be from 1 to 3600000") }
         guard instructionLimit >= 0, instructionLimit <= Int(Int32.max) else {
             throw ValidationError("--instruction-limit must be from 0 to \(Int32.max)")
         }
         guard (1...65_536).contains(memoryMb) else { throw ValidationError("--memory-mb must be from 1 to 65536") }
         guard maxErrors >= 1 else { throw ValidationError("--max-errors must be at least 1") }
+        guard (0...10_000).contains(cpuBudgetPercent) else { throw ValidationError("--cpu-budget-percent must be from 0 to 10000") }
     }
 
     var luaLimits: LuaLimits {
         LuaLimits(memoryBytes: memoryMb << 20, timeLimit: .milliseconds(timeLimitMs),
                   instructionLimit: instructionLimit > 0 ? instructionLimit : nil)
+    }
+
+    var cpuBudget: CPUBudget {
+        cpuBudgetPercent == 0 ? .unlimited : CPUBudget(share: Double(cpuBudgetPercent) / 100)
     }
 
     var failurePolicy: ScriptFailurePolicy {

@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
             Every server option can also be set with an environment variable: TICKWIRE_ followed by the \
             option's name in capitals with underscores (TICKWIRE_PORT=9000, TICKWIRE_JWT_SECRET=…); an option \
             on the command line wins. The script limits and --param are command-line options only. SIGTERM or SIGINT stops accepting, lets every match finish its tick and run \
-            game.result, closes players with 1001 and exits 0.
+            game.result, closes players with 1001 and exits 0; a match that does not stop within the hard limit is abandoned, so shutdown never waits for it.
             """
     )
 
@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var limits: ScriptLimitOptions
 
+    @Option(help: "Milliseconds a match's tick or join may run before the match is abandoned, its clients closed and its thread parked: a last resort for a call the Lua limits could not stop (default: 10 × --time-limit-ms).")
+    var hardLimitMs: Int?
+
     /// Defaults for every match's `game.init(match, params)`; `POST /matches` overrides them key by key.
     @OptionGroup var parameters: GameParameterOptions
 
@@ -89,6 +92,11 @@ struct ServeCommand: AsyncParsableCommand {
         config.threads = try settings.value(threads, "threads", default: config.threads, in: 1...1024)
         config.match.limits = limits.luaLimits
         config.match.failurePolicy = limits.failurePolicy
+        config.match.cpuBudget = limits.cpuBudget
+        if let hardLimitMs {
+            guard (1...36_000_000).contains(hardLimitMs) else { throw ValidationError("--hard-limit-ms must be from 1 to 36000000") }
+            config.hardLimit = .milliseconds(hardLimitMs)
+        }
         config.match.params = try parameters.parsed()
         let levelName = try settings.value(logLevel, "log-level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else {

@@ -1,7 +1,9 @@
 import Client
 import Dispatch
 import Foundation
+import Protocol
 import Testing
+import TestSupport
 import WebSocket
 
 /// `tickwire serve` as an operator runs it: flags and variables, start-up
@@ -78,6 +80,35 @@ import WebSocket
         #expect(log.contains("stopped"))
     }
 
+    @Test func sigtermExitsZeroWithinTenSecondsBesideAStuckMatchAndNamesIt() async throws {
+        let games = try GameFixture(["spin/game.lua": """
+            local game = { name = "spin", tick_rate = 30, max_players = 2 }
+            game.state = { match = { n = "u16" } }
+            function game.join(match, player) return true end
+            function game.tick(match, inputs, dt)
+              match.n = match.tick
+              if match.tick == 5 then while true do end end
+            end
+            return game
+            """])
+        // A time limit of a minute stands in for a call the Lua limits cannot
+        // stop: only the hard limit (1 s) ends it.
+        let server = try ServerProcess(["--host", "127.0.0.1", "--port", "0", "--games", games.path,
+                                        "--time-limit-ms", "60000", "--hard-limit-ms", "1000"])
+        let port = try await server.port()
+        let ann = try await TickwireConnection.connect("ws://127.0.0.1:\(port)/play?game=spin", name: "Ann")
+        let welcome = try await ann.welcome
+        var error: ErrorMessage?
+        while let message = try? await ann.next() { if case .error(let e) = message { error = e } }
+        #expect(error?.code == .matchOver, "\(server.stderr)")
+        #expect(server.stderr.contains("match abandoned") && server.stderr.contains(welcome.matchID), "\(server.stderr)")
+        let started = ContinuousClock.now
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(await server.exitStatus(within: 20) == 0, "\(server.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(server.stderr.contains("stopped"))
+    }
+
     @Test func badSettingsStopTheStartWithAMessageNamingThem() async throws {
         let cases: [([String], [String: String], String)] = [
             (["--port", "70000"], [:], "--port"),
@@ -88,6 +119,9 @@ import WebSocket
             (["--port", "0", "--jwt-secret", "short"], [:], "32 bytes"),
             (["--port", "0", "--log-level", "loud"], [:], "--log-level"),
             (["--port", "0", "--param", "novalue"], [:], "key=value"),
+            (["--port", "0", "--time-limit-ms", "99999999999999999"], [:], "--time-limit-ms"),
+            (["--port", "0", "--hard-limit-ms", "0"], [:], "--hard-limit-ms"),
+            (["--port", "0", "--cpu-budget-percent", "-1"], [:], "--cpu-budget-percent"),
         ]
         for (arguments, environment, expected) in cases {
             let server = try ServerProcess(["--host", "127.0.0.1"] + arguments, environment: environment)
