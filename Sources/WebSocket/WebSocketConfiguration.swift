@@ -59,8 +59,8 @@ public struct WebSocketConfiguration: Sendable {
     /// `WebSocketLimitExceeded.outboundBytes` user event; unless the next
     /// handler closes the connection its own way, it is failed with 1008.
     /// A message is always accepted when nothing is waiting, so at most
-    /// `max(maxOutboundBytes, one message)` plus a pong and a close frame is
-    /// held. Pongs (at most one pending, for the latest ping), pings and the
+    /// `max(maxOutboundBytes, one message)` is held, plus a pong, what the
+    /// next handler writes while handling the event, and a close frame. Pongs (at most one pending, for the latest ping), pings and the
     /// close frame are counted but never refused.
     ///
     /// 4 MiB by default: far above what a healthy game client has waiting

@@ -27,7 +27,10 @@ extension WebSocketConnection {
 
     /// Frames a message for sending, or refuses it: once closing has begun,
     /// and when it would take the outbound buffer past `maxOutboundBytes`
-    /// (the peer does not read), which is reported once.
+    /// (the peer does not read), which is reported once. Once a limit is
+    /// reported, the next handler's last words (an error message before its
+    /// close) go through whatever the bound: the connection closes at once
+    /// after them.
     mutating func send(_ message: WebSocketMessage) -> Send {
         guard state == .open else {
             return .refuse(closeSent ? .closeSent : .connectionEnded, then: .none)
@@ -42,7 +45,7 @@ extension WebSocketConnection {
         // Always accept a message on an empty buffer, so a bound below one
         // message's size slows nothing down but a peer that does not read.
         let size = Self.wireSize(of: frame)
-        guard outboundBytes == 0 || size <= configuration.maxOutboundBytes - outboundBytes else {
+        guard limitBroken || outboundBytes == 0 || size <= configuration.maxOutboundBytes - outboundBytes else {
             return .refuse(.peerTooSlow, then: report(.outboundBytes(configuration.maxOutboundBytes)))
         }
         return .write(frame)

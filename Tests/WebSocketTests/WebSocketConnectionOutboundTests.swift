@@ -135,17 +135,34 @@ import Testing
 
     @Test func aMessageThatWouldPassTheBoundIsRefusedAndReportedOnce() throws {
         var ws = limited(outboundBytes: 1000)
-        let message = WebSocketMessage.binary(ByteBuffer(repeating: 1, count: 398))  // 400 on the wire
+        let message = WebSocketMessage.binary(ByteBuffer(repeating: 1, count: 396))  // 400 on the wire
         for _ in 0..<2 {
             let frame = try ws.send(message).get()
             ws.queued(bytes: WebSocketConnection.wireSize(of: frame))
         }
-        #expect(ws.send(message) == .refuse(.peerTooSlow, then: .reportLimit(.outboundBytes(1000))))
-        #expect(ws.send(message) == .refuse(.peerTooSlow, then: .none))
-        // A small message still fits, and room frees as writes complete.
+        // A small message still fits.
         #expect(try ws.send(.binary(ByteBuffer(repeating: 1, count: 100))).get().length == 100)
-        ws.written(bytes: 400)
-        #expect(try ws.send(message).get().length == 398)
+        #expect(ws.send(message) == .refuse(.peerTooSlow, then: .reportLimit(.outboundBytes(1000))))
+        // Told, the application's last words (an error before its close) go
+        // through; its close is next, and nothing after it.
+        #expect(try ws.send(.binary(ByteBuffer(bytes: [3, 7]))).get().length == 2)
+        _ = ws.close(code: WebSocketCloseCode(rawValue: 4007), reason: "too slow")
+        #expect(ws.send(message) == .refuse(.closeSent, then: .none))
+    }
+
+    @Test func roomFreesAsWritesComplete() throws {
+        var ws = limited(outboundBytes: 1000)
+        let message = WebSocketMessage.binary(ByteBuffer(repeating: 1, count: 396))  // 400 on the wire
+        for _ in 0..<10 {
+            let frame = try ws.send(message).get()
+            ws.queued(bytes: WebSocketConnection.wireSize(of: frame))
+            let second = try ws.send(message).get()
+            ws.queued(bytes: WebSocketConnection.wireSize(of: second))
+            ws.written(bytes: 400)
+            ws.written(bytes: 400)
+        }
+        #expect(ws.outboundBytes == 0)
+        #expect(!ws.limitBroken)
     }
 
     @Test func aMessageLargerThanTheBoundIsAcceptedOnAnEmptyBuffer() throws {

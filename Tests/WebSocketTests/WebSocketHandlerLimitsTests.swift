@@ -153,6 +153,18 @@ import Testing
         #expect(!harness.channel.isActive)
     }
 
+    @Test func theApplicationsErrorBeforeItsCloseGetsThroughTheBound() throws {
+        let harness = try Harness(configuration(outboundBytes: 10_000))
+        harness.application.closesWith = WebSocketCloseCode(rawValue: 4007)
+        for _ in 0..<20 {
+            harness.channel.writeAndFlush(WebSocketOutbound.message(.binary(ByteBuffer(repeating: 1, count: 996))), promise: nil)
+        }
+        #expect(harness.application.limits == [.outboundBytes(10_000)])
+        let frames = try harness.sent()
+        #expect(frames.map(\.length) == Array(repeating: 996, count: 10) + [2, 10])
+        #expect(closeBody(frames[11])?.code == 4007)
+    }
+
     @Test func bytesWrittenToTheSocketNoLongerCount() throws {
         let harness = try Harness(configuration(outboundBytes: 10_000))
         for _ in 0..<100 {
