@@ -236,4 +236,31 @@ import WebSocket
         #expect(watched.snapshots > 0 && watched.skipped == 0)
         try await stillPlaying(ann)
     }
+
+    /// A client that never reads, with a bound below the 128 KiB write
+    /// buffer (past which the match stops sending it snapshots): its
+    /// outbound bytes pass the bound and it is closed as too slow, 7 / 4007,
+    /// its error getting through.
+    @Test func aClientThatNeverReadsIsClosedWith4007OnceItsOutboundBytesPassTheBound() async throws {
+        let live = try await LiveServer { $0.maxOutboundBytes = 64 << 10 }
+        defer { Task { await live.stop() } }
+        let slow = try await RawWebSocket(port: live.port, path: "/play?game=churn&name=Slow", receiveBuffer: 4096)
+        // Not reading: the kernel's buffers fill (a few MB), then the server's.
+        // (About 3 s here; the rest of the minute is slack for a busy machine.)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while live.server.metrics.disconnectCount("too-slow") == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // What it held, then the error, the close, and TCP closed by the
+        // server after the close timeout (5 s), since it gets no reply.
+        let (frames, closedByServer) = try await slow.readUntilClosed(timeout: .seconds(30))
+        #expect(closedByServer)
+        let errors = frames.filter { $0.opcode == 0x2 && $0.payload.first == MessageType.error.rawValue }
+        let error = try #require(errors.count == 1 ? try? ErrorMessage.decode(errors[0].payload) : nil)
+        #expect(error.code == .tooSlow)
+        #expect(error.reason.contains("65536 bytes waiting"), "closed by the match's history check instead: \(error.reason)")
+        let closes = frames.filter { $0.opcode == 0x8 }
+        #expect(closes.map { $0.payload.prefix(2).reduce(0) { $0 << 8 | Int($1) } } == [4007])
+        #expect(live.server.metrics.disconnectCount("too-slow") == 1)
+    }
 }

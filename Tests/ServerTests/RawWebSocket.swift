@@ -29,12 +29,14 @@ final class RawWebSocket: Sendable {
     }
 
     /// Connects and sends the upgrade request for `path`; reads the response
-    /// (at most `timeout`), then reads nothing more.
-    init(port: Int, path: String, timeout: Duration = .seconds(10)) async throws {
+    /// (at most `timeout`), then reads nothing more. A small `receiveBuffer`
+    /// (SO_RCVBUF, bytes) makes the server's socket fill sooner.
+    init(port: Int, path: String, receiveBuffer: Int? = nil, timeout: Duration = .seconds(10)) async throws {
         let received = NIOLockedValueBox(ByteBuffer())
         self.received = received
         channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_rcvbuf), value: receiveBuffer ?? 1 << 17)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(received)) }
             }
