@@ -88,6 +88,8 @@ import WebSocket
             (["--port", "0", "--jwt-secret", "short"], [:], "32 bytes"),
             (["--port", "0", "--log-level", "loud"], [:], "--log-level"),
             (["--port", "0", "--param", "novalue"], [:], "key=value"),
+            (["--port", "0", "--max-outbound-bytes", "1000"], [:], "--max-outbound-bytes"),
+            (["--port", "0"], ["TICKWIRE_MAX_OUTBOUND_BYTES": "lots"], "TICKWIRE_MAX_OUTBOUND_BYTES"),
         ]
         for (arguments, environment, expected) in cases {
             let server = try ServerProcess(["--host", "127.0.0.1"] + arguments, environment: environment)
