@@ -7,8 +7,8 @@ import Protocol
 /// match drains everything at the start of its next tick, which is the
 /// earliest moment an input could matter anyway.
 ///
-/// Bounded: each connection's messages are rate limited (`MessageRateLimit`)
-/// before they get here, and the match drains it every tick.
+/// Bounded: each connection's frames are rate limited (the WebSocket layer's
+/// `maxFramesPerSecond`, see `PlayerConnection`) before they get here, and the match drains it every tick.
 final class MatchInbox: Sendable {
     enum Item: Sendable {
         case input(player: Int, link: Int, InputMessage)

@@ -7,9 +7,17 @@ import WebSocket
 /// sends and posts it to its match's inbox. Runs on the socket's event loop.
 ///
 /// Everything a client sends has a defined answer: a message that does not
-/// decode closes with `error` 2 (4002); messages faster than the rate limit
+/// decode closes with `error` 2 (4002); frames faster than the rate limit
 /// close with 8 (4008); a spectator's input closes with 9 (4009); text and
 /// oversized messages are closed by the WebSocket layer (1003, 1009).
+///
+/// The rate limit is the WebSocket layer's, one per connection
+/// (`WebSocketConfiguration.maxFramesPerSecond`, set by the server to
+/// `maxMessagesPerSecond`): every frame counts, so a one-frame message costs
+/// one as ever, and empty fragments or pings cost the same. This handler
+/// raises it once the game is known and, when the layer reports it broken,
+/// closes with 8 (4008). A client that does not read until more than
+/// `maxOutboundBytes` wait for it is closed with 7 (4007), too slow.
 final class PlayerConnection: ChannelInboundHandler {
     typealias InboundIn = WebSocketMessage
     typealias OutboundOut = WebSocketOutbound
@@ -20,7 +28,6 @@ final class PlayerConnection: ChannelInboundHandler {
     private let directory: MatchDirectory
     private let metrics: ServerMetrics
     private var logger: Logger
-    private var limit: MessageRateLimit
     private let maxMessagesPerSecond: Int
     private let linkID: Int
     private var role: Role = .waiting
@@ -52,14 +59,15 @@ final class PlayerConnection: ChannelInboundHandler {
         self.logger = logger
         self.linkID = linkID
         self.maxMessagesPerSecond = maxMessagesPerSecond
-        limit = MessageRateLimit(perSecond: maxMessagesPerSecond, now: .now())
     }
 
     /// Once the game is known: a client may send an input, an ack and some
     /// events every tick, so a fast game raises the floor to 4 per tick.
+    /// (Until then the limit is `maxMessagesPerSecond`, from the server's
+    /// WebSocket configuration.)
     private func fitRateLimit(to game: GameDefinition) {
         let rate = max(maxMessagesPerSecond, 4 * game.tickRate)
-        if rate != Int(limit.rate) { limit = MessageRateLimit(perSecond: rate, now: .now()) }
+        context?.triggerUserOutboundEvent(WebSocketFrameRate(perSecond: rate), promise: nil)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -113,9 +121,6 @@ final class PlayerConnection: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .binary(let buffer) = unwrapInboundIn(data), !closing else { return }
-        guard limit.admit(now: .now()) else {
-            return close(context, .error(.flooding, "more than \(Int(limit.rate)) messages per second"), label: "flooding")
-        }
         receive(buffer, context: context)
     }
 
@@ -155,6 +160,14 @@ final class PlayerConnection: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is WebSocketClosed { hostDisconnected() }
+        switch event as? WebSocketLimitExceeded {
+        case .frameRate(let rate)?:
+            close(context, .error(.flooding, "more than \(rate) messages or frames per second"), label: "flooding")
+        case .outboundBytes(let bytes)?:
+            close(context, .error(.tooSlow, "more than \(bytes) bytes waiting: the connection does not read"), label: "too-slow")
+        case nil:
+            break
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

@@ -35,9 +35,19 @@ public struct ServerConfiguration: Sendable {
     public var resumeGrace: Duration = .seconds(10)
     /// Messages per second a client may send, sustained (its burst is two
     /// seconds' worth), and at least 4 per tick of the client's game.
-    /// Inputs beyond one per tick are queued (8) then dropped oldest first;
-    /// a client above this rate is closed (flooding).
+    /// Counted in WebSocket frames: a one-frame message costs one, a
+    /// fragmented message one per fragment, and pings, pongs and close frames
+    /// one each. Inputs beyond one per tick are queued (8) then dropped
+    /// oldest first; a client above this rate is closed (flooding, 4008).
     public var maxMessagesPerSecond = 120
+    /// Bytes that may wait unsent for one client (anything written to its
+    /// socket and not yet taken by the kernel); past it, the client is closed
+    /// as too slow (4007). 4 MiB: a healthy player holds at most the
+    /// 128 KiB write-buffer high-water mark (past which the match stops
+    /// sending it snapshots) plus one snapshot, welcome or error; a client
+    /// that never reads costs at most this, where it grew without bound.
+    /// At least 64 KiB.
+    public var maxOutboundBytes = 4 << 20
     /// Open connections (players, spectators, HTTP) at once; more are refused.
     public var maxConnections = 10_000
     /// Matches at once; joining or creating beyond it is refused.

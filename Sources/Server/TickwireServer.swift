@@ -57,7 +57,9 @@ public final class TickwireServer: Service, Sendable {
         tls = try Self.makeTLS(certificate: configuration.tlsCertificate, key: configuration.tlsKey)
         auth = try await configuration.jwtSecret.asyncMap { try await PlayerAuth(secret: $0) }
         webSocket = WebSocketConfiguration(role: .server, maxMessageBytes: configuration.maxMessageBytes, acceptsText: false,
-                                           pingInterval: configuration.pingInterval, idleTimeout: configuration.idleTimeout)
+                                           pingInterval: configuration.pingInterval, idleTimeout: configuration.idleTimeout,
+                                           maxFramesPerSecond: configuration.maxMessagesPerSecond,
+                                           maxOutboundBytes: configuration.maxOutboundBytes)
         metrics = ServerMetrics()
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         directory = MatchDirectory(games: games, group: group, options: configuration.match,

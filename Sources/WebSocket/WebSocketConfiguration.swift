@@ -41,13 +41,44 @@ public struct WebSocketConfiguration: Sendable {
     /// TCP) before closing TCP ourselves.
     public var closeTimeout: TimeAmount
 
+    /// Frames per second the peer may send, sustained, with bursts of two
+    /// seconds' worth (`FrameRateLimit`). Every frame counts: data,
+    /// continuation, ping, pong and close, so a message of k frames costs k.
+    /// A peer over it is reported with a `WebSocketLimitExceeded.frameRate`
+    /// user event; unless the next handler closes the connection its own way
+    /// while handling it, the connection is failed with 1008 (policy
+    /// violation). nil (the default) sets no limit; the game server sets its
+    /// per-client message rate. Change it on a live connection with the
+    /// `WebSocketFrameRate` outbound user event.
+    public var maxFramesPerSecond: Int?
+
+    /// Bytes that may wait in this connection's outbound buffer: frames
+    /// handed to the channel and not yet written to the socket. A message
+    /// that would take the total past it is refused
+    /// (`WebSocketWriteError.peerTooSlow`) and the peer is reported with a
+    /// `WebSocketLimitExceeded.outboundBytes` user event; unless the next
+    /// handler closes the connection its own way, it is failed with 1008.
+    /// A message is always accepted when nothing is waiting, so at most
+    /// `max(maxOutboundBytes, one message)` is held, plus a pong, what the
+    /// next handler writes while handling the event, and a close frame. Pongs (at most one pending, for the latest ping), pings and the
+    /// close frame are counted but never refused.
+    ///
+    /// 4 MiB by default: far above what a healthy game client has waiting
+    /// (the game server stops sending snapshots to a channel over its
+    /// 128 KiB write-buffer high-water mark, so a player holds that plus one
+    /// snapshot, a welcome or an error), yet small enough that a client that
+    /// never reads costs at most a few MiB instead of growing without bound.
+    public var maxOutboundBytes: Int
+
     public init(
         role: Role,
         maxMessageBytes: Int = 1 << 20,
         acceptsText: Bool = false,
         pingInterval: TimeAmount? = .seconds(15),
         idleTimeout: TimeAmount = .seconds(45),
-        closeTimeout: TimeAmount = .seconds(5)
+        closeTimeout: TimeAmount = .seconds(5),
+        maxFramesPerSecond: Int? = nil,
+        maxOutboundBytes: Int = 4 << 20
     ) {
         self.role = role
         self.maxMessageBytes = maxMessageBytes
@@ -55,5 +86,7 @@ public struct WebSocketConfiguration: Sendable {
         self.pingInterval = pingInterval
         self.idleTimeout = idleTimeout
         self.closeTimeout = closeTimeout
+        self.maxFramesPerSecond = maxFramesPerSecond
+        self.maxOutboundBytes = maxOutboundBytes
     }
 }

@@ -12,13 +12,17 @@ struct PartialMessage {
 
 extension WebSocketConnection {
     /// One frame from NIO's decoder. The frame rules of RFC 6455 §5 are
-    /// checked here, in the order a reader of the spec would expect: reserved
-    /// bits, masking, then the opcode's own rules.
+    /// checked here, in the order a reader of the spec would expect: the
+    /// frame rate (every frame while open costs one token, whatever its
+    /// opcode or size), reserved bits, masking, then the opcode's own rules.
     mutating func receive(_ frame: WebSocketFrame, now: NIODeadline) -> Action {
         lastFrameAt = now
         switch state {
         case .open:
-            break
+            // Over the rate, the frame is dropped unread.
+            if frameRate?.admit(now: now) == false, let limit = frameRate {
+                return report(.frameRate(perSecond: Int(limit.rate)))
+            }
         case .awaitingPeerClose(let closed) where frame.opcode == .connectionClose:
             // Our close is answered. A server closes TCP now; a client waits
             // for the server to (RFC 6455 §7.1.1).
@@ -56,7 +60,7 @@ extension WebSocketConnection {
             let payload = unmaskedPayload(frame)
             switch frame.opcode {
             case .ping:
-                return .send(makeFrame(.pong, data: payload))
+                return answerPing(payload)
             case .pong:
                 return .none  // unsolicited or not, a pong needs no answer (§5.5.3)
             default:

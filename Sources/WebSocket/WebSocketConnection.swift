@@ -18,6 +18,13 @@ import NIOWebSocket
 /// A close frame is sent at most once, and after it nothing else is. Once a
 /// close frame has been received, inbound data is ignored. `WebSocketClosed`
 /// is reported exactly once, in the `Action.close` that enters `closed`.
+///
+/// Limits, so that no peer can make this end hold or do more than its share
+/// (see `WebSocketConnection+Outbound.swift`): every frame received while
+/// open costs one token of `frameRate`; at most one pong is pending, for the
+/// latest ping; and the bytes handed to the channel but not yet written to
+/// the socket (`outboundBytes`) stay under `maxOutboundBytes`. A broken
+/// limit is reported once (`Action.reportLimit`) and then closes.
 struct WebSocketConnection {
     /// What the handler must do. One per input, so the per-frame path returns
     /// a small enum and allocates nothing.
@@ -25,8 +32,16 @@ struct WebSocketConnection {
         case none
         /// Hand a whole message to the next handler.
         case deliver(WebSocketMessage)
-        /// Write and flush a control frame (a pong, a ping).
+        /// Write and flush a control frame (a ping).
         case send(WebSocketFrame)
+        /// Write and flush this pong, and call `pongWritten()` once its write
+        /// completes (succeeds or fails): until then, later pings only update
+        /// the pong that follows it.
+        case sendPong(WebSocketFrame)
+        /// Tell the next handler the peer broke a limit (a user event), then
+        /// perform `limitReported(_:)`, which fails the connection unless
+        /// the next handler closed it meanwhile.
+        case reportLimit(WebSocketLimitExceeded)
         /// Send `frame` if any (our close frame), then wait at most `timeout`
         /// for what ends the connection: the peer's close frame, or, as a
         /// client, the server closing TCP.
@@ -60,11 +75,21 @@ struct WebSocketConnection {
     var lastFrameAt: NIODeadline
     /// The data message being reassembled from fragments, if any.
     var partial: PartialMessage?
+    /// The peer's frame budget; nil when `maxFramesPerSecond` is nil.
+    var frameRate: FrameRateLimit?
+    /// Whether a `reportLimit` went out: a limit is reported once.
+    var limitBroken = false
+    /// Bytes of frames handed to the channel whose writes have not completed
+    /// (the frame's header and payload, as on the wire).
+    var outboundBytes = 0
+    /// The pong being written, if any, and the one to send after it.
+    var pong = PendingPong.none
 
     init(configuration: WebSocketConfiguration, allocator: ByteBufferAllocator = ByteBufferAllocator(), now: NIODeadline) {
         self.configuration = configuration
         self.allocator = allocator
         self.lastFrameAt = now
+        self.frameRate = configuration.maxFramesPerSecond.map { FrameRateLimit(perSecond: $0, now: now) }
     }
 
     // MARK: Starting and timers
@@ -110,19 +135,6 @@ struct WebSocketConnection {
     }
 
     // MARK: Writes from the application
-
-    /// Frames a message for sending, or refuses it once closing has begun.
-    mutating func send(_ message: WebSocketMessage) -> Result<WebSocketFrame, WebSocketWriteError> {
-        guard state == .open else {
-            return .failure(closeSent ? .closeSent : .connectionEnded)
-        }
-        switch message {
-        case .binary(let data):
-            return .success(makeFrame(.binary, data: data))
-        case .text(let text):
-            return .success(makeFrame(.text, data: allocator.buffer(string: text)))
-        }
-    }
 
     /// Starts the closing handshake from our side; nothing once closing.
     mutating func close(code: WebSocketCloseCode, reason: String) -> Action {
@@ -174,6 +186,13 @@ struct WebSocketConnection {
             state = .closed
             return .close(send: nil, report: closed)
         }
+    }
+
+    /// The next handler has heard of `exceeded`: if it did not close the
+    /// connection its own way, fail it with 1008 (policy violation).
+    mutating func limitReported(_ exceeded: WebSocketLimitExceeded) -> Action {
+        guard state == .open else { return .none }
+        return fail(.policyViolation, reason: exceeded.description)
     }
 
     /// _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send a close frame

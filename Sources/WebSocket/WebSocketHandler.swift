@@ -20,6 +20,12 @@ import NIOWebSocket
 ///
 /// Flushes pass through: write messages, then flush, as with any handler.
 /// Control frames we send (pongs, pings, close) are flushed at once.
+///
+/// Every frame is written with a promise, so that the connection knows how
+/// many bytes wait unwritten (`maxOutboundBytes`) and when its one pending
+/// pong is out. A peer over a limit is reported with a
+/// `WebSocketLimitExceeded` user event; `WebSocketFrameRate`, an outbound
+/// user event, changes the frame rate limit.
 public final class WebSocketHandler: ChannelDuplexHandler {
     public typealias InboundIn = WebSocketFrame
     public typealias InboundOut = WebSocketMessage
@@ -114,14 +120,23 @@ public final class WebSocketHandler: ChannelDuplexHandler {
         switch unwrapOutboundIn(data) {
         case .message(let message):
             switch connection!.send(message) {
-            case .success(let frame):
-                context.write(wrapOutboundOut(frame), promise: promise)
-            case .failure(let error):
+            case .write(let frame):
+                write(frame, flush: false, context: context, promise: promise)
+            case .refuse(let error, let then):
                 promise?.fail(error)
+                perform(then, context: context)
             }
         case .close(let code, let reason):
             perform(connection!.close(code: code, reason: reason), context: context, promise: promise)
         }
+    }
+
+    public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let change = event as? WebSocketFrameRate else {
+            return context.triggerUserOutboundEvent(event, promise: promise)
+        }
+        connection?.setMaxFramesPerSecond(change.perSecond, now: context.eventLoop.now)
+        promise?.succeed()
     }
 
     /// A close from the application (or `channel.close()`) skips the closing
@@ -150,10 +165,21 @@ public final class WebSocketHandler: ChannelDuplexHandler {
         case .deliver(let message):
             context.fireChannelRead(wrapInboundOut(message))
         case .send(let frame):
-            context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+            write(frame, flush: true, context: context, promise: promise)
+        case .sendPong(let frame):
+            let written = write(frame, flush: true, context: context, promise: promise)
+            written.assumeIsolated().whenComplete { [self] _ in
+                guard connection != nil else { return }
+                perform(connection!.pongWritten(), context: context)
+            }
+        case .reportLimit(let exceeded):
+            promise?.succeed()
+            context.fireUserInboundEventTriggered(exceeded)
+            guard connection != nil else { return }
+            perform(connection!.limitReported(exceeded), context: context)
         case .awaitClose(let frame, let timeout):
             if let frame {
-                context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+                write(frame, flush: true, context: context, promise: promise)
             } else {
                 promise?.succeed()
             }
@@ -166,8 +192,7 @@ public final class WebSocketHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
                 return
             }
-            let written = context.writeAndFlush(wrapOutboundOut(frame))
-            if let promise { written.cascade(to: promise) }
+            let written = write(frame, flush: true, context: context, promise: promise)
             // Close once the close frame is out, but not later than
             // closeTimeout if the peer has stopped reading. (Through the
             // channel: this handler may be gone from the pipeline by then.)
@@ -187,6 +212,29 @@ public final class WebSocketHandler: ChannelDuplexHandler {
                 perform(connection!.idleCheckDue(now: context.eventLoop.now), context: context)
             }
         }
+    }
+
+    /// Writes `frame` (and flushes if asked), counting its bytes as waiting
+    /// until the write completes. Returns the write's future.
+    @discardableResult
+    private func write(
+        _ frame: WebSocketFrame,
+        flush: Bool,
+        context: ChannelHandlerContext,
+        promise: EventLoopPromise<Void>?
+    ) -> EventLoopFuture<Void> {
+        let bytes = WebSocketConnection.wireSize(of: frame)
+        let promise = promise ?? context.eventLoop.makePromise()
+        connection?.queued(bytes: bytes)
+        promise.futureResult.assumeIsolated().whenComplete { [self] _ in
+            connection?.written(bytes: bytes)
+        }
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+        } else {
+            context.write(wrapOutboundOut(frame), promise: promise)
+        }
+        return promise.futureResult
     }
 
     private func schedulePing(context: ChannelHandlerContext) {

@@ -5,11 +5,15 @@ public enum WebSocketWriteError: Error, Sendable, Hashable, CustomStringConverti
     case closeSent
     /// The connection ended without our close frame (the peer closed TCP).
     case connectionEnded
+    /// The peer does not read: the message would take the outbound buffer
+    /// past `maxOutboundBytes`. The connection is being closed.
+    case peerTooSlow
 
     public var description: String {
         switch self {
         case .closeSent: "the WebSocket close frame was already sent; nothing more may be sent"
         case .connectionEnded: "the WebSocket connection has ended"
+        case .peerTooSlow: "the WebSocket peer does not read fast enough; the connection is being closed"
         }
     }
 }

@@ -41,8 +41,10 @@ struct ServeCommand: AsyncParsableCommand {
     var resumeGrace: Double?
     @Option(help: "Largest message a client may send, in bytes (default 65536).")
     var maxMessageBytes: Int?
-    @Option(help: "Messages per second a client may send before it is closed as flooding (default 120).")
+    @Option(help: "Messages per second a client may send, counted in WebSocket frames (pings and fragments too), before it is closed as flooding (default 120).")
     var maxMessagesPerSecond: Int?
+    @Option(help: "Bytes that may wait unsent for one client before it is closed as too slow (default 4194304).")
+    var maxOutboundBytes: Int?
     @Option(help: "Seconds to complete an HTTP request or WebSocket upgrade (default 10).")
     var handshakeTimeout: Double?
     @Option(help: "Seconds between server pings (default 15).")
@@ -83,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.resumeGrace = .seconds(try settings.value(resumeGrace, "resume-grace", default: 10, in: 0...86_400))
         config.maxMessageBytes = try settings.value(maxMessageBytes, "max-message-bytes", default: config.maxMessageBytes, in: 64...(1 << 24))
         config.maxMessagesPerSecond = try settings.value(maxMessagesPerSecond, "max-messages-per-second", default: config.maxMessagesPerSecond, in: 1...100_000)
+        config.maxOutboundBytes = try settings.value(maxOutboundBytes, "max-outbound-bytes", default: config.maxOutboundBytes, in: (64 << 10)...(1 << 30))
         config.handshakeTimeout = .milliseconds(Int64(try settings.value(handshakeTimeout, "handshake-timeout", default: 10, in: 0.1...3600) * 1000))
         config.pingInterval = .milliseconds(Int64(try settings.value(pingInterval, "ping-interval", default: 15, in: 0.1...3600) * 1000))
         config.idleTimeout = .milliseconds(Int64(try settings.value(idleTimeout, "idle-timeout", default: 45, in: 0.2...7200) * 1000))

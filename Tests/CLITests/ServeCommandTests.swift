@@ -122,6 +122,8 @@ import WebSocket
             (["--port", "0", "--time-limit-ms", "99999999999999999"], [:], "--time-limit-ms"),
             (["--port", "0", "--hard-limit-ms", "0"], [:], "--hard-limit-ms"),
             (["--port", "0", "--cpu-budget-percent", "-1"], [:], "--cpu-budget-percent"),
+            (["--port", "0", "--max-outbound-bytes", "1000"], [:], "--max-outbound-bytes"),
+            (["--port", "0"], ["TICKWIRE_MAX_OUTBOUND_BYTES": "lots"], "TICKWIRE_MAX_OUTBOUND_BYTES"),
         ]
         for (arguments, environment, expected) in cases {
             let server = try ServerProcess(["--host", "127.0.0.1"] + arguments, environment: environment)

@@ -1,6 +1,8 @@
 import Client
 import Engine
 import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
 @testable import Server
 import Testing
 import WebSocket
@@ -136,5 +138,129 @@ import WebSocket
         let summary = try #require(live.server.directory.summaries().first)
         #expect(summary.players == 2)   // the slow player's seat waits for a resume
         closedSlow.cancel()
+    }
+
+    // MARK: Frames that are not messages
+
+    /// Reads `c`'s snapshots until `stop` is set (not by cancelling, which
+    /// would end the connection's stream): how many, and how many times a
+    /// tick was skipped.
+    private func watchTicks(_ c: TickwireConnection, until stop: NIOLockedValueBox<Bool>)
+        -> Task<(snapshots: Int, skipped: Int), Never> {
+        Task {
+            var last: Int?
+            var snapshots = 0
+            var skipped = 0
+            while !stop.withLockedValue({ $0 }), let (header, _) = try? await c.nextSnapshot() {
+                if let last, header.tick != last + 1 { skipped += 1 }
+                last = header.tick
+                snapshots += 1
+            }
+            return (snapshots, skipped)
+        }
+    }
+
+    /// Sends `first` then `batch` over and over until the server closes
+    /// `culprit` as flooding or `timeout` passes; returns how long it took.
+    private func flood(_ culprit: RawWebSocket, first: [UInt8] = [], batch: [UInt8], live: LiveServer,
+                       timeout: Duration = .seconds(20)) async -> Duration? {
+        let start = ContinuousClock.now
+        var open = await culprit.send(first)
+        while open, live.server.metrics.disconnectCount("flooding") == 0, ContinuousClock.now - start < timeout {
+            open = await culprit.send(batch)
+        }
+        return live.server.metrics.disconnectCount("flooding") > 0 ? ContinuousClock.now - start : nil
+    }
+
+    /// The culprit got `error` 8 then close 4008, and the server closed TCP
+    /// (after the close timeout, since the culprit never answers the close).
+    private func expectClosedAsFlooding(_ culprit: RawWebSocket) async throws {
+        let (frames, closedByServer) = try await culprit.readUntilClosed(timeout: .seconds(20))
+        #expect(closedByServer)
+        let errors = frames.filter { $0.opcode == 0x2 && $0.payload.first == MessageType.error.rawValue }
+        #expect(errors.compactMap { try? ErrorMessage.decode($0.payload).code } == [.flooding])
+        let closes = frames.filter { $0.opcode == 0x8 }
+        #expect(closes.map { $0.payload.prefix(2).reduce(0) { $0 << 8 | Int($1) } } == [4008])
+    }
+
+    /// A client that starts a message and then sends empty continuation
+    /// frames for ever delivers no message, yet each frame costs a token: it
+    /// is closed as flooding within the burst, while another match's player
+    /// gets every tick and the server's memory stays flat.
+    @Test func aFloodOfEmptyContinuationFramesIsClosedWith4008AndOtherMatchesKeepTicking() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        _ = try await ann.welcome
+        let stop = NIOLockedValueBox(false)
+        let ticks = watchTicks(ann, until: stop)
+        let before = try #require(residentBytes())
+
+        let mal = try await RawWebSocket(port: live.port, path: "/play?game=arena&name=Mal")
+        let empty = RawWebSocket.frame(opcode: 0x0, fin: false)
+        let took = await flood(mal, first: RawWebSocket.frame(opcode: 0x2, fin: false),
+                               batch: Array(repeatElement(empty, count: 1000).joined()), live: live)
+        #expect(took != nil, "the flood was not closed within 20 s")
+        try await expectClosedAsFlooding(mal)
+
+        let grown = try #require(residentBytes()) - before
+        #expect(grown < 64 << 20, "the server grew by \(grown >> 20) MiB")
+        stop.withLockedValue { $0 = true }
+        let watched = await ticks.value
+        #expect(watched.snapshots > 0 && watched.skipped == 0)
+        try await stillPlaying(ann)
+    }
+
+    /// A client that pings as fast as it can and never reads: its pings cost
+    /// tokens like messages (closed as flooding), and at most one pong waits
+    /// for it meanwhile, so the server does not queue pongs without bound.
+    @Test func aPingFloodFromAClientThatNeverReadsIsClosedWith4008() async throws {
+        let live = try await LiveServer()
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        _ = try await ann.welcome
+        let stop = NIOLockedValueBox(false)
+        let ticks = watchTicks(ann, until: stop)
+        let before = try #require(residentBytes())
+
+        let mal = try await RawWebSocket(port: live.port, path: "/play?game=arena&name=Mal")
+        let ping = RawWebSocket.frame(opcode: 0x9, payload: Array(repeating: 0x70, count: 125))
+        let took = await flood(mal, batch: Array(repeatElement(ping, count: 200).joined()), live: live)
+        #expect(took != nil, "the flood was not closed within 20 s")
+        let grown = try #require(residentBytes()) - before
+        #expect(grown < 64 << 20, "the server grew by \(grown >> 20) MiB")
+        try await expectClosedAsFlooding(mal)
+
+        stop.withLockedValue { $0 = true }
+        let watched = await ticks.value
+        #expect(watched.snapshots > 0 && watched.skipped == 0)
+        try await stillPlaying(ann)
+    }
+
+    /// A client that never reads, with a bound below the 128 KiB write
+    /// buffer (past which the match stops sending it snapshots): its
+    /// outbound bytes pass the bound and it is closed as too slow, 7 / 4007,
+    /// its error getting through.
+    @Test func aClientThatNeverReadsIsClosedWith4007OnceItsOutboundBytesPassTheBound() async throws {
+        let live = try await LiveServer { $0.maxOutboundBytes = 64 << 10 }
+        defer { Task { await live.stop() } }
+        let slow = try await RawWebSocket(port: live.port, path: "/play?game=churn&name=Slow", receiveBuffer: 4096)
+        // Not reading: the kernel's buffers fill (a few MB), then the server's.
+        // (About 3 s here; the rest of the minute is slack for a busy machine.)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while live.server.metrics.disconnectCount("too-slow") == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // What it held, then the error, the close, and TCP closed by the
+        // server after the close timeout (5 s), since it gets no reply.
+        let (frames, closedByServer) = try await slow.readUntilClosed(timeout: .seconds(30))
+        #expect(closedByServer)
+        let errors = frames.filter { $0.opcode == 0x2 && $0.payload.first == MessageType.error.rawValue }
+        let error = try #require(errors.count == 1 ? try? ErrorMessage.decode(errors[0].payload) : nil)
+        #expect(error.code == .tooSlow)
+        #expect(error.reason.contains("65536 bytes waiting"), "closed by the match's history check instead: \(error.reason)")
+        let closes = frames.filter { $0.opcode == 0x8 }
+        #expect(closes.map { $0.payload.prefix(2).reduce(0) { $0 << 8 | Int($1) } } == [4007])
+        #expect(live.server.metrics.disconnectCount("too-slow") == 1)
     }
 }

@@ -59,9 +59,11 @@ import Testing
             Issue.record("TICKWIRE_REQUIRE_AUTOBAHN=1 but python3 cannot import kosoku")
             return
         }
-        // Case 9 sends messages of up to 16 MiB in one frame.
+        // Case 9 sends messages of up to 16 MiB in one frame, and echoes of
+        // a few of them may wait unsent at once.
         let configuration = WebSocketConfiguration(
-            role: .server, maxMessageBytes: (16 << 20) + 4096, acceptsText: true, pingInterval: nil)
+            role: .server, maxMessageBytes: (16 << 20) + 4096, acceptsText: true, pingInterval: nil,
+            maxOutboundBytes: 64 << 20)
         let server = try EchoServer.start(configuration: configuration)
         defer { try? server.stop() }
 

@@ -77,7 +77,7 @@ import Testing
         var ws = connection()
         _ = ws.receive(peer.text("ab", fin: false), now: t0)
         let pong = ws.receive(peer.frame(.ping, [7, 7]), now: t0)
-        guard case .send(let frame) = pong else {
+        guard case .sendPong(let frame) = pong else {
             Issue.record("expected a pong, got \(pong)")
             return
         }
@@ -90,7 +90,7 @@ import Testing
     @Test func pingIsAnsweredWithTheSamePayloadAndPongIsIgnored() {
         var ws = connection()
         let payload = (0..<125).map { UInt8($0) }
-        guard case .send(let pong) = ws.receive(peer.frame(.ping, payload), now: t0) else {
+        guard case .sendPong(let pong) = ws.receive(peer.frame(.ping, payload), now: t0) else {
             Issue.record("no pong")
             return
         }

@@ -89,7 +89,7 @@ import Testing
         // Data after our close is ignored; nothing more may be sent.
         #expect(ws.receive(peer.frame(.binary, [1]), now: t0) == .none)
         #expect(ws.receive(peer.frame(.ping, [1]), now: t0) == .none)
-        #expect(ws.send(.binary(ByteBuffer(bytes: [1]))) == .failure(.closeSent))
+        #expect(ws.send(.binary(ByteBuffer(bytes: [1]))) == .refuse(.closeSent, then: .none))
         #expect(ws.close(code: .normalClosure, reason: "again") == .none)
         #expect(ws.pingDue() == .none)
 
@@ -154,10 +154,10 @@ import Testing
     @Test func writesAfterTheEndFail() {
         var failed = connection()
         _ = failed.receive(peer.frame(.continuation, []), now: t0)
-        #expect(failed.send(.text("x")) == .failure(.closeSent))
+        #expect(failed.send(.text("x")) == .refuse(.closeSent, then: .none))
         var dropped = connection()
         _ = dropped.connectionEnded()
-        #expect(dropped.send(.text("x")) == .failure(.connectionEnded))
+        #expect(dropped.send(.text("x")) == .refuse(.connectionEnded, then: .none))
     }
 
     // MARK: Timers
@@ -216,7 +216,7 @@ import Testing
     @Test func closingTheChannelOurselvesIsReportedAsOurs() {
         var open = connection()
         #expect(open.closedLocally() == .close(send: nil, report: WebSocketClosed(code: nil, reason: "", initiatedByPeer: false)))
-        #expect(open.send(.text("x")) == .failure(.connectionEnded))
+        #expect(open.send(.text("x")) == .refuse(.connectionEnded, then: .none))
         var closing = connection()
         _ = closing.close(code: .goingAway, reason: "bye")
         #expect(closing.closedLocally() == .close(send: nil, report: WebSocketClosed(code: .goingAway, reason: "bye", initiatedByPeer: false)))

@@ -140,3 +140,13 @@ struct HandlerHarness {
         channel.writeAndFlush(outbound)
     }
 }
+
+extension WebSocketConnection.Send {
+    struct Refused: Error {}
+
+    /// The frame to write, or a thrown `Refused`.
+    func get() throws -> WebSocketFrame {
+        guard case .write(let frame) = self else { throw Refused() }
+        return frame
+    }
+}
