@@ -14,8 +14,10 @@ final class LiveServer: Sendable {
     let port: Int
     let games: URL
 
-    /// `extraGames` (folder name → game.lua) are served beside `testGames`.
-    init(extraGames: [String: String] = [:], _ adjust: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+    /// `extraGames` (folder name → game.lua) are served beside `testGames`;
+    /// `files` (path in the games folder → text) are written too.
+    init(extraGames: [String: String] = [:], files: [String: String] = [:],
+         _ adjust: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         games = FileManager.default.temporaryDirectory.appendingPathComponent("tw-games-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: games, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: gamesFolder + "/arena", toPath: games.appendingPathComponent("arena").path)
@@ -23,6 +25,11 @@ final class LiveServer: Sendable {
             let folder = games.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try source.write(to: folder.appendingPathComponent("game.lua"), atomically: true, encoding: .utf8)
+        }
+        for (path, text) in files {
+            let url = games.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
         }
         var config = ServerConfiguration()
         config.host = "127.0.0.1"
