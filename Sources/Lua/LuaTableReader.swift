@@ -24,12 +24,16 @@ public struct LuaRows {
     @usableFromInline let base: UnsafePointer<tw_cell>
     @usableFromInline let width: Int
     public let count: Int
+    /// Rows whose `kind` field was not the expected one (when the read
+    /// checked kinds; otherwise 0).
+    public let wrongKinds: Int
 
     @usableFromInline
-    init(base: UnsafePointer<tw_cell>, width: Int, count: Int) {
+    init(base: UnsafePointer<tw_cell>, width: Int, count: Int, wrongKinds: Int = 0) {
         self.base = base
         self.width = width
         self.count = count
+        self.wrongKinds = wrongKinds
     }
 
     @inlinable @inline(__always)
@@ -85,18 +89,21 @@ public final class LuaTableReader {
     }
 
     /// Reads `id` and `keys` (quantized by `quantizers`) of every table in the
-    /// array at `list`.
+    /// array at `list`. With `kind`, also counts the tables whose field
+    /// `kind.key` is not the interned string `kind.value` (`wrongKinds`).
     public func readList(at list: Int32, keys: [LuaRef], quantizers: [LuaQuantizer], idKey: LuaRef,
-                         on stack: LuaStack) -> LuaRows {
+                         kind: (key: LuaRef, value: LuaRef)? = nil, on stack: LuaStack) -> LuaRows {
         precondition(keys.count == quantizers.count)
-        let rows = stack.rawLength(at: list)
+        let rows = min(stack.rawLength(at: list), Int(Int32.max) / (keys.count + 1))
         let width = keys.count + 1
         reserve(rows * width)
         let buffer = self.buffer
+        var wrongKinds: Int32 = 0
         let count = Self.withRaw(keys, quantizers) { ids, qs in
-            Int(tw_read_tables(stack.L, list, ids, qs, Int32(keys.count), idKey.id, buffer, Int32(rows)))
+            Int(tw_read_tables(stack.L, list, ids, qs, Int32(keys.count), idKey.id,
+                               kind?.key.id ?? LUA_NOREF, kind?.value.id ?? LUA_NOREF, &wrongKinds, buffer, Int32(rows)))
         }
-        return LuaRows(base: buffer, width: width, count: count)
+        return LuaRows(base: buffer, width: width, count: count, wrongKinds: Int(wrongKinds))
     }
 
     /// Reads `keys` of the one table at `table` into row 0.

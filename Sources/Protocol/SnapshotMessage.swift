@@ -72,7 +72,7 @@ public enum SnapshotMessage {
             try! w.bool(&isPrivate)
             if isPrivate {
                 var to = event.to
-                try! w.integer(&to, in: 1...255)
+                try! w.integer(&to, in: 1...Welcome.maxPlayerID)
             }
             var k = Int(event.kind)
             try! w.integer(&k, in: range)
@@ -126,7 +126,7 @@ public enum SnapshotMessage {
             var isPrivate = false
             try r.bool(&isPrivate)
             var to = 0
-            if isPrivate { try r.integer(&to, in: 1...255) }
+            if isPrivate { try r.integer(&to, in: 1...Welcome.maxPlayerID) }
             var k = 0
             try r.integer(&k, in: range)
             events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(values.count)))
