@@ -263,21 +263,24 @@ static inline void tw_read_cell(lua_State *L, int index, int idkey, const tw_qua
  * quantized by qs[0..nkeys), into cells[(nkeys + 1) * k ...]. Only raw gets:
  * no allocation in Lua, no metamethod. One call per entity list instead of
  * several per field. Returns the number of tables read, at most `capacity`.
- * When `kindkey` is a registry reference (not LUA_NOREF), also counts in
- * `*wrong_kinds` the tables whose field `kindkey` is not raw-equal to the
- * registry value `kindvalue` (an interned string: one pointer compare). */
+ * When `ids` is a stack index (not 0), also counts in `*mismatches` the
+ * tables whose `id` is not raw-equal to ids[table] (the engine's own record)
+ * or whose field `kindkey` is not raw-equal to the registry value
+ * `kindvalue` (an interned string: one pointer compare): two raw gets more
+ * per table. */
 static inline int tw_read_tables(lua_State *L, int list, const int *keys, const tw_quantizer *qs,
-                                 int nkeys, int idkey, int kindkey, int kindvalue, int *wrong_kinds,
+                                 int nkeys, int idkey, int ids, int kindkey, int kindvalue, int *mismatches,
                                  tw_cell *cells, int capacity) {
     list = lua_absindex(L, list);
-    *wrong_kinds = 0;
+    if (ids) ids = lua_absindex(L, ids);
+    *mismatches = 0;
     if (!lua_checkstack(L, nkeys + 8)) return 0;
     /* Keys on the stack: copying a stack slot is cheaper than a registry lookup per field. */
     int keybase = lua_gettop(L) + 1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
     for (int f = 0; f < nkeys; f++) lua_rawgeti(L, LUA_REGISTRYINDEX, keys[f]);
     int kindslot = 0;
-    if (kindkey != LUA_NOREF) {
+    if (ids) {
         kindslot = lua_gettop(L) + 1;
         lua_rawgeti(L, LUA_REGISTRYINDEX, kindkey);
         lua_rawgeti(L, LUA_REGISTRYINDEX, kindvalue);
@@ -294,13 +297,15 @@ static inline int tw_read_tables(lua_State *L, int list, const int *keys, const 
         row[0].type = lua_type(L, -1);
         row[0].q = row[0].type == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
         row[0].ok = isint;
-        lua_pop(L, 1);
         if (kindslot) {
+            lua_pushvalue(L, entity);
+            lua_rawget(L, ids);
             lua_pushvalue(L, kindslot);
             lua_rawget(L, entity);
-            if (!lua_rawequal(L, -1, kindslot + 1)) (*wrong_kinds)++;
-            lua_pop(L, 1);
+            if (!lua_rawequal(L, -3, -2) || !lua_rawequal(L, -1, kindslot + 1)) (*mismatches)++;
+            lua_pop(L, 2);
         }
+        lua_pop(L, 1);
         for (int f = 0; f < nkeys; f++) {
             lua_pushvalue(L, keybase + 1 + f);
             lua_rawget(L, entity);

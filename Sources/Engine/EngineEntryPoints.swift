@@ -4,7 +4,8 @@ import Lua
 /// so each tick reaches them without a lookup by name.
 struct EngineEntryPoints {
     let initialize, join, leave, tick, compact, result, setup, clientEvent, repair: LuaRef
-    let lists, events, match: LuaRef
+    /// `ids`: the prelude's own id of every listed entity table (`idof`).
+    let lists, events, match, ids: LuaRef
 
     /// Runs the prelude in `lua` and anchors what it returns. Live entities
     /// are capped at what a snapshot may carry (`SnapshotDelta.maxEntities`)
@@ -35,6 +36,7 @@ struct EngineEntryPoints {
         lists = try field("lists")
         events = try field("events")
         match = try field("match")
+        ids = try field("ids")
     }
 
     /// Calls `E.setup(game, kinds, inputs, events)` with the game table that is

@@ -10,13 +10,14 @@ extension Match {
     /// Every snapshot is one the encoder can send (`SnapshotDelta.encode`
     /// relies on it): entity ids are in 1...2^32 - 1 and strictly increasing,
     /// at most `SnapshotDelta.maxEntities`; event recipients are 0 or a seat
-    /// number, at most `SnapshotMessage.maxEvents` events. Ids are checked as
-    /// they are read (each list is ordered by id, so one comparison per
-    /// entity, and one per entity after the merge of several kinds), with
-    /// each entity's `kind`. If the rules wrote to an `id` or `kind`, the
-    /// engine's are put back (`repairEntities`, a script failure) and the
-    /// snapshot is read again; should that fail too, the offending entities
-    /// are left out.
+    /// number, at most `SnapshotMessage.maxEvents` events. The reader
+    /// compares each entity's `id` and `kind` with the engine's own record
+    /// (two raw gets per entity), and the ids it reads are checked for range
+    /// and order (each list is ordered by id: one comparison per entity, and
+    /// one per entity after the merge of several kinds). If the rules wrote
+    /// to an `id` or `kind`, the engine's are put back (`repairEntities`, a
+    /// script failure) and the snapshot is read again; should that fail too,
+    /// the offending entities are left out.
     func takeSnapshot() { takeSnapshot(repaired: false) }
 
     private func takeSnapshot(repaired: Bool) {
@@ -37,15 +38,17 @@ extension Match {
         values.removeAll(keepingCapacity: true)
         stack.pop()
 
+        stack.push(entry.ids)
+        let engineIDs = stack.top
         stack.push(entry.lists)
         var broken = false
         for k in 0..<keys.kinds.count {
             let codecs = keys.kindQuantizers[k]
             stack.rawGet(table: -1, index: k + 1)
             let rows = reader.readList(at: -1, keys: keys.kinds[k], quantizers: codecs, idKey: keys.id,
-                                       kind: (keys.kind, keys.kindNames[k]), on: stack)
+                                       check: (engineIDs, keys.kind, keys.kindNames[k]), on: stack)
             stack.pop()
-            if rows.wrongKinds > 0 { broken = true }
+            if rows.mismatches > 0 { broken = true }
             var previous: Int64 = 0
             for row in 0..<rows.count {
                 guard let id = rows.id(row: row), id > previous, id <= Int64(UInt32.max) else {
@@ -58,7 +61,7 @@ extension Match {
             }
             if broken && !repaired { break }
         }
-        stack.pop()
+        stack.pop(2)
         if keys.kinds.count > 1 && !(broken && !repaired) {
             entities.sort { $0.id < $1.id }
             var j = 0

@@ -29,7 +29,7 @@ public enum MatchPrelude {
 local max_entities, max_events = ...
 max_entities, max_events = max_entities or 4096, max_events or 4096
 local type, error, tostring, rawget, rawset = type, error, tostring, rawget, rawset
-local math_type = math.type
+local math_type, concat = math.type, table.concat
 local random, randomseed = math.random, math.randomseed
 
 local E = {}
@@ -46,7 +46,13 @@ local seated = {}               -- player id -> player, for seated players only
 local events = {}
 local next_id, live, dirty = 0, 0, false
 local max_id = 4294967295       -- ids go on the wire as 32-bit numbers
-local running = "init"          -- the game callback run last, for E.repair
+-- Game callbacks run since the last snapshot, for E.repair: `before` those
+-- run since the last tick began (joins, leaves, client events), `period`
+-- the ones the tick's snapshot follows. No duplicates in a row.
+local before, period = {}, { "init" }
+local function ran(name)
+  if before[#before] ~= name then before[#before + 1] = name end
+end
 
 local methods = {}
 local match = setmetatable({ tick = 0, time = 0, players = {} }, { __index = methods })
@@ -69,7 +75,7 @@ local function unlist(e)
     local mid = (lo + hi) // 2
     local id = idof[list[mid]]
     if id == target then
-      local tomb = { id = id }
+      local tomb = { id = id, kind = kind_names[kindof[e]] }
       list[mid], idof[tomb], kindof[tomb] = tomb, id, kindof[e]
       break
     elseif id < target then lo = mid + 1
@@ -193,7 +199,6 @@ local function public_players()
 end
 
 function E.init(params)
-  running = "init"
   if game.init then game.init(match, params or {}) end
   E.compact()
 end
@@ -201,7 +206,7 @@ end
 function E.join(id, name)
   local player = { id = id, name = name }
   local ok, reason = true, nil
-  running = "join"
+  ran("join")
   if game.join then ok, reason = game.join(match, player) end
   E.compact()
   if ok == nil then ok = true end
@@ -214,7 +219,7 @@ function E.leave(id)
   if player == nil then return end
   seated[id] = nil
   public_players()[id] = nil
-  running = "leave"
+  ran("leave")
   if game.leave then game.leave(match, player) end
   E.compact()
 end
@@ -224,7 +229,7 @@ end
 function E.client_event(id, k, ...)
   local player = seated[id]
   if player == nil or game.event == nil then return end
-  running = "event"
+  ran("event")
   local names, data = client_event_fields[k], {}
   for f = 1, #names do data[names[f]] = (select(f, ...)) end
   game.event(match, player, client_event_names[k], data)
@@ -242,7 +247,8 @@ function E.tick(tick, dt, count, ...)
     inputs[args[at]] = input
     at = at + width + 1
   end
-  running = "tick"
+  before[#before + 1] = "tick"
+  period, before = before, {}
   game.tick(match, inputs, dt)
   E.compact()
 end
@@ -274,8 +280,9 @@ end
 -- The snapshot found a listed table whose `id` or `kind` is not what the
 -- engine gave it: the rules wrote to them. Drops despawned tables, puts the
 -- engine's id and kind back in every live one, and returns how many were
--- wrong, what happened to the first, and the callback that ran last (its
--- name and function, for the failure's location).
+-- wrong, what happened to the first, the names of the callbacks that ran
+-- since the last snapshot (", "-separated), and the last one's function
+-- (for the failure's location).
 function E.repair()
   dirty = true
   E.compact()
@@ -302,7 +309,11 @@ function E.repair()
       end
     end
   end
-  return count, first, running, rawget(game, running)
+  local names = {}
+  for i = 1, #period do names[#names + 1] = period[i] end
+  for i = 1, #before do names[#names + 1] = before[i] end
+  local last = names[#names] or "tick"
+  return count, first, concat(names, ", "), rawget(game, last)
 end
 
 -- nil or false: the match goes on.
@@ -310,7 +321,7 @@ function E.result()
   if game.result then return game.result(match) end
 end
 
-E.lists, E.events, E.match = lists, events, match
+E.lists, E.events, E.match, E.ids = lists, events, match, idof
 return E
 """#
 }
