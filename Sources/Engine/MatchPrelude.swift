@@ -9,9 +9,10 @@
 /// - `events` is a flat list of (recipient id or 0, event index, data table)
 ///   triples, at most `max_events` of them; the engine empties it when a
 ///   snapshot has taken them. A recipient is a seated player (1...255).
-/// - Ids and kinds belong to the engine: `idof[e]` and `kindof[e]` hold what
-///   it gave each listed table, out of the rules' reach, and everything here
-///   uses them, never `e.id` or `e.kind`, which a script may overwrite. Engine
+/// - Ids and kinds belong to the engine: `idof[e]` holds the id it gave each
+///   listed table, out of the rules' reach, and the list holding a table is
+///   its kind; everything here uses those, never `e.id` or `e.kind`, which a
+///   script may overwrite. Engine
 ///   ids go up from 1 and stay below 2^32, so a list ordered by `idof` is
 ///   ordered by id. The snapshot checks the `id` and `kind` the rules left in
 ///   each table and, if one differs, calls `E.repair` to put the engine's
@@ -41,7 +42,7 @@ local client_event_names, client_event_fields = {}, {}
 local lists = {}                -- lists[k] = live entities of kind k, by id
 local byid = {}                 -- id -> entity, for live entities only
 local gone = {}                 -- entities despawned since the last compact
-local idof, kindof = {}, {}     -- listed table -> its engine id / kind index
+local idof = {}                 -- listed table -> its engine id
 local seated = {}               -- player id -> player, for seated players only
 local events = {}
 local next_id, live, dirty = 0, 0, false
@@ -67,19 +68,24 @@ end
 
 -- A despawned table spawned again before `compact` (pooling): its old list
 -- slot becomes a tombstone with the old id (the list stays sorted), so the
--- table is listed once, under its new id.
+-- table is listed once, under its new id. Ids are unique across kinds, so
+-- a binary search per kind finds the slot (rare: no per-entity kind record).
 local function unlist(e)
-  local list, target = lists[kindof[e]], idof[e]
-  local lo, hi = 1, #list
-  while lo <= hi do
-    local mid = (lo + hi) // 2
-    local id = idof[list[mid]]
-    if id == target then
-      local tomb = { id = id, kind = kind_names[kindof[e]] }
-      list[mid], idof[tomb], kindof[tomb] = tomb, id, kindof[e]
-      break
-    elseif id < target then lo = mid + 1
-    else hi = mid - 1 end
+  local target = idof[e]
+  for k = 1, #lists do
+    local list = lists[k]
+    local lo, hi = 1, #list
+    while lo <= hi do
+      local mid = (lo + hi) // 2
+      local id = idof[list[mid]]
+      if id == target then
+        local tomb = { id = id, kind = kind_names[k] }
+        list[mid], idof[tomb] = tomb, id
+        gone[e] = nil
+        return
+      elseif id < target then lo = mid + 1
+      else hi = mid - 1 end
+    end
   end
   gone[e] = nil
 end
@@ -102,7 +108,7 @@ function methods:spawn(kind, fields)
   end
   next_id = next_id + 1
   fields.id, fields.kind = next_id, kind
-  idof[fields], kindof[fields] = next_id, k
+  idof[fields] = next_id
   local list = lists[k]
   list[#list + 1] = fields
   byid[next_id] = fields
@@ -260,7 +266,7 @@ function E.compact()
     for i = 1, #list do
       local e = list[i]
       if byid[idof[e]] == e then j = j + 1; list[j] = e
-      else idof[e], kindof[e] = nil, nil end
+      else idof[e] = nil end
     end
     for i = #list, j + 1, -1 do list[i] = nil end
   end

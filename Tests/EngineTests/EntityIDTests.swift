@@ -125,6 +125,16 @@ import Lua
         #expect(at3.match == [104])
     }
 
+    @Test func aPooledTableWithAForgedIDAndKindIsRespawnedCleanly() throws {
+        // spawn overwrites id and kind; the prelude found the old slot by its own record.
+        let source = Self.game(atTick2: "match:despawn(a); a.id = 3; a.kind = 'rock'; match:spawn('rock', a)")
+        let (match, _) = try startMatch(source, scriptOptions(.endMatch(afterFailures: 1)))
+        try Self.playAndMirror(match, ticks: 3)
+        #expect(match.failureCount == 0)
+        #expect(match.snapshots.latest?.entities.map(\.id) == [2, 3, 4])
+        #expect(match.snapshots.latest?.entities.map(\.kind) == [0, 1, 1])
+    }
+
     @Test func aChangeInJoinIsNamedWithTheTick() throws {
         let source = """
         local game = { name = "ids", max_players = 4 }
