@@ -64,14 +64,20 @@ extension Match {
         stack.pop(2)
         if keys.kinds.count > 1 && !(broken && !repaired) {
             entities.sort { $0.id < $1.id }
-            var j = 0
-            for e in entities where j == 0 || e.id != entities[j - 1].id {
-                entities[j] = e
-                j += 1
+            var unique = true
+            entities.withUnsafeBufferPointer { e in
+                for i in e.indices.dropFirst() where e[i].id == e[i - 1].id { unique = false; break }
             }
-            if j < entities.count {
+            if !unique {
                 broken = true
-                entities.removeLast(entities.count - j)
+                if repaired {
+                    var j = 0
+                    for e in entities where j == 0 || e.id != entities[j - 1].id {
+                        entities[j] = e
+                        j += 1
+                    }
+                    entities.removeLast(entities.count - j)
+                }
             }
         }
         if broken && !repaired {

@@ -253,8 +253,9 @@ function E.tick(tick, dt, count, ...)
     inputs[args[at]] = input
     at = at + width + 1
   end
-  before[#before + 1] = "tick"
-  period, before = before, {}
+  ran("tick")
+  period, before = before, period   -- two tables reused: no allocation per tick
+  for i = #before, 1, -1 do before[i] = nil end
   game.tick(match, inputs, dt)
   E.compact()
 end
