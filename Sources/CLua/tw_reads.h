@@ -68,7 +68,9 @@ static inline long long tw_clamp(const tw_quantizer *q, double rounded) {
 }
 
 /* Integers and references round half away from zero and clamp; NaN is 0;
- * fixed clamps to its steps; angles wrap into one turn. */
+ * fixed clamps to its steps; angles wrap into one turn. Every NaN (and an
+ * infinite angle) lands on a defined value; tw_holds tells whether the kind
+ * holds the number at all. */
 static inline long long tw_quantize_number(const tw_quantizer *q, double v) {
     switch (q->kind) {
     case TW_Q_BOOL: return v != 0;
@@ -91,6 +93,14 @@ static inline long long tw_quantize_number(const tw_quantizer *q, double v) {
     }
     default: return 0;
     }
+}
+
+/* Whether a number is one the kind can hold: f32 holds anything; the others
+ * hold finite numbers only (NaN and infinities are stored as a defined
+ * value, but the reader reports them as wrong, like a value of the wrong
+ * type). */
+static inline int tw_holds(const tw_quantizer *q, double v) {
+    return q->kind == TW_Q_F32 || q->kind == TW_Q_BOOL || __builtin_isfinite(v);
 }
 
 /* One vec3 axis, as fixed does it: NaN is step 0, clamped to 0...steps. */
@@ -230,15 +240,20 @@ static inline void tw_read_cell(lua_State *L, int index, int idkey, const tw_qua
     case TW_Q_VEC3:
     case TW_Q_QUAT: {
         double v[4] = { 0, 0, 0, 0 };
-        if (t == LUA_TTABLE) tw_read_components(L, index, q->kind == TW_Q_VEC3 ? 3 : 4, v);
-        else c->ok = (t == LUA_TNIL);
+        if (t == LUA_TTABLE) {
+            tw_read_components(L, index, q->kind == TW_Q_VEC3 ? 3 : 4, v);
+            for (int i = 0; i < 4; i++) if (!__builtin_isfinite(v[i])) c->ok = 0;
+        } else c->ok = (t == LUA_TNIL);
         if (q->kind == TW_Q_QUAT) c->q = tw_quantize_quat(q, v[0], v[1], v[2], v[3]);
         else if (t == LUA_TTABLE) c->q = tw_quantize_vec3(q, v[0], v[1], v[2]);
         break;
     }
     default:
-        if (t == LUA_TNUMBER) c->q = tw_quantize_number(q, lua_tonumberx(L, index, NULL));
-        else c->ok = (t == LUA_TNIL);
+        if (t == LUA_TNUMBER) {
+            double v = lua_tonumberx(L, index, NULL);
+            c->q = tw_quantize_number(q, v);
+            c->ok = tw_holds(q, v);
+        } else c->ok = (t == LUA_TNIL);
         break;
     }
 }
@@ -247,15 +262,29 @@ static inline void tw_read_cell(lua_State *L, int index, int idkey, const tw_qua
  * and then the fields named by the registry strings keys[0..nkeys),
  * quantized by qs[0..nkeys), into cells[(nkeys + 1) * k ...]. Only raw gets:
  * no allocation in Lua, no metamethod. One call per entity list instead of
- * several per field. Returns the number of tables read, at most `capacity`. */
+ * several per field. Returns the number of tables read, at most `capacity`.
+ * When `ids` is a stack index (not 0), also counts in `*mismatches` the
+ * tables whose `id` is not raw-equal to ids[table] (the engine's own record)
+ * or whose field `kindkey` is not raw-equal to the registry value
+ * `kindvalue` (an interned string: one pointer compare): two raw gets more
+ * per table. */
 static inline int tw_read_tables(lua_State *L, int list, const int *keys, const tw_quantizer *qs,
-                                 int nkeys, int idkey, tw_cell *cells, int capacity) {
+                                 int nkeys, int idkey, int ids, int kindkey, int kindvalue, int *mismatches,
+                                 tw_cell *cells, int capacity) {
     list = lua_absindex(L, list);
+    if (ids) ids = lua_absindex(L, ids);
+    *mismatches = 0;
     if (!lua_checkstack(L, nkeys + 8)) return 0;
     /* Keys on the stack: copying a stack slot is cheaper than a registry lookup per field. */
     int keybase = lua_gettop(L) + 1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, idkey);
     for (int f = 0; f < nkeys; f++) lua_rawgeti(L, LUA_REGISTRYINDEX, keys[f]);
+    int kindslot = 0;
+    if (ids) {
+        kindslot = lua_gettop(L) + 1;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, kindkey);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, kindvalue);
+    }
     int n = (int)lua_rawlen(L, list);
     if (n > capacity) n = capacity;
     for (int k = 0; k < n; k++) {
@@ -268,6 +297,14 @@ static inline int tw_read_tables(lua_State *L, int list, const int *keys, const 
         row[0].type = lua_type(L, -1);
         row[0].q = row[0].type == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
         row[0].ok = isint;
+        if (kindslot) {
+            lua_pushvalue(L, entity);
+            lua_rawget(L, ids);
+            lua_pushvalue(L, kindslot);
+            lua_rawget(L, entity);
+            if (!lua_rawequal(L, -3, -2) || !lua_rawequal(L, -1, kindslot + 1)) (*mismatches)++;
+            lua_pop(L, 2);
+        }
         lua_pop(L, 1);
         for (int f = 0; f < nkeys; f++) {
             lua_pushvalue(L, keybase + 1 + f);

@@ -3,15 +3,20 @@ import Lua
 /// The Lua functions and tables of `MatchPrelude`, anchored in the registry
 /// so each tick reaches them without a lookup by name.
 struct EngineEntryPoints {
-    let initialize, join, leave, tick, compact, result, setup, clientEvent: LuaRef
-    let lists, events, match: LuaRef
+    let initialize, join, leave, tick, compact, result, setup, clientEvent, repair: LuaRef
+    /// `ids`: the prelude's own id of every listed entity table (`idof`).
+    let lists, events, match, ids: LuaRef
 
-    /// Runs the prelude in `lua` and anchors what it returns.
+    /// Runs the prelude in `lua` and anchors what it returns. Live entities
+    /// are capped at what a snapshot may carry (`SnapshotDelta.maxEntities`)
+    /// and events per snapshot at `SnapshotMessage.maxEvents`, so the rules
+    /// meet those limits as a Lua error where they spawn or emit.
     init(lua: LuaState, maxEntities: Int) throws(LuaError) {
         let stack = lua.stack
         try lua.load(source: MatchPrelude.source, chunkName: MatchPrelude.chunkName)
-        stack.push(maxEntities)
-        try lua.call(arguments: 1, results: 1)
+        stack.push(min(max(maxEntities, 0), SnapshotDelta.maxEntities))
+        stack.push(SnapshotMessage.maxEvents)
+        try lua.call(arguments: 2, results: 1)
         defer { stack.pop() }
         func field(_ name: String) throws(LuaError) -> LuaRef {
             let key = try lua.key(name)
@@ -27,9 +32,11 @@ struct EngineEntryPoints {
         result = try field("result")
         setup = try field("setup")
         clientEvent = try field("client_event")
+        repair = try field("repair")
         lists = try field("lists")
         events = try field("events")
         match = try field("match")
+        ids = try field("ids")
     }
 
     /// Calls `E.setup(game, kinds, inputs, events)` with the game table that is

@@ -21,7 +21,8 @@ public struct GameDefinition: Sendable {
     public let callbacks: Set<String>
 
     public static let tickRates = 1...120
-    public static let playerCounts = 1...255
+    /// Player ids are seat numbers and travel as 1...`Welcome.maxPlayerID`.
+    public static let playerCounts = 1...Welcome.maxPlayerID
     static let optionalCallbacks = ["init", "join", "leave", "result", "event"]
 
     /// Loads and validates the game in `folder`, running its top level once in

@@ -6,7 +6,21 @@ extension Match {
     ///
     /// Reads are raw (no metamethods, no allocation in Lua), so a snapshot is
     /// taken whatever state the rules left behind, even after a failed tick.
-    func takeSnapshot() {
+    ///
+    /// Every snapshot is one the encoder can send (`SnapshotDelta.encode`
+    /// relies on it): entity ids are in 1...2^32 - 1 and strictly increasing,
+    /// at most `SnapshotDelta.maxEntities`; event recipients are 0 or a seat
+    /// number, at most `SnapshotMessage.maxEvents` events. The reader
+    /// compares each entity's `id` and `kind` with the engine's own record
+    /// (two raw gets per entity), and the ids it reads are checked for range
+    /// and order (each list is ordered by id: one comparison per entity, and
+    /// one per entity after the merge of several kinds). If the rules wrote
+    /// to an `id` or `kind`, the engine's are put back (`repairEntities`, a
+    /// script failure) and the snapshot is read again; should that fail too,
+    /// the offending entities are left out.
+    func takeSnapshot() { takeSnapshot(repaired: false) }
+
+    private func takeSnapshot(repaired: Bool) {
         let stack = lua.stack
         let base = stack.top
         defer { stack.setTop(base) }
@@ -24,33 +38,74 @@ extension Match {
         values.removeAll(keepingCapacity: true)
         stack.pop()
 
+        stack.push(entry.ids)
+        let engineIDs = stack.top
         stack.push(entry.lists)
+        var broken = false
         for k in 0..<keys.kinds.count {
             let codecs = keys.kindQuantizers[k]
             stack.rawGet(table: -1, index: k + 1)
-            let rows = reader.readList(at: -1, keys: keys.kinds[k], quantizers: codecs, idKey: keys.id, on: stack)
+            let rows = reader.readList(at: -1, keys: keys.kinds[k], quantizers: codecs, idKey: keys.id,
+                                       check: (engineIDs, keys.kind, keys.kindNames[k]), on: stack)
             stack.pop()
+            if rows.mismatches > 0 { broken = true }
+            var previous: Int64 = 0
             for row in 0..<rows.count {
-                guard let id = rows.id(row: row) else { continue }
-                entities.append(Snapshot.Entity(id: UInt32(truncatingIfNeeded: id), kind: UInt16(k), offset: Int32(values.count)))
+                guard let id = rows.id(row: row), id > previous, id <= Int64(UInt32.max) else {
+                    broken = true
+                    continue
+                }
+                previous = id
+                entities.append(Snapshot.Entity(id: UInt32(id), kind: UInt16(k), offset: Int32(clamping: values.count)))
                 quantizeRow(rows, row, codecs, into: &values, strings: &strings, owner: k)
             }
+            if broken && !repaired { break }
         }
-        stack.pop()
-        if keys.kinds.count > 1 { entities.sort { $0.id < $1.id } }
+        stack.pop(2)
+        if keys.kinds.count > 1 && !(broken && !repaired) {
+            entities.sort { $0.id < $1.id }
+            var unique = true
+            entities.withUnsafeBufferPointer { e in
+                for i in e.indices.dropFirst() where e[i].id == e[i - 1].id { unique = false; break }
+            }
+            if !unique {
+                broken = true
+                if repaired {
+                    var j = 0
+                    for e in entities where j == 0 || e.id != entities[j - 1].id {
+                        entities[j] = e
+                        j += 1
+                    }
+                    entities.removeLast(entities.count - j)
+                }
+            }
+        }
+        if broken && !repaired {
+            stack.setTop(base)
+            repairEntities()
+            return takeSnapshot(repaired: true)
+        }
+        if entities.count > SnapshotDelta.maxEntities {
+            // Only when lists were left uncompacted by a failed callback:
+            // live entities are capped at the same number.
+            entities.removeLast(entities.count - SnapshotDelta.maxEntities)
+        }
 
         var events: [Snapshot.Event] = []
         stack.push(entry.events)
         let eventSlots = stack.rawLength(at: -1)
         var slot = 1
-        while slot + 2 <= eventSlots {
+        // The prelude emits only to seated players and refuses more than
+        // `maxEvents`; checked again here because the encoder traps otherwise.
+        while slot + 2 <= eventSlots, events.count < SnapshotMessage.maxEvents {
             stack.rawGet(table: -1, index: slot)
-            let to = Int(stack.integer(at: -1) ?? 0)
+            let to = stack.integer(at: -1) ?? -1
             stack.rawGet(table: -2, index: slot + 1)
-            let k = Int(stack.integer(at: -1) ?? 0) - 1
+            let k = (stack.integer(at: -1) ?? 0) &- 1
             stack.pop(2)
-            if keys.events.indices.contains(k) {
-                events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(values.count)))
+            if (0...Int64(Welcome.maxPlayerID)).contains(to), (0..<Int64(keys.events.count)).contains(k) {
+                let (to, k) = (Int(to), Int(k))
+                events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(clamping: values.count)))
                 stack.rawGet(table: -1, index: slot + 2)
                 let eventRows = reader.readFields(at: -1, keys: keys.events[k], quantizers: keys.eventQuantizers[k], idKey: keys.id, on: stack)
                 quantizeRow(eventRows, 0, keys.eventQuantizers[k], into: &values, strings: &strings, owner: keys.kinds.count + k)
@@ -84,18 +139,38 @@ extension Match {
                 let maxBytes = Int(codecs[f].upper)
                 value = Int64(rows.withBytes(row: row, field: f) { strings.append(FieldType.truncate($0, maxBytes: maxBytes)) })
             }
-            if !ok { warnWrongType(rows.cell(row: row, field: f).type, owner: owner, field: f) }
+            if !ok { warnWrongValue(rows.cell(row: row, field: f), owner: owner, field: f) }
             values.append(value)
         }
     }
 
-    private func warnWrongType(_ type: LuaType, owner: Int, field: Int) {
+    /// A value the field cannot hold: the wrong Lua type, or a number it
+    /// cannot hold (NaN, and infinities except in f32).
+    private func warnWrongValue(_ cell: LuaCell, owner: Int, field: Int) {
         let set = owner < 0 ? schema.match
             : owner < schema.kinds.count ? schema.kinds[owner] : schema.events[owner - schema.kinds.count]
         let f = set.fields[field]
-        let actual = type == .table ? "table without an integer id" : type.name
+        let key = "\(set.name).\(f.name)"
         var stored = "0"
         if case .quat = f.type { stored = "the identity" }
-        warnOnce("\(set.name).\(f.name)", stored: stored, "\(set.name).\(f.name) is declared \(f.type) but holds a \(actual)")
+        var nonFinite = false
+        switch f.type {
+        case .integer, .fixed, .angle: nonFinite = cell.type == .number
+        case .vec3, .quat: nonFinite = cell.type == .table
+        default: break
+        }
+        if nonFinite {
+            switch f.type {
+            case .fixed: stored = cell.value == 0 ? "min" : "max"
+            case .vec3: stored = "min (NaN), or the nearest end (infinities), on each axis"
+            case .integer: stored = "\(cell.value)"
+            default: break
+            }
+            let what = cell.type == .number ? "a number it cannot hold (NaN or infinite)" : "a component that is NaN or infinite"
+            warnOnce(key, stored: stored, "\(key) is declared \(f.type) but holds \(what)")
+            return
+        }
+        let actual = cell.type == .table ? "table without an integer id" : cell.type.name
+        warnOnce(key, stored: stored, "\(key) is declared \(f.type) but holds a \(actual)")
     }
 }

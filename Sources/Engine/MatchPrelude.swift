@@ -7,7 +7,16 @@
 /// - `lists[k]` holds the live entities of kind index `k` (kinds sorted by
 ///   name), ordered by id; despawned entities leave at the next `compact`.
 /// - `events` is a flat list of (recipient id or 0, event index, data table)
-///   triples; the engine empties it when a snapshot has taken them.
+///   triples, at most `max_events` of them; the engine empties it when a
+///   snapshot has taken them. A recipient is a seated player (1...255).
+/// - Ids and kinds belong to the engine: `idof[e]` holds the id it gave each
+///   listed table, out of the rules' reach, and the list holding a table is
+///   its kind; everything here uses those, never `e.id` or `e.kind`, which a
+///   script may overwrite. Engine
+///   ids go up from 1 and stay below 2^32, so a list ordered by `idof` is
+///   ordered by id. The snapshot checks the `id` and `kind` the rules left in
+///   each table and, if one differs, calls `E.repair` to put the engine's
+///   back (Match+EntityRepair.swift).
 /// - Nothing here iterates string keys with `pairs`, so runs are deterministic.
 ///
 /// The sandbox (`LuaSandbox`) is installed before it and seeds `math.random`,
@@ -18,8 +27,10 @@ public enum MatchPrelude {
     public static let chunkName = "tickwire/match"
 
     public static let source = #"""
-local max_entities = ... or 4096
-local type, error, tostring = type, error, tostring
+local max_entities, max_events = ...
+max_entities, max_events = max_entities or 4096, max_events or 4096
+local type, error, tostring, rawget, rawset = type, error, tostring, rawget, rawset
+local math_type, concat = math.type, table.concat
 local random, randomseed = math.random, math.randomseed
 
 local E = {}
@@ -31,8 +42,18 @@ local client_event_names, client_event_fields = {}, {}
 local lists = {}                -- lists[k] = live entities of kind k, by id
 local byid = {}                 -- id -> entity, for live entities only
 local gone = {}                 -- entities despawned since the last compact
+local idof = {}                 -- listed table -> its engine id
+local seated = {}               -- player id -> player, for seated players only
 local events = {}
 local next_id, live, dirty = 0, 0, false
+local max_id = 4294967295       -- ids go on the wire as 32-bit numbers
+-- Game callbacks run since the last snapshot, for E.repair: `before` those
+-- run since the last tick began (joins, leaves, client events), `period`
+-- the ones the tick's snapshot follows. No duplicates in a row.
+local before, period = {}, { "init" }
+local function ran(name)
+  if before[#before] ~= name then before[#before + 1] = name end
+end
 
 local methods = {}
 local match = setmetatable({ tick = 0, time = 0, players = {} }, { __index = methods })
@@ -47,16 +68,24 @@ end
 
 -- A despawned table spawned again before `compact` (pooling): its old list
 -- slot becomes a tombstone with the old id (the list stays sorted), so the
--- table is listed once, under its new id.
+-- table is listed once, under its new id. Ids are unique across kinds, so
+-- a binary search per kind finds the slot (rare: no per-entity kind record).
 local function unlist(e)
-  local list = lists[kind_index[e.kind]]
-  local lo, hi = 1, #list
-  while lo <= hi do
-    local mid = (lo + hi) // 2
-    local id = list[mid].id
-    if id == e.id then list[mid] = { id = id }; break
-    elseif id < e.id then lo = mid + 1
-    else hi = mid - 1 end
+  local target = idof[e]
+  for k = 1, #lists do
+    local list = lists[k]
+    local lo, hi = 1, #list
+    while lo <= hi do
+      local mid = (lo + hi) // 2
+      local id = idof[list[mid]]
+      if id == target then
+        local tomb = { id = id, kind = kind_names[k] }
+        list[mid], idof[tomb] = tomb, id
+        gone[e] = nil
+        return
+      elseif id < target then lo = mid + 1
+      else hi = mid - 1 end
+    end
   end
   gone[e] = nil
 end
@@ -66,7 +95,7 @@ function methods:spawn(kind, fields)
   if fields == nil then fields = {}
   elseif type(fields) ~= "table" then
     error(("spawn: fields must be a table, got %s"):format(type(fields)), 2)
-  elseif fields.id ~= nil and byid[fields.id] == fields then
+  elseif idof[fields] ~= nil and byid[idof[fields]] == fields then
     error("spawn: this table is already a live entity", 2)
   elseif gone[fields] then
     unlist(fields)
@@ -74,8 +103,12 @@ function methods:spawn(kind, fields)
   if live >= max_entities then
     error(("spawn: entity limit of %d reached"):format(max_entities), 2)
   end
+  if next_id >= max_id then
+    error("spawn: this match has used every entity id (2^32 - 1)", 2)
+  end
   next_id = next_id + 1
   fields.id, fields.kind = next_id, kind
+  idof[fields] = next_id
   local list = lists[k]
   list[#list + 1] = fields
   byid[next_id] = fields
@@ -84,10 +117,11 @@ function methods:spawn(kind, fields)
 end
 
 function methods:despawn(e)
-  if type(e) ~= "table" or e.id == nil or byid[e.id] ~= e then
+  local id = type(e) == "table" and idof[e] or nil
+  if id == nil or byid[id] ~= e then
     error("despawn: not a live entity", 2)
   end
-  byid[e.id] = nil
+  byid[id] = nil
   gone[e] = true
   live = live - 1
   dirty = true
@@ -100,7 +134,7 @@ function methods:each(kind)
     while i < n do
       i = i + 1
       local e = list[i]
-      if byid[e.id] == e then return e end
+      if byid[idof[e]] == e then return e end
     end
   end
 end
@@ -110,7 +144,7 @@ function methods:count(kind)
   local list, n = lists[kind_of(kind, 2)], 0
   for i = 1, #list do
     local e = list[i]
-    if byid[e.id] == e then n = n + 1 end
+    if byid[idof[e]] == e then n = n + 1 end
   end
   return n
 end
@@ -131,17 +165,24 @@ local function emit(to, name, data, level)
   if data ~= nil and type(data) ~= "table" then
     error(("event data must be a table, got %s"):format(type(data)), level + 1)
   end
-  events[#events + 1] = to
-  events[#events + 1] = k
-  events[#events + 1] = data or {}
+  local n = #events
+  if n >= 3 * max_events then
+    error(("too many events: at most %d reach the clients per tick"):format(max_events), level + 1)
+  end
+  events[n + 1] = to
+  events[n + 2] = k
+  events[n + 3] = data or {}
 end
 
 function methods:broadcast(name, data) emit(0, name, data, 2) end
 
+-- The recipient must be seated (the engine's record, not match.players,
+-- which the rules may change): private events go to seat numbers 1...255.
 function methods:send(player, name, data)
   local id = type(player) == "table" and player.id or player
-  if type(id) ~= "number" or match.players[id] == nil then
-    error("send: not a player of this match", 2)
+  if math_type(id) ~= "integer" or seated[id] == nil then
+    error(("send: not a player of this match (%s)"):format(
+      type(id) == "number" and ("player id " .. tostring(id)) or "a " .. type(player)), 2)
   end
   emit(id, name, data, 2)
 end
@@ -156,6 +197,13 @@ function E.setup(g, kinds, inputs, event_names, seed, client_names, client_field
   if seed ~= nil then randomseed(seed) end
 end
 
+-- The match's public player table; recreated if the rules replaced it.
+local function public_players()
+  local players = rawget(match, "players")
+  if type(players) ~= "table" then players = {}; rawset(match, "players", players) end
+  return players
+end
+
 function E.init(params)
   if game.init then game.init(match, params or {}) end
   E.compact()
@@ -164,17 +212,20 @@ end
 function E.join(id, name)
   local player = { id = id, name = name }
   local ok, reason = true, nil
+  ran("join")
   if game.join then ok, reason = game.join(match, player) end
   E.compact()
   if ok == nil then ok = true end
-  if ok then match.players[id] = player; return true end
+  if ok then seated[id] = player; public_players()[id] = player; return true end
   return false, reason ~= nil and tostring(reason) or "refused by the game"
 end
 
 function E.leave(id)
-  local player = match.players[id]
+  local player = seated[id]
   if player == nil then return end
-  match.players[id] = nil
+  seated[id] = nil
+  public_players()[id] = nil
+  ran("leave")
   if game.leave then game.leave(match, player) end
   E.compact()
 end
@@ -182,8 +233,9 @@ end
 -- E.client_event(id, k, v1..vn): a player's client event, its fields in
 -- declaration order, for game.event(match, player, name, data).
 function E.client_event(id, k, ...)
-  local player = match.players[id]
+  local player = seated[id]
   if player == nil or game.event == nil then return end
+  ran("event")
   local names, data = client_event_fields[k], {}
   for f = 1, #names do data[names[f]] = (select(f, ...)) end
   game.event(match, player, client_event_names[k], data)
@@ -201,6 +253,9 @@ function E.tick(tick, dt, count, ...)
     inputs[args[at]] = input
     at = at + width + 1
   end
+  ran("tick")
+  period, before = before, period   -- two tables reused: no allocation per tick
+  for i = #before, 1, -1 do before[i] = nil end
   game.tick(match, inputs, dt)
   E.compact()
 end
@@ -211,7 +266,8 @@ function E.compact()
     local list, j = lists[k], 0
     for i = 1, #list do
       local e = list[i]
-      if byid[e.id] == e then j = j + 1; list[j] = e end
+      if byid[idof[e]] == e then j = j + 1; list[j] = e
+      else idof[e] = nil end
     end
     for i = #list, j + 1, -1 do list[i] = nil end
   end
@@ -219,12 +275,60 @@ function E.compact()
   dirty = false
 end
 
+-- A value as a message shows it, without running any of the rules' code.
+local function show(v)
+  local t = type(v)
+  if t == "number" then return tostring(v) end
+  if t == "string" then return ("%q"):format(#v > 40 and v:sub(1, 40) .. "..." or v) end
+  if t == "nil" then return "nil" end
+  return "a " .. t
+end
+
+-- The snapshot found a listed table whose `id` or `kind` is not what the
+-- engine gave it: the rules wrote to them. Drops despawned tables, puts the
+-- engine's id and kind back in every live one, and returns how many were
+-- wrong, what happened to the first, the names of the callbacks that ran
+-- since the last snapshot (", "-separated), and the last one's function
+-- (for the failure's location).
+function E.repair()
+  dirty = true
+  E.compact()
+  local count, first = 0, nil
+  for k = 1, #lists do
+    local list, kind = lists[k], kind_names[k]
+    for i = 1, #list do
+      local e = list[i]
+      local id = idof[e]
+      local rid, rkind = rawget(e, "id"), rawget(e, "kind")
+      if rid ~= id or math_type(rid) ~= "integer" or rkind ~= kind then
+        count = count + 1
+        if first == nil then
+          if rid ~= id or math_type(rid) ~= "integer" then
+            first = ("%s entity %d: its id was changed to %s; entity ids belong to the engine and are read-only")
+              :format(kind, id, show(rid))
+          else
+            first = ("%s entity %d: its kind was changed to %s; entity kinds belong to the engine and are read-only")
+              :format(kind, id, show(rkind))
+          end
+        end
+        rawset(e, "id", id)
+        rawset(e, "kind", kind)
+      end
+    end
+  end
+  local names = {}
+  for i = 1, #period do names[#names + 1] = period[i] end
+  for i = 1, #before do names[#names + 1] = before[i] end
+  local last = names[#names] or "tick"
+  return count, first, concat(names, ", "), rawget(game, last)
+end
+
 -- nil or false: the match goes on.
 function E.result()
   if game.result then return game.result(match) end
 end
 
-E.lists, E.events, E.match = lists, events, match
+E.lists, E.events, E.match, E.ids = lists, events, match, idof
 return E
 """#
 }

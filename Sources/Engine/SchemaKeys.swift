@@ -5,6 +5,10 @@ import Lua
 /// and the C quantizers, in schema order per set.
 struct SchemaKeys {
     let id: LuaRef
+    /// The `kind` key, and `kindNames[k]` the name of `schema.kinds[k]`: the
+    /// snapshot checks each entity still carries its kind.
+    let kind: LuaRef
+    let kindNames: [LuaRef]
     let match: [LuaRef]
     /// `kinds[k]` for `schema.kinds[k]`.
     let kinds: [[LuaRef]]
@@ -27,6 +31,10 @@ struct SchemaKeys {
             return result
         }
         id = try key("id")
+        kind = try key("kind")
+        var kindNames: [LuaRef] = []
+        for k in schema.kinds { kindNames.append(try key(k.name)) }
+        self.kindNames = kindNames
         match = try keys(schema.match.fields)
         var kinds: [[LuaRef]] = []
         for kind in schema.kinds { kinds.append(try keys(kind.fields)) }

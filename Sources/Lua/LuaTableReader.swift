@@ -24,12 +24,16 @@ public struct LuaRows {
     @usableFromInline let base: UnsafePointer<tw_cell>
     @usableFromInline let width: Int
     public let count: Int
+    /// Rows whose `id` or `kind` was not the expected one (when the read
+    /// checked them; otherwise 0).
+    public let mismatches: Int
 
     @usableFromInline
-    init(base: UnsafePointer<tw_cell>, width: Int, count: Int) {
+    init(base: UnsafePointer<tw_cell>, width: Int, count: Int, mismatches: Int = 0) {
         self.base = base
         self.width = width
         self.count = count
+        self.mismatches = mismatches
     }
 
     @inlinable @inline(__always)
@@ -85,18 +89,24 @@ public final class LuaTableReader {
     }
 
     /// Reads `id` and `keys` (quantized by `quantizers`) of every table in the
-    /// array at `list`.
+    /// array at `list`. With `check`, also counts (`mismatches`) the tables
+    /// whose `id` is not the value the table at stack index `check.ids` holds
+    /// for them, or whose field `check.kindKey` is not the interned string
+    /// `check.kindName`.
     public func readList(at list: Int32, keys: [LuaRef], quantizers: [LuaQuantizer], idKey: LuaRef,
-                         on stack: LuaStack) -> LuaRows {
+                         check: (ids: Int32, kindKey: LuaRef, kindName: LuaRef)? = nil, on stack: LuaStack) -> LuaRows {
         precondition(keys.count == quantizers.count)
-        let rows = stack.rawLength(at: list)
+        let rows = min(stack.rawLength(at: list), Int(Int32.max) / (keys.count + 1))
         let width = keys.count + 1
         reserve(rows * width)
         let buffer = self.buffer
+        var mismatches: Int32 = 0
         let count = Self.withRaw(keys, quantizers) { ids, qs in
-            Int(tw_read_tables(stack.L, list, ids, qs, Int32(keys.count), idKey.id, buffer, Int32(rows)))
+            Int(tw_read_tables(stack.L, list, ids, qs, Int32(keys.count), idKey.id, check?.ids ?? 0,
+                               check?.kindKey.id ?? LUA_NOREF, check?.kindName.id ?? LUA_NOREF, &mismatches,
+                               buffer, Int32(rows)))
         }
-        return LuaRows(base: buffer, width: width, count: count)
+        return LuaRows(base: buffer, width: width, count: count, mismatches: Int(mismatches))
     }
 
     /// Reads `keys` of the one table at `table` into row 0.

@@ -23,6 +23,16 @@ public enum SnapshotDelta {
     /// Each section is written by its own merge-join over the two sorted
     /// entity lists (a count pass first, as counts precede items), so
     /// encoding allocates nothing but the writer's buffer.
+    ///
+    /// Both snapshots must be valid, which is why the writes below are
+    /// `try!` and `writeGamma` (they trap on a value the stream cannot hold,
+    /// "writes assert"): entity ids strictly increasing in 1...2^32 - 1 (so
+    /// every id gap is ≥ 1 and the subtraction cannot wrap), at most
+    /// `maxEntities` entities, kinds within the schema, every value within
+    /// its field's range and every string index in the string table. The
+    /// engine guarantees it for every snapshot it takes (`Match.takeSnapshot`
+    /// checks ids against its own record and quantizers clamp every value);
+    /// `decode` guarantees it for every snapshot it returns.
     public static func encode(from baseline: Snapshot?, to current: Snapshot, coding: SnapshotCoding, into w: inout BitWriter) {
         let base = baseline ?? Snapshot.empty
         encodeMatch(from: base, baseline != nil, to: current, coding: coding, into: &w)

@@ -29,6 +29,8 @@ public enum SnapshotMessage {
         }
     }
 
+    /// `tick` ≥ 0 and `baselineTick` < `tick` (a baseline is an earlier
+    /// snapshot: `Match.frame` only picks one older than the current tick).
     public static func header(tick: Int, baselineTick: Int?, lastInput: UInt64) -> [UInt8] {
         var w = BitWriter(capacity: 16)
         w.write(UInt64(type), count: 8)
@@ -57,6 +59,13 @@ public enum SnapshotMessage {
     /// client that skipped ticks (its socket was full) missed, so no event is
     /// lost when it catches up with one delta. Beyond `maxEvents`, the oldest
     /// are left out.
+    ///
+    /// The writes are `try!`: every event's recipient is 0 or in
+    /// 1...`Welcome.maxPlayerID`, its kind within the schema and its values
+    /// within their fields' ranges. `Match.takeSnapshot` keeps only such
+    /// events (the prelude refuses a private event to anyone but a seated
+    /// player, and seats are 1...`GameDefinition.playerCounts`, which ends at
+    /// `Welcome.maxPlayerID`); decoded snapshots hold only such events.
     public static func events(of snapshots: some Collection<Snapshot>, for audience: Audience, coding: SnapshotCoding) -> [UInt8] {
         var w = BitWriter(capacity: 16)
         var chosen: [(snapshot: Snapshot, event: Snapshot.Event)] = []
@@ -72,7 +81,7 @@ public enum SnapshotMessage {
             try! w.bool(&isPrivate)
             if isPrivate {
                 var to = event.to
-                try! w.integer(&to, in: 1...255)
+                try! w.integer(&to, in: 1...Welcome.maxPlayerID)
             }
             var k = Int(event.kind)
             try! w.integer(&k, in: range)
@@ -126,7 +135,7 @@ public enum SnapshotMessage {
             var isPrivate = false
             try r.bool(&isPrivate)
             var to = 0
-            if isPrivate { try r.integer(&to, in: 1...255) }
+            if isPrivate { try r.integer(&to, in: 1...Welcome.maxPlayerID) }
             var k = 0
             try r.integer(&k, in: range)
             events.append(Snapshot.Event(to: to, kind: UInt16(k), offset: Int32(values.count)))

@@ -3,8 +3,10 @@
 /// A string field's stored integer is its index here.
 public struct StringTable: Sendable, Equatable {
     private var bytes: [UInt8] = []
-    /// `ends[i]` is where string `i` ends in `bytes`.
-    private var ends: [Int32] = []
+    /// `ends[i]` is where string `i` ends in `bytes`. `Int`, not `Int32`: a
+    /// script can put one 4 KiB string in every string field of thousands of
+    /// entities and events, past 2^31 bytes in one snapshot.
+    private var ends: [Int] = []
 
     public init() {}
 
@@ -20,13 +22,13 @@ public struct StringTable: Sendable, Equatable {
     /// Adds a string; returns its index.
     public mutating func append(_ string: some Collection<UInt8>) -> Int {
         bytes.append(contentsOf: string)
-        ends.append(Int32(bytes.count))
+        ends.append(bytes.count)
         return ends.count - 1
     }
 
     public func bytes(at index: Int) -> ArraySlice<UInt8> {
-        let start = index == 0 ? 0 : Int(ends[index - 1])
-        return bytes[start..<Int(ends[index])]
+        let start = index == 0 ? 0 : ends[index - 1]
+        return bytes[start..<ends[index]]
     }
 
     public subscript(index: Int) -> [UInt8] { Array(bytes(at: index)) }
