@@ -23,6 +23,11 @@ extension Match {
     /// `repeatingPreviousState` instead.
     func admits(_ snapshot: Snapshot) -> Bool {
         let limit = MessageType.maxMessageBytes - Self.messageHeaderAllowance
+        if snapshotStringsOverflowed {
+            budgetFailure("the strings of tick \(snapshot.tick) pass \(MessageType.maxMessageBytes) bytes, "
+                + "the protocol's limit for a whole message (\(snapshot.entities.count) entities)", callback: "tick")
+            return false
+        }
         if snapshot.messageBytesBound > limit {
             let state = SnapshotMessage.state(from: nil, to: snapshot, coding: coding).count
             let events = SnapshotMessage.events(of: snapshot, for: .everyone, coding: coding).count

@@ -122,6 +122,7 @@ extension Match {
         lastEntityCountHint = entities.count
         let taken = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
         let admitted = admits(taken)
+        snapshotStringsOverflowed = false
         let snapshot = admitted ? taken : repeatingPreviousState(at: tick)
         recordHistory(snapshot, shared: !admitted)
         snapshots.append(snapshot)
@@ -137,7 +138,16 @@ extension Match {
             var (value, ok) = rows.value(row: row, field: f)
             if codecs[f].kind == .string {
                 let maxBytes = Int(codecs[f].upper)
-                value = Int64(rows.withBytes(row: row, field: f) { strings.append(FieldType.truncate($0, maxBytes: maxBytes)) })
+                value = Int64(rows.withBytes(row: row, field: f) { bytes in
+                    let kept = FieldType.truncate(bytes, maxBytes: maxBytes)
+                    // Strings past one message's worth could never be sent:
+                    // they are not copied, and `admits` refuses the snapshot.
+                    guard strings.byteCount + kept.count <= MessageType.maxMessageBytes else {
+                        snapshotStringsOverflowed = true
+                        return strings.append(EmptyCollection<UInt8>())
+                    }
+                    return strings.append(kept)
+                })
             }
             if !ok { warnWrongValue(rows.cell(row: row, field: f), owner: owner, field: f) }
             values.append(value)

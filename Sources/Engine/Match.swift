@@ -39,6 +39,9 @@ public final class Match {
     /// (`Match+Budget`).
     var snapshotBytes: [Int]
     var historyBytes = 0
+    /// Set while a snapshot is read when its strings pass one message's
+    /// worth (the rest are not copied); `admits` then refuses it.
+    var snapshotStringsOverflowed = false
     /// CPU spent since the last tick closed its account, and the window.
     var pendingCPU: Duration = .zero
     var cpuSpending: CPUSpending?
