@@ -57,9 +57,26 @@ public final class LuaState {
         #endif
     }
 
-    /// Bytes Lua holds now, and the most it ever held.
+    /// Bytes Lua holds now, and the most it ever held (Lua's own bytes only,
+    /// not `externalBytes`).
     public var memoryUsed: Int { control.pointee.used }
     public var memoryPeak: Int { control.pointee.peak }
+
+    /// Bytes the engine holds on this state's behalf (e.g. the match's
+    /// snapshot history). They count against `memoryLimit` with Lua's own
+    /// bytes: an allocation is refused when `memoryUsed + externalBytes` would
+    /// pass the cap. Negative values are stored as 0.
+    public var externalBytes: Int {
+        get { control.pointee.external }
+        set { control.pointee.external = max(0, newValue) }
+    }
+
+    /// The cap on `memoryUsed + externalBytes`, in bytes; 0 means none.
+    /// Starts at `limits.memoryBytes`.
+    public var memoryLimit: Int {
+        get { control.pointee.limit }
+        set { control.pointee.limit = max(0, newValue) }
+    }
 
     public func release(_ ref: LuaRef) {
         luaL_unref(L, tw_registryindex(), ref.id)
@@ -91,7 +108,13 @@ public final class LuaState {
         guard status == LUA_OK else {
             let message = stack.string(at: -1) ?? "syntax error"
             stack.pop()
-            throw restoringChunkNames(LuaError(kind: control.pointee.refused != 0 ? .memoryLimit : .syntax, raw: message))
+            // Inside a running call the parser's reader checks the call's
+            // budget (tw_read_text), so a load can fail on a limit too.
+            let fired = tw_load_active(control) != 0 && control.pointee.fired_epoch == tw_load_epoch(control)
+            let kind: LuaError.Kind = control.pointee.refused != 0 ? .memoryLimit
+                : fired ? (control.pointee.reason == Int32(TW_REASON_INSTRUCTIONS) ? .instructionLimit : .timeLimit)
+                : .syntax
+            throw restoringChunkNames(LuaError(kind: kind, raw: message))
         }
     }
 
@@ -106,7 +129,7 @@ public final class LuaState {
         let base = stack.top - arguments   // index of the function
         lua_pushcclosure(L, tw_msgh, 0)
         lua_rotate(L, base, 1)
-        let instructions = Int32(clamping: limits.instructionLimit ?? 0)
+        let instructions = Int64(clamping: limits.instructionLimit ?? 0)
         tw_call_begin(L, control, instructions)
         let status = tw_pcall(L, arguments, results, base)
         let fired = control.pointee.fired_epoch == tw_load_epoch(control)
