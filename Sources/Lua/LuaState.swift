@@ -137,9 +137,20 @@ public final class LuaState {
         tw_call_end(L, control)
         lua_rotate(L, base, -1)
         stack.pop()  // the message handler
-        guard status != LUA_OK else { return }
-        let raw = stack.string(at: -1) ?? "(error object is a \(stack.type(at: -1).name) value)"
-        stack.pop()
+        let raw: String
+        if status == LUA_OK {
+            guard fired else { return }
+            // A limit fired, was caught (a pcall, a failed coroutine) and the
+            // call still returned, e.g. `return pcall(f)` as a tail call: the
+            // call fails all the same, with the limit's first error.
+            lua_settop(L, base - 1)
+            raw = withUnsafeBytes(of: control.pointee.fired_message) { bytes in
+                String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+        } else {
+            raw = stack.string(at: -1) ?? "(error object is a \(stack.type(at: -1).name) value)"
+            stack.pop()
+        }
         throw restoringChunkNames(classify(status: status, raw: raw, limitFired: fired, reason: reason))
     }
 
