@@ -174,7 +174,7 @@ public final class LuaState {
             let whereText = withUnsafeBytes(of: control.pointee.refused_where) { bytes in
                 String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            let mib = Double(limits.memoryBytes) / 1_048_576
+            let mib = Double(memoryLimit) / 1_048_576
             var message = "memory limit of \(mib.formatted1) MiB exceeded"
             if asked > 0 { message += " (an allocation of \(asked) bytes was refused)" }
             var traceback: String?
