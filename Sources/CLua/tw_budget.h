@@ -93,15 +93,25 @@ static inline void tw_budget_check(lua_State *L, unsigned steps) {
     }
 }
 
+/* A step weight from a size, saturated so counters cannot overflow. */
+static inline unsigned tw_weight(size_t w) {
+    return w > (1u << 30) ? (1u << 30) : (unsigned)w;
+}
+
 /* One step of a C loop, weighted by `w` (e.g. bytes/64 for a memcmp); checks
  * the budget once *counter reaches TW_BUDGET_EVERY. */
+static void tw_budget_spent(lua_State *L, unsigned *counter) __attribute__((noinline, cold));
+static void tw_budget_spent(lua_State *L, unsigned *counter) {
+    unsigned n = *counter;
+    *counter = 0;
+    tw_budget_check(L, n);
+}
+
+/* Inline and cheap (an add and a compare); the check itself is out of line so
+ * it does not weigh on the hot loops that call this. */
 static inline void tw_budget_step(lua_State *L, unsigned *counter, unsigned w) {
     *counter += w;
-    if (tw_unlikely(*counter >= TW_BUDGET_EVERY)) {
-        unsigned n = *counter;
-        *counter = 0;
-        tw_budget_check(L, n);
-    }
+    if (tw_unlikely(*counter >= TW_BUDGET_EVERY)) tw_budget_spent(L, counter);
 }
 
 /* The limit hook: time limit armed by the watchdog, exact instruction count,

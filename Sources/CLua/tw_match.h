@@ -121,6 +121,7 @@ static const char *tw_classend (tw_MatchState *ms, const char *p) {
       return p+1;
     }
     case '[': {
+      const char *start = p;
       if (*p == '^') p++;
       do {  /* look for a ']' */
         if (tw_unlikely(p == ms->p_end))
@@ -128,6 +129,10 @@ static const char *tw_classend (tw_MatchState *ms, const char *p) {
         if (*(p++) == TW_L_ESC && p < ms->p_end)
           p++;  /* skip escapes (e.g. '%]') */
       } while (*p != ']');
+      /* Tickwire: a long class costs its length here and in the test that
+       * follows (short ones are covered by the step of the item) */
+      if (tw_unlikely(p - start > 64))
+        tw_budget_step(ms->L, &ms->steps, tw_weight((size_t)(p - start) >> 5));
       return p+1;
     }
     default: {
@@ -189,9 +194,7 @@ static int tw_singlematch (tw_MatchState *ms, const char *s, const char *p,
     switch (*p) {
       case '.': return 1;  /* matches any char */
       case TW_L_ESC: return tw_match_class(c, TW_UCHAR(*(p+1)));
-      case '[':  /* Tickwire: a class costs its length */
-        tw_budget_step(ms->L, &ms->steps, (unsigned)((ep - p) >> 4));
-        return tw_matchbracketclass(c, p, ep-1);
+      case '[': return tw_matchbracketclass(c, p, ep-1);
       default:  return (TW_UCHAR(*p) == c);
     }
   }
@@ -207,13 +210,17 @@ static const char *tw_matchbalance (tw_MatchState *ms, const char *s,
     int b = *p;
     int e = *(p+1);
     int cont = 1;
+    const char *start = s;  /* Tickwire: the scan is weighed once, at its end */
     while (++s < ms->src_end) {
-      tw_budget_step(ms->L, &ms->steps, 1);  /* Tickwire */
       if (*s == e) {
-        if (--cont == 0) return s+1;
+        if (--cont == 0) {
+          tw_budget_step(ms->L, &ms->steps, tw_weight((size_t)(s - start) >> 4));
+          return s+1;
+        }
       }
       else if (*s == b) cont++;
     }
+    tw_budget_step(ms->L, &ms->steps, tw_weight((size_t)(s - start) >> 4));
   }
   return NULL;  /* string ends out of balance */
 }
@@ -222,9 +229,17 @@ static const char *tw_matchbalance (tw_MatchState *ms, const char *s,
 static const char *tw_max_expand (tw_MatchState *ms, const char *s,
                                  const char *p, const char *ep) {
   ptrdiff_t i = 0;  /* counts maximum expand for item */
-  while (tw_singlematch(ms, s + i, p, ep)) {
-    i++;
-    tw_budget_step(ms->L, &ms->steps, 1);  /* Tickwire */
+  if (tw_unlikely(ep - p > 64)) {  /* Tickwire: a long class, weighed per character */
+    while (tw_singlematch(ms, s + i, p, ep)) {
+      i++;
+      tw_budget_step(ms->L, &ms->steps, tw_weight((size_t)(ep - p) >> 6));
+    }
+  }
+  else {
+    while (tw_singlematch(ms, s + i, p, ep))
+      i++;
+    /* Tickwire: the scan is linear in the subject; weigh it once */
+    tw_budget_step(ms->L, &ms->steps, tw_weight((size_t)i >> 4));
   }
   /* keeps trying to tw_match with the maximum repetitions */
   while (i>=0) {
@@ -242,8 +257,11 @@ static const char *tw_min_expand (tw_MatchState *ms, const char *s,
     const char *res = tw_match(ms, s, ep+1);
     if (res != NULL)
       return res;
-    else if (tw_singlematch(ms, s, p, ep))
+    else if (tw_singlematch(ms, s, p, ep)) {
       s++;  /* try with one more repetition */
+      if (tw_unlikely(ep - p > 64))  /* Tickwire: a long class costs its length */
+        tw_budget_step(ms->L, &ms->steps, tw_weight((size_t)(ep - p) >> 6));
+    }
     else return NULL;
   }
 }
@@ -289,7 +307,7 @@ static const char *tw_match (tw_MatchState *ms, const char *s, const char *p) {
   if (tw_unlikely(ms->matchdepth-- == 0))
     luaL_error(ms->L, "pattern too complex");
   init: /* using goto's to optimize tail recursion */
-  tw_budget_step(ms->L, &ms->steps, 1);  /* Tickwire: every match step */
+  tw_budget_step(ms->L, &ms->steps, 1);  /* Tickwire: every pattern item tried */
   if (p != ms->p_end) {  /* end of pattern? */
     switch (*p) {
       case '(': {  /* start capture */
@@ -324,7 +342,7 @@ static const char *tw_match (tw_MatchState *ms, const char *s, const char *p) {
             if (tw_unlikely(*p != '['))
               luaL_error(ms->L, "missing '[' after '%%f' in pattern");
             ep = tw_classend(ms, p);  /* points to what is next */
-            tw_budget_step(ms->L, &ms->steps, (unsigned)((ep - p) >> 4));  /* Tickwire */
+            tw_budget_step(ms->L, &ms->steps, tw_weight((size_t)(ep - p) >> 4));  /* Tickwire */
             previous = (s == ms->src_init) ? '\0' : *(s - 1);
             if (!tw_matchbracketclass(TW_UCHAR(previous), p, ep - 1) &&
                tw_matchbracketclass(TW_UCHAR(*s), p, ep - 1)) {

@@ -179,7 +179,6 @@ static int tw_str_find_aux (lua_State *L, int find) {
         else
           return tw_push_captures(&ms, s1, res);
       }
-      tw_budget_step(L, &ms.steps, 1);  /* Tickwire */
     } while (s1++ < ms.src_end && !anchor);
   }
   luaL_pushfail(L);  /* not found */
@@ -212,7 +211,6 @@ static int tw_gmatch_aux (lua_State *L) {
   gm->ms.L = L;
   for (src = gm->src; src <= gm->ms.src_end; src++) {
     const char *e;
-    tw_budget_step(L, &gm->ms.steps, 1);  /* Tickwire */
     tw_reprepstate(&gm->ms);
     if ((e = tw_match(&gm->ms, src, gm->p)) != NULL && e != gm->lastmatch) {
       gm->src = gm->lastmatch = e;
@@ -342,7 +340,6 @@ static int tw_str_gsub (lua_State *L) {
     else if (src < ms.src_end)  /* otherwise, skip one character */
       luaL_addchar(&b, *src++);
     else break;  /* end of subject */
-    tw_budget_step(L, &ms.steps, 1);  /* Tickwire */
     if (anchor) break;
   }
   if (!changed)  /* no changes? */

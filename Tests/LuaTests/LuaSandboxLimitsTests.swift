@@ -60,6 +60,10 @@ import Testing
         expectStopped("local s = string.rep('a', 1000000)\nreturn s:find(string.rep('a', 200000) .. 'b', 1, true)", line: 2)
         // A bracket class of a million characters, tried at every position.
         expectStopped("local s = string.rep('a', 1000000)\nreturn s:find('[' .. string.rep('b', 1000000) .. ']')", line: 2)
+        let notB = "'[^' .. string.rep('b', 100000) .. ']"
+        expectStopped("local s = string.rep('a', 100000)\nreturn s:find(\(notB)-c')", line: 2)
+        expectStopped("local s = string.rep('a', 100000)\nreturn s:find(\(notB)*c')", line: 2)
+        expectStopped("local s = string.rep('a', 1000000)\nreturn s:find('.-' .. string.rep('a', 100000) .. 'b')", line: 2)
     }
 
     @Test func hugeRepeatWithSeparatorCountsSteps() {
