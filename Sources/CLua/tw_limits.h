@@ -1,5 +1,7 @@
 /*
- * Call limits: the limit hook, call bookkeeping shared with the watchdog, coroutine resume.
+ * Call limits: call bookkeeping shared with the watchdog, and coroutine resume
+ * and close, which carry the limit hook into the coroutine (the hook itself
+ * and the budget check are in tw_budget.h).
  * Part of the CLua shim: see shim.h for the rules of the boundary.
  */
 #ifndef TICKWIRE_TW_LIMITS_H
