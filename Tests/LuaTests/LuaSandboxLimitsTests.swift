@@ -79,6 +79,16 @@ import Testing
         expectStopped("local t = {}\nfor i = 1, 3000000 do t[i] = (i * 7919) % 100003 end\ntable.sort(t)\nwhile true do end")
     }
 
+    /// utf8 functions are linear in their input, which the memory cap bounds;
+    /// a loop over `utf8.codes` is script code, stopped by the hook.
+    @Test func utf8OnHugeStrings() throws {
+        let big = "local s = string.rep('\u{E9}', 4000000)\n"
+        #expect(try run(big + "return utf8.len(s)", limits: Self.fast) == .integer(4_000_000))
+        #expect(try run(big + "return utf8.offset(s, -1)", limits: Self.fast) == .integer(7_999_999))
+        #expect(failure(big + "return utf8.codepoint(s, 1, -1)", limits: Self.fast)?.message.contains("string slice too long") == true)
+        expectStopped(big + "while true do\n  for _, c in utf8.codes(s) do end\nend", line: 3)
+    }
+
     // MARK: The parser
 
     @Test func loadOfAHugeSourceStops() {
