@@ -6,7 +6,7 @@
  * Part of the CLua shim: see shim.h for the rules of the boundary.
  *
  * Parts adapted from Lua 5.4.4's lbaselib.c (luaB_load, load_aux,
- * luaB_setmetatable): Copyright (C) 1994-2022 Lua.org, PUC-Rio, MIT licence
+ * generic_reader, luaB_setmetatable): Copyright (C) 1994-2022 Lua.org, PUC-Rio, MIT licence
  * (the notice in lua.h applies).
  */
 #ifndef TICKWIRE_TW_BASELIB_H
@@ -50,26 +50,55 @@ static inline int tw_load_string(lua_State *L, const char *s, size_t n, const ch
     return lua_load(L, tw_read_text, &reader, chunkname, mode);
 }
 
+/* lua_Reader over a Lua function (lbaselib.c's generic_reader): each piece
+ * the function returns is fed to the parser in tw_read_text's slices, so one
+ * huge piece is budget-checked too. The piece is kept in stack slot 5. */
+static inline const char *tw_read_function(lua_State *L, void *ud, size_t *size) {
+    tw_text_reader *r = (tw_text_reader *)ud;
+    if (r->left == 0) {
+        luaL_checkstack(L, 2, "too many nested functions");
+        lua_pushvalue(L, 1);
+        lua_call(L, 0, 1);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            *size = 0;
+            return NULL;
+        }
+        else if (tw_unlikely(!lua_isstring(L, -1)))
+            luaL_error(L, "reader function must return a string");
+        lua_replace(L, 5);
+        r->s = lua_tolstring(L, 5, &r->left);
+        if (r->left == 0) {  /* an empty piece ends the chunk, as in stock Lua */
+            *size = 0;
+            return r->s;
+        }
+    }
+    return tw_read_text(L, r, size);
+}
+
 /* ---- load ------------------------------------------------------------------- */
 
 /* load(chunk [, chunkname [, mode [, env]]]) as in Lua 5.4.4. A string chunk is
  * parsed through tw_read_text (the string stays on the stack at index 1, so
- * it outlives the parse); a reader function goes to the stock load
- * (upvalue 1), whose calls to the Lua reader are hooked as usual. */
+ * it outlives the parse); a reader function through tw_read_function, whose
+ * calls to the Lua reader are also hooked as usual. */
 static inline int tw_base_load(lua_State *L) {
+    int status;
     size_t l;
     const char *s = lua_tolstring(L, 1, &l);
-    if (s == NULL) {
-        int n = lua_gettop(L);
-        lua_pushvalue(L, lua_upvalueindex(1));
-        lua_insert(L, 1);
-        lua_call(L, n, LUA_MULTRET);
-        return lua_gettop(L);
-    }
     const char *mode = luaL_optstring(L, 3, "bt");
     int env = (!lua_isnone(L, 4) ? 4 : 0);
-    const char *chunkname = luaL_optstring(L, 2, s);
-    int status = tw_load_string(L, s, l, chunkname, mode);
+    if (s != NULL) {
+        const char *chunkname = luaL_optstring(L, 2, s);
+        status = tw_load_string(L, s, l, chunkname, mode);
+    }
+    else {
+        const char *chunkname = luaL_optstring(L, 2, "=(load)");
+        luaL_checktype(L, 1, LUA_TFUNCTION);
+        lua_settop(L, 5);  /* slot 5 holds the reader's current piece */
+        tw_text_reader reader = { NULL, 0, 0 };
+        status = lua_load(L, tw_read_function, &reader, chunkname, mode);
+    }
     if (status == LUA_OK) {
         if (env != 0) {
             lua_pushvalue(L, env);
@@ -113,8 +142,7 @@ static inline int tw_base_setmetatable(lua_State *L) {
  * libraries must be open (their tables in the globals). */
 static inline void tw_install_bounded_libs(lua_State *L) {
     lua_pushglobaltable(L);
-    lua_getfield(L, -1, "load");
-    lua_pushcclosure(L, tw_base_load, 1);
+    lua_pushcfunction(L, tw_base_load);
     lua_setfield(L, -2, "load");
     lua_pushcfunction(L, tw_base_setmetatable);
     lua_setfield(L, -2, "setmetatable");

@@ -91,8 +91,12 @@ import Testing
 
     // MARK: The parser
 
-    @Test func loadOfAHugeSourceStops() {
+    @Test func loadOfAHugeSourceStops() throws {
         expectStopped("local src = string.rep('x = 1 ', 3000000)\nlocal f, err = load(src)\nreturn f, err", line: 2)
+        // One huge piece from a reader function is parsed in slices too.
+        expectStopped("local src = string.rep('x = 1 ', 3000000)\nlocal f, err = load(function() local s = src src = nil return s end)\nreturn f, err", line: 2)
+        #expect(try run("local parts = { 'return ', '4', '0 + 2' }\nlocal i = 0\nreturn load(function() i = i + 1 return parts[i] end)()") == .integer(42))
+        #expect(try run("local n = 0\nlocal f = load(function() n = n + 1 if n == 1 then return 'return 1' end return '' end)\nreturn f()") == .integer(1))
     }
 
     @Test func deeplyNestedSourceIsRefused() throws {
