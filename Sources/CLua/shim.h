@@ -12,9 +12,12 @@
  *   - "protected operations": anything that may allocate (and so raise a memory
  *     error) runs inside lua_pcall on a C function, never on a Swift frame.
  *
- * Parts: tw_control.h (control block, counting allocator), tw_limits.h (limit
- * hook, call bookkeeping, coroutine resume), tw_calls.h (message handler,
- * trampoline, protected operations), tw_reads.h (quantization, bulk reads).
+ * Parts: tw_control.h (control block, counting allocator), tw_budget.h (limit
+ * hook and the budget check C loops call), tw_limits.h (call bookkeeping,
+ * coroutine resume and close), tw_match.h + tw_strlib.h, tw_tablib.h,
+ * tw_baselib.h (bounded copies of the library functions that loop in C),
+ * tw_calls.h (message handler, trampoline, protected operations), tw_reads.h
+ * (quantization, bulk reads).
  *
  * SwiftPM does not rebuild Swift targets when these headers change: after
  * editing one, touch Sources/Lua/*.swift (or build from clean).
@@ -45,7 +48,12 @@ static inline int tw_pcall(lua_State *L, int nargs, int nresults, int msgh) {
 }
 
 #include "tw_control.h"
+#include "tw_budget.h"
 #include "tw_limits.h"
+#include "tw_match.h"
+#include "tw_strlib.h"
+#include "tw_tablib.h"
+#include "tw_baselib.h"
 #include "tw_calls.h"
 #include "tw_reads.h"
 

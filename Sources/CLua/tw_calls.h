@@ -117,7 +117,7 @@ static inline int tw_op_load(lua_State *L) {
     const char *src = (const char *)lua_touserdata(L, 1);
     n = (size_t)lua_tointeger(L, 2);
     const char *name = (const char *)lua_touserdata(L, 3);
-    int status = luaL_loadbufferx(L, src, n, name, "t");
+    int status = tw_load_string(L, src, n, name, "t");   /* budget-checked slices */
     if (status != LUA_OK) return lua_error(L);
     return 1;
 }
@@ -139,9 +139,8 @@ static inline int tw_op_openlibs(lua_State *L) {
     luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
     luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
     luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
-    lua_pushcfunction(L, tw_co_resume);
-    lua_setfield(L, -2, "resume");
     lua_pop(L, 6);
+    tw_install_bounded_libs(L);
     return 0;
 }
 

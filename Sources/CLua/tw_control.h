@@ -13,8 +13,8 @@
 typedef struct tw_control {
     size_t used;            /* bytes Lua holds now */
     size_t peak;            /* most bytes Lua ever held */
-    size_t limit;           /* 0 = unlimited */
-    size_t external;        /* bytes the engine holds for this state's match, counted against limit */
+    size_t limit;           /* 0 = unlimited; caps used + external */
+    size_t external;        /* bytes the engine holds for this state (snapshot history) */
     lua_State *L;           /* set once the state exists; used to locate refusals */
     int refused;            /* an allocation was refused since the last reset */
     size_t refused_size;    /* size of the refused request */
@@ -23,9 +23,14 @@ typedef struct tw_control {
     unsigned long long epoch;       /* increments at every call begin and end */
     unsigned long long started_ns;  /* monotonic start of the running call */
     int active;                     /* a top-level call is running */
-    unsigned long long armed_epoch; /* epoch the limit hook was armed for */
-    int reason;                     /* TW_REASON_* for the armed hook */
-    unsigned long long fired_epoch; /* epoch in which the limit hook raised */
+    unsigned long long armed_epoch; /* epoch the watchdog armed the time limit for */
+    int reason;                     /* TW_REASON_* of the first firing in fired_epoch */
+    unsigned long long fired_epoch; /* epoch in which a limit (hook or budget check) raised */
+    char fired_message[256];        /* the first limit error of fired_epoch, re-raised as is */
+    /* exact instruction mode (owner thread only): Lua instructions, counted by
+     * the hook in periods, and C steps (tw_budget.h) share one counter */
+    unsigned long long steps;
+    unsigned long long step_limit;  /* 0 = no exact count in the running call */
     lua_State *running;             /* coroutine running now, NULL for the main thread */
     int running_lock;               /* guards `running` against the watchdog */
     int component_keys[4];          /* registry refs of "x", "y", "z", "w" (tw_intern_components) */
@@ -72,6 +77,8 @@ static inline void *tw_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         c->used -= old;
         return NULL;
     }
+    /* Engine-held bytes (c->external) count against the same cap, so a match
+     * cannot grow its Lua heap into memory the engine already holds for it. */
     if (c->limit != 0 && nsize > old && c->used + c->external - old + nsize > c->limit) {
         if (!c->refused) {
             c->refused = 1;

@@ -7,11 +7,6 @@
 
 /* ---- vector components ------------------------------------------------------- */
 
-static inline tw_control *tw_control_of(lua_State *L) {
-    void *ud;
-    lua_getallocf(L, &ud);
-    return (tw_control *)ud;
-}
 
 static inline int tw_op_intern_components(lua_State *L) {
     tw_control *c = (tw_control *)lua_touserdata(L, 1);

@@ -9,6 +9,8 @@
 public struct LuaLimits: Sendable, Equatable {
     /// Most bytes the state may hold; 64 MiB by default, far above what a
     /// game's rules need and low enough that a thousand matches fit in memory.
+    /// Bytes the engine holds for the match (`LuaState.externalBytes`) count
+    /// against the same cap.
     public var memoryBytes: Int
     /// Wall time one call may run before it is stopped; 250 ms by default,
     /// several ticks' worth, so a slow tick is not confused with a stuck one.

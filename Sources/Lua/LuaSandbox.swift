@@ -3,10 +3,16 @@ import Foundation
 /// What designer code may touch.
 ///
 /// Libraries: base (no `dofile`, `loadfile`; `load` takes text only;
-/// `collectgarbage` answers only "count"), `string` (no `dump`), `table`,
-/// `math` (its generator seeded by `seed`, `randomseed` removed), `utf8`,
-/// `coroutine`. No `io`, `os`, `debug`, `package`. `print` goes to `print`
-/// below. `require("a.b")` loads `a/b.lua` as text from `moduleRoot` only.
+/// `collectgarbage` answers only "count"; `setmetatable` refuses `__gc`),
+/// `string` (no `dump`), `table`, `math` (its generator seeded by `seed`,
+/// `randomseed` removed), `utf8`, `coroutine`. No `io`, `os`, `debug`,
+/// `package`. `print` goes to `print` below. `require("a.b")` loads `a/b.lua`
+/// as text from `moduleRoot` only.
+///
+/// The library functions that loop in C (patterns, `string.rep`, the table
+/// functions, `load` of text, `coroutine.resume`/`close`) are the bounded
+/// copies in CLua (tw_strlib.h, tw_tablib.h, tw_baselib.h), installed by
+/// `LuaState.init`; docs/sandbox.md lists what bounds every function.
 public struct LuaSandbox {
     public var seed: Int64
     /// Folder `require` resolves in; nil disables `require`.

@@ -57,15 +57,24 @@ public final class LuaState {
         #endif
     }
 
-    /// Bytes Lua holds now, and the most it ever held.
+    /// Bytes Lua holds now, and the most it ever held (Lua's own bytes only,
+    /// not `externalBytes`).
     public var memoryUsed: Int { control.pointee.used }
     public var memoryPeak: Int { control.pointee.peak }
-    /// Bytes the engine holds on behalf of this state's match (its snapshot
-    /// history); they count against `limits.memoryBytes` with Lua's own, so
-    /// Lua's allocations are refused first when the engine holds much.
+    /// Bytes the engine holds on this state's behalf (e.g. the match's
+    /// snapshot history). They count against `memoryLimit` with Lua's own
+    /// bytes: an allocation is refused when `memoryUsed + externalBytes` would
+    /// pass the cap. Negative values are stored as 0.
     public var externalBytes: Int {
         get { control.pointee.external }
         set { control.pointee.external = max(0, newValue) }
+    }
+
+    /// The cap on `memoryUsed + externalBytes`, in bytes; 0 means none.
+    /// Starts at `limits.memoryBytes`.
+    public var memoryLimit: Int {
+        get { control.pointee.limit }
+        set { control.pointee.limit = max(0, newValue) }
     }
 
     public func release(_ ref: LuaRef) {
@@ -98,7 +107,13 @@ public final class LuaState {
         guard status == LUA_OK else {
             let message = stack.string(at: -1) ?? "syntax error"
             stack.pop()
-            throw restoringChunkNames(LuaError(kind: control.pointee.refused != 0 ? .memoryLimit : .syntax, raw: message))
+            // Inside a running call the parser's reader checks the call's
+            // budget (tw_read_text), so a load can fail on a limit too.
+            let fired = tw_load_active(control) != 0 && control.pointee.fired_epoch == tw_load_epoch(control)
+            let kind: LuaError.Kind = control.pointee.refused != 0 ? .memoryLimit
+                : fired ? (control.pointee.reason == Int32(TW_REASON_INSTRUCTIONS) ? .instructionLimit : .timeLimit)
+                : .syntax
+            throw restoringChunkNames(LuaError(kind: kind, raw: message))
         }
     }
 
@@ -113,7 +128,7 @@ public final class LuaState {
         let base = stack.top - arguments   // index of the function
         lua_pushcclosure(L, tw_msgh, 0)
         lua_rotate(L, base, 1)
-        let instructions = Int32(clamping: limits.instructionLimit ?? 0)
+        let instructions = Int64(clamping: limits.instructionLimit ?? 0)
         tw_call_begin(L, control, instructions)
         let status = tw_pcall(L, arguments, results, base)
         let fired = control.pointee.fired_epoch == tw_load_epoch(control)
@@ -121,9 +136,20 @@ public final class LuaState {
         tw_call_end(L, control)
         lua_rotate(L, base, -1)
         stack.pop()  // the message handler
-        guard status != LUA_OK else { return }
-        let raw = stack.string(at: -1) ?? "(error object is a \(stack.type(at: -1).name) value)"
-        stack.pop()
+        let raw: String
+        if status == LUA_OK {
+            guard fired else { return }
+            // A limit fired, was caught (a pcall, a failed coroutine) and the
+            // call still returned, e.g. `return pcall(f)` as a tail call: the
+            // call fails all the same, with the limit's first error.
+            lua_settop(L, base - 1)
+            raw = withUnsafeBytes(of: control.pointee.fired_message) { bytes in
+                String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+        } else {
+            raw = stack.string(at: -1) ?? "(error object is a \(stack.type(at: -1).name) value)"
+            stack.pop()
+        }
         throw restoringChunkNames(classify(status: status, raw: raw, limitFired: fired, reason: reason))
     }
 
@@ -147,7 +173,7 @@ public final class LuaState {
             let whereText = withUnsafeBytes(of: control.pointee.refused_where) { bytes in
                 String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            let mib = Double(limits.memoryBytes) / 1_048_576
+            let mib = Double(memoryLimit) / 1_048_576
             var message = "memory limit of \(mib.formatted1) MiB exceeded"
             if asked > 0 { message += " (an allocation of \(asked) bytes was refused)" }
             var traceback: String?
