@@ -44,16 +44,24 @@ static int tw_str_rep (lua_State *L) {
     size_t totallen = (size_t)n * l + (size_t)(n - 1) * lsep;
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, totallen);
+    /* Tickwire: the first n-1 copies (each followed by the separator) are
+     * built by doubling what is already written, so a short string repeated
+     * many times costs a few large copies, not one small copy per repeat;
+     * each copy is a budget step weighted by its bytes. */
+    size_t unit = l + lsep, repeated = (size_t)(n - 1) * unit;
     unsigned steps = 0;
-    while (n-- > 1) {  /* first n-1 copies (followed by separator) */
-      tw_budget_step(L, &steps, (unsigned)((l + lsep) >> 6) + 1);  /* Tickwire */
-      memcpy(p, s, l * sizeof(char)); p += l;
-      if (lsep > 0) {  /* empty 'memcpy' is not that cheap */
-        memcpy(p, sep, lsep * sizeof(char));
-        p += lsep;
+    if (repeated > 0) {
+      memcpy(p, s, l * sizeof(char));
+      if (lsep > 0) memcpy(p + l, sep, lsep * sizeof(char));
+      size_t done = unit;
+      while (done < repeated) {
+        size_t chunk = done < repeated - done ? done : repeated - done;
+        tw_budget_step(L, &steps, tw_weight((chunk >> 6) + 1));
+        memcpy(p + done, p, chunk);
+        done += chunk;
       }
     }
-    memcpy(p, s, l * sizeof(char));  /* last copy (not followed by separator) */
+    memcpy(p + repeated, s, l * sizeof(char));  /* last copy (not followed by separator) */
     luaL_pushresultsize(&b, totallen);
   }
   return 1;

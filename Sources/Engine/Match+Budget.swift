@@ -24,8 +24,8 @@ extension Match {
     func admits(_ snapshot: Snapshot) -> Bool {
         let limit = MessageType.maxMessageBytes - Self.messageHeaderAllowance
         if snapshotStringsOverflowed {
-            budgetFailure("the strings of tick \(snapshot.tick) pass \(MessageType.maxMessageBytes) bytes, "
-                + "the protocol's limit for a whole message (\(snapshot.entities.count) entities)", callback: "tick")
+            budgetFailure("the strings of tick \(snapshot.tick) alone are above the protocol's limit of "
+                + "\(MessageType.maxMessageBytes) bytes for a whole message (\(snapshot.entities.count) entities)", callback: "tick")
             return false
         }
         if snapshot.messageBytesBound > limit {

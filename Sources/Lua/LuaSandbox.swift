@@ -34,7 +34,8 @@ public struct LuaSandbox {
 local print_line, read_module, seed = ...
 local type, error, select, tostring = type, error, select, tostring
 local rawload, rawcollect, concat = load, collectgarbage, table.concat
-local create, resume, unpack = coroutine.create, coroutine.resume, table.unpack
+local create, resume, unpack, pack = coroutine.create, coroutine.resume, table.unpack, table.pack
+local rawpcall = pcall
 
 math.randomseed(seed)
 math.randomseed = nil
@@ -61,10 +62,22 @@ end
 coroutine.wrap = function(f)
   local co = create(f)
   return function(...)
-    local r = table.pack(resume(co, ...))
+    local r = pack(resume(co, ...))
     if not r[1] then error(r[2], 0) end
     return unpack(r, 2, r.n)
   end
+end
+
+-- xpcall whose handler runs once the error has unwound, as ordinary code.
+-- Lua runs a message handler where the error was raised, and for an error
+-- the limit hook raised that is inside the hook, with hooks off: a handler
+-- that loops there could never be stopped. (Without the debug library a
+-- handler cannot look at the failed frames anyway.)
+xpcall = function(f, handler, ...)
+  local r = pack(rawpcall(f, ...))
+  if r[1] then return unpack(r, 1, r.n) end
+  local ok, handled = rawpcall(handler, r[2])
+  return false, handled
 end
 
 local loaded = {}
