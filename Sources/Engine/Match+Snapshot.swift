@@ -21,6 +21,7 @@ extension Match {
     func takeSnapshot() { takeSnapshot(repaired: false) }
 
     private func takeSnapshot(repaired: Bool) {
+        snapshotStringsOverflowed = false
         let stack = lua.stack
         let base = stack.top
         defer { stack.setTop(base) }
@@ -122,7 +123,6 @@ extension Match {
         lastEntityCountHint = entities.count
         let taken = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
         let admitted = admits(taken)
-        snapshotStringsOverflowed = false
         let snapshot = admitted ? taken : repeatingPreviousState(at: tick)
         recordHistory(snapshot, shared: !admitted)
         snapshots.append(snapshot)
