@@ -281,7 +281,12 @@ final class MatchDirectory: Sendable {
         let loop = group.next()
         let stops = hosts.map { host in
             within(settings.hardLimit, on: loop, host.stop(answeringOn: loop)) { NotAnswering() }
-                .recover { _ in self.abandon(host, because: "it did not stop within \(self.settings.hardLimit) of the shutdown") }
+                .recover { error in
+                    // Only a match that did not answer is abandoned; one whose
+                    // thread ended meanwhile (the match was over) has stopped.
+                    guard error is NotAnswering else { return }
+                    self.abandon(host, because: "it did not stop within \(self.settings.hardLimit) of the shutdown")
+                }
         }
         return EventLoopFuture.andAllComplete(stops, on: loop)
     }

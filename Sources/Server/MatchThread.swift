@@ -66,11 +66,16 @@ final class MatchThread: Sendable {
     /// scheduling class: it keeps its memory (bounded by its match's cap) but
     /// takes CPU only when no other thread wants it. False if the kernel
     /// refused (the thread then keeps its share of one core).
+    /// Does nothing once the thread is retired: its loop may have ended, and
+    /// with it the thread (`retire` waits for this lock, so the thread lives
+    /// while it is held).
     @discardableResult
     func park() -> Bool {
-        guard let thread = threadID.withLockedValue({ $0 }) else { return false }
-        var parameters = sched_param()
-        parameters.sched_priority = 0
-        return pthread_setschedparam(thread, Self.idleScheduling, &parameters) == 0
+        retired.withLockedValue { retired in
+            guard !retired, let thread = threadID.withLockedValue({ $0 }) else { return false }
+            var parameters = sched_param()
+            parameters.sched_priority = 0
+            return pthread_setschedparam(thread, Self.idleScheduling, &parameters) == 0
+        }
     }
 }

@@ -266,7 +266,7 @@ private func isHash(_ text: String) -> Bool {
         (["--param", "novalue"], "--param takes key=value, got 'novalue'"),
         (["--ticks", "0"], "--ticks must be at least 1"),
         (["--players=-1"], "--players cannot be negative"),
-        (["--time-limit-ms", "0"], "--time-limit-ms must be at least 1"),
+        (["--time-limit-ms", "0"], "--time-limit-ms must be from 1 to 3600000"),
         (["--on-error", "panic"], "The value 'panic' is invalid for '--on-error <on-error>'"),
         (["--seed", "forty-two"], "The value 'forty-two' is invalid for '--seed <seed>'"),
     ])
