@@ -54,6 +54,7 @@ extension Match {
                 } catch {
                     stack.setTop(base)
                     recordFailure(error, during: "event")
+                    compactAfterFailure()
                 }
             }
         }

@@ -124,6 +124,7 @@ public final class Match {
             try lua.call(arguments: 2, results: 2)
         } catch {
             recordFailure(error, during: "join")
+            compactAfterFailure()
             return .refused(reason: "the game failed to admit the player: \(error.summary)")
         }
         guard stack.truthy(at: -2) else {
@@ -142,7 +143,10 @@ public final class Match {
         let stack = lua.stack
         stack.push(entry.leave)
         stack.push(id)
-        do throws(LuaError) { try lua.call(arguments: 1, results: 0) } catch { recordFailure(error, during: "leave") }
+        do throws(LuaError) { try lua.call(arguments: 1, results: 0) } catch {
+            recordFailure(error, during: "leave")
+            compactAfterFailure()
+        }
     }
 
     /// Seated players by id.
@@ -229,8 +233,7 @@ public final class Match {
             try lua.call(arguments: stack.top - countSlot + 3, results: 0)
         } catch {
             recordFailure(error, during: "tick")
-            stack.push(entry.compact)
-            try? lua.call(arguments: 0, results: 0)
+            compactAfterFailure()
         }
         takeSnapshot()
         if status.isRunning, game.callbacks.contains("result") { checkResult() }
@@ -288,6 +291,13 @@ public final class Match {
     }
 
     // MARK: Failures
+
+    /// A failed callback skipped the prelude's `compact`: entities it
+    /// despawned would still be listed in the snapshot.
+    func compactAfterFailure() {
+        lua.stack.push(entry.compact)
+        try? lua.call(arguments: 0, results: 0)
+    }
 
     func recordFailure(_ error: LuaError, during callback: String) {
         recordFailure(ScriptFailure(tick: tick, callback: callback, error: GameError(error)))
