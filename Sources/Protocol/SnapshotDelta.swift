@@ -412,8 +412,10 @@ public enum SnapshotDelta {
     private static func nextID(_ r: inout BitReader, after previous: inout UInt64) throws(ProtocolError) -> UInt32 {
         var gap: UInt64 = 0
         try r.gamma(&gap)
-        let id = previous + gap
-        guard gap >= 1, id <= UInt64(UInt32.max) else { throw ProtocolError(.outOfRange, "entity id \(id) is out of range") }
+        let (id, overflow) = previous.addingReportingOverflow(gap)
+        guard gap >= 1, !overflow, id <= UInt64(UInt32.max) else {
+            throw ProtocolError(.outOfRange, "entity id \(overflow ? "past 2^64" : "\(id)") is out of range")
+        }
         previous = id
         return UInt32(id)
     }

@@ -149,6 +149,24 @@ enum StateGenerator {
         #expect(state.count == 1)   // match unchanged + three empty counts fit one byte
     }
 
+    /// Found by the fuzzer: an id gap near 2^64 after an id wrapped the sum.
+    @Test func anIDGapPastTwoToThe64IsRefused() throws {
+        let schema = GameSchema(match: FieldSet(name: "match", index: 0, fields: []),
+                                kinds: [FieldSet(name: "dot", index: 1, fields: [])], input: [], events: [])
+        let coding = SnapshotCoding(schema)
+        let baseline = Snapshot(tick: 1, match: [], entities: [.init(id: 1, kind: 0, offset: 0), .init(id: 2, kind: 0, offset: 0)],
+                                values: [], events: [], strings: StringTable())
+        var w = BitWriter()
+        var unchanged = false, removed = 2
+        var first: UInt64 = 1, huge = UInt64.max
+        try w.bool(&unchanged)
+        try w.count(&removed, limit: 2)
+        try w.gamma(&first)
+        try w.gamma(&huge)
+        var r = BitReader(w.finish())
+        #expect(throws: ProtocolError.self) { try SnapshotDelta.decode(&r, baseline: baseline, tick: 2, coding: coding) }
+    }
+
     @Test func deltaRefusesTheWrongBaseline() throws {
         var rng = SplitMix64(seed: 9)
         let schema = GameSchema(match: FieldSet(name: "match", index: 0, fields: []),
