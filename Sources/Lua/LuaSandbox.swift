@@ -34,7 +34,7 @@ public struct LuaSandbox {
 local print_line, read_module, seed = ...
 local type, error, select, tostring = type, error, select, tostring
 local rawload, rawcollect, concat = load, collectgarbage, table.concat
-local create, resume, unpack, pack = coroutine.create, coroutine.resume, table.unpack, table.pack
+local create, resume, close, unpack, pack = coroutine.create, coroutine.resume, coroutine.close, table.unpack, table.pack
 local rawpcall = pcall
 
 math.randomseed(seed)
@@ -63,7 +63,13 @@ coroutine.wrap = function(f)
   local co = create(f)
   return function(...)
     local r = pack(resume(co, ...))
-    if not r[1] then error(r[2], 0) end
+    if not r[1] then
+      -- As stock wrap does: a coroutine that failed runs its pending
+      -- __close handlers (whose error, if any, replaces the first).
+      local closed, err = close(co)
+      if not closed then r[2] = err end
+      error(r[2], 0)
+    end
     return unpack(r, 2, r.n)
   end
 end

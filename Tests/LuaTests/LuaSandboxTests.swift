@@ -17,6 +17,19 @@ import Testing
         #expect(try run("local co = coroutine.wrap(function(a) local b = coroutine.yield(a + 1) return b * 2 end) return co(1) + co(10)") == .integer(22))
     }
 
+    @Test func aFailedWrappedCoroutineRunsItsCloseHandlers() throws {
+        let source = """
+        local closed = false
+        local f = coroutine.wrap(function()
+          local x <close> = setmetatable({}, { __close = function() closed = true end })
+          error("inside")
+        end)
+        local ok, err = pcall(f)
+        return tostring(ok) .. " " .. tostring(closed) .. " " .. tostring(err):match("inside")
+        """
+        #expect(try run(source) == .string("false true inside"))
+    }
+
     @Test func loadTakesTextOnly() throws {
         #expect(try run("return load('return 5')()") == .integer(5))
         let binary = "\u{1B}Lua"
