@@ -183,11 +183,10 @@ import WebSocket
         #expect(closes.map { $0.payload.prefix(2).reduce(0) { $0 << 8 | Int($1) } } == [4008])
     }
 
-    /// A client that starts a message and then sends empty continuation
-    /// frames for ever delivers no message, yet each frame costs a token: it
-    /// is closed as flooding within the burst, while another match's player
-    /// gets every tick and the server's memory stays flat.
-    @Test func aFloodOfEmptyContinuationFramesIsClosedWith4008AndOtherMatchesKeepTicking() async throws {
+    /// Ann plays echo while Mal, in an arena match, sends `batch` over and
+    /// over (after `first`) without reading: Mal is closed as flooding
+    /// within 20 s, the server's memory stays flat, and Ann misses no tick.
+    private func floodBesideAPlayer(first: [UInt8] = [], batch: [UInt8]) async throws {
         let live = try await LiveServer()
         defer { Task { await live.stop() } }
         let ann = try await live.connect("/play?game=echo", name: "Ann")
@@ -197,44 +196,34 @@ import WebSocket
         let before = try #require(residentBytes())
 
         let mal = try await RawWebSocket(port: live.port, path: "/play?game=arena&name=Mal")
-        let empty = RawWebSocket.frame(opcode: 0x0, fin: false)
-        let took = await flood(mal, first: RawWebSocket.frame(opcode: 0x2, fin: false),
-                               batch: Array(repeatElement(empty, count: 1000).joined()), live: live)
+        let took = await flood(mal, first: first, batch: batch, live: live)
         #expect(took != nil, "the flood was not closed within 20 s")
-        try await expectClosedAsFlooding(mal)
-
         let grown = try #require(residentBytes()) - before
         #expect(grown < 64 << 20, "the server grew by \(grown >> 20) MiB")
+        try await expectClosedAsFlooding(mal)
+
         stop.withLockedValue { $0 = true }
         let watched = await ticks.value
         #expect(watched.snapshots > 0 && watched.skipped == 0)
         try await stillPlaying(ann)
     }
 
+    /// A client that starts a message and then sends empty continuation
+    /// frames for ever delivers no message, yet each frame costs a token: it
+    /// is closed as flooding within the burst, while another match's player
+    /// gets every tick and the server's memory stays flat.
+    @Test func aFloodOfEmptyContinuationFramesIsClosedWith4008AndOtherMatchesKeepTicking() async throws {
+        let empty = RawWebSocket.frame(opcode: 0x0, fin: false)
+        try await floodBesideAPlayer(first: RawWebSocket.frame(opcode: 0x2, fin: false),
+                                     batch: Array(repeatElement(empty, count: 1000).joined()))
+    }
+
     /// A client that pings as fast as it can and never reads: its pings cost
     /// tokens like messages (closed as flooding), and at most one pong waits
     /// for it meanwhile, so the server does not queue pongs without bound.
     @Test func aPingFloodFromAClientThatNeverReadsIsClosedWith4008() async throws {
-        let live = try await LiveServer()
-        defer { Task { await live.stop() } }
-        let ann = try await live.connect("/play?game=echo", name: "Ann")
-        _ = try await ann.welcome
-        let stop = NIOLockedValueBox(false)
-        let ticks = watchTicks(ann, until: stop)
-        let before = try #require(residentBytes())
-
-        let mal = try await RawWebSocket(port: live.port, path: "/play?game=arena&name=Mal")
         let ping = RawWebSocket.frame(opcode: 0x9, payload: Array(repeating: 0x70, count: 125))
-        let took = await flood(mal, batch: Array(repeatElement(ping, count: 200).joined()), live: live)
-        #expect(took != nil, "the flood was not closed within 20 s")
-        let grown = try #require(residentBytes()) - before
-        #expect(grown < 64 << 20, "the server grew by \(grown >> 20) MiB")
-        try await expectClosedAsFlooding(mal)
-
-        stop.withLockedValue { $0 = true }
-        let watched = await ticks.value
-        #expect(watched.snapshots > 0 && watched.skipped == 0)
-        try await stillPlaying(ann)
+        try await floodBesideAPlayer(batch: Array(repeatElement(ping, count: 200).joined()))
     }
 
     /// A client that never reads, with a bound below the 128 KiB write
