@@ -71,13 +71,14 @@ extension Match {
                         events: [], strings: previous.strings)
     }
 
-    /// Charges `cost` to the tick under way; ends the match when the window
-    /// is over its allowance.
+    /// Adds the CPU spent since `start` to the tick under way (joins and
+    /// leaves between ticks count toward the next one).
     func chargeCPU(since start: Duration) {
         pendingCPU += options.cpuClock() - start
     }
 
-    /// Closes the tick's CPU account.
+    /// Closes the tick's CPU account; ends the match when the window is over
+    /// its allowance.
     func closeCPUAccount() {
         let cost = pendingCPU
         pendingCPU = .zero

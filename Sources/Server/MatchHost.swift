@@ -144,10 +144,11 @@ final class MatchHost: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` (on the match's loop) marked as busy with `work`.
-    func working<T>(_ work: Work, _ body: () throws -> T) rethrows -> T {
+    /// Runs `body` (on the match's loop) marked as busy with `work` since
+    /// `start` (the tick passes the time it already read).
+    func working<T>(_ work: Work, since start: NIODeadline = .now(), _ body: () throws -> T) rethrows -> T {
         busyWith.store(work.rawValue, ordering: .relaxed)
-        busySince.store(NIODeadline.now().uptimeNanoseconds, ordering: .releasing)
+        busySince.store(start.uptimeNanoseconds, ordering: .releasing)
         defer { busySince.store(0, ordering: .releasing) }
         return try body()
     }
@@ -186,7 +187,7 @@ final class MatchHost: @unchecked Sendable {
             metrics.overruns.increment()
             if schedule.overruns.isPowerOfTwo { logger.warning("tick overrun", metadata: ["overruns": "\(schedule.overruns)"]) }
         }
-        working(.tick) {
+        working(.tick, since: started) {
             applyInbox()
             freeExpiredSeats(now: started)
             match.step()
