@@ -52,6 +52,18 @@ import WebSocket
             throw CancellationError()
         }
 
+        /// Whether stderr shows every one of `texts` within `seconds`: the log
+        /// line and what a client sees race each other through two pipes.
+        func logs(_ texts: String..., within seconds: Double = 15) async -> Bool {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            while Date() < deadline {
+                let log = stderr
+                if texts.allSatisfy(log.contains) { return true }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return false
+        }
+
         /// Waits for the exit; kills the process after `seconds`.
         func exitStatus(within seconds: Double = 15) async -> Int32? {
             let deadline = Date(timeIntervalSinceNow: seconds)
@@ -74,10 +86,7 @@ import WebSocket
         let closed = await ann.closed
         #expect(closed.code == .goingAway)
         #expect(await server.exitStatus() == 0, "\(server.stderr)")
-        let log = server.stderr
-        #expect(log.contains("shutting down"))
-        #expect(log.contains("match ended") && log.contains(welcome.matchID), "\(log)")
-        #expect(log.contains("stopped"))
+        #expect(await server.logs("shutting down", "match ended", welcome.matchID, "stopped"), "\(server.stderr)")
     }
 
     @Test func sigtermExitsZeroWithinTenSecondsBesideAStuckMatchAndNamesIt() async throws {
@@ -101,12 +110,12 @@ import WebSocket
         var error: ErrorMessage?
         while let message = try? await ann.next() { if case .error(let e) = message { error = e } }
         #expect(error?.code == .matchOver, "\(server.stderr)")
-        #expect(server.stderr.contains("match abandoned") && server.stderr.contains(welcome.matchID), "\(server.stderr)")
+        #expect(await server.logs("match abandoned", welcome.matchID), "\(server.stderr)")
         let started = ContinuousClock.now
         kill(server.process.processIdentifier, SIGTERM)
         #expect(await server.exitStatus(within: 20) == 0, "\(server.stderr)")
         #expect(ContinuousClock.now - started < .seconds(10))
-        #expect(server.stderr.contains("stopped"))
+        #expect(await server.logs("stopped"), "\(server.stderr)")
     }
 
     @Test func badSettingsStopTheStartWithAMessageNamingThem() async throws {
@@ -135,7 +144,7 @@ import WebSocket
             }
             let status = await server.exitStatus(within: 30)
             #expect(status != nil && status != 0, "\(arguments) \(environment)")
-            #expect(server.stderr.contains(expected), "\(arguments): \(server.stderr)")
+            #expect(await server.logs(expected), "\(arguments): \(server.stderr)")
         }
     }
 }
