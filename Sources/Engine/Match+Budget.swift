@@ -82,6 +82,10 @@ extension Match {
     func closeCPUAccount() {
         let cost = pendingCPU
         pendingCPU = .zero
+        if let message = forced.budgetEnds.removeValue(forKey: tick) {
+            if status.isRunning { budgetFailure(message, callback: "tick", kind: .timeLimit, ending: true) }
+            return
+        }
         guard var spending = cpuSpending else { return }
         let within = spending.record(nanoseconds: cost.nanoseconds)
         cpuSpending = spending
@@ -91,6 +95,7 @@ extension Match {
         let message = "CPU budget exceeded: the match used \(ms(spending.total)) ms of CPU in its last \(spending.ticks) ticks, "
             + "above its budget of \(ms(spending.allowance)) ms (\(share)% of each tick)"
         budgetFailure(message, callback: "tick", kind: .timeLimit, ending: true)
+        reportFact?(.cpuBudgetEnded(tick: tick, message: message))
     }
 
     static func oneDecimal(_ value: Double) -> String {

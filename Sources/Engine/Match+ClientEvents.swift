@@ -50,7 +50,7 @@ extension Match {
                     for (value, field) in zip(event.values, fields) {
                         try stack.push(field: value, codec: field.type.quantizer, strings: event.strings)
                     }
-                    try lua.call(arguments: Int32(fields.count + 2), results: 0)
+                    try callLua(arguments: Int32(fields.count + 2), results: 0)
                 } catch {
                     stack.setTop(base)
                     recordFailure(error, during: "event")

@@ -26,7 +26,7 @@ extension Match {
         }
         stack.push(entry.repair)
         do throws(LuaError) {
-            try lua.call(arguments: 0, results: 4)
+            try callLua(arguments: 0, results: 4)
         } catch {
             recordFailure(LuaError(kind: error.kind, message: Self.repairFailed + error.summary,
                                    location: game.chunkName), during: "tick")

@@ -45,6 +45,13 @@ public final class Match {
     /// CPU spent since the last tick closed its account, and the window.
     var pendingCPU: Duration = .zero
     var cpuSpending: CPUSpending?
+    /// Lua calls made since `init` (`Match+Calls`).
+    var calls = 0
+    /// Facts a replay applies instead of measuring (`Match+Calls`).
+    var forced = ForcedFacts()
+    /// Hears of what the wall clock decided (a session's log).
+    public var reportFact: ((MatchFact) -> Void)?
+    let fileLedger = FileLedger()
 
     struct Seat {
         let name: String
@@ -69,7 +76,11 @@ public final class Match {
         do {
             let log = options.log
             lua = try LuaState(limits: options.limits)
-            try lua.installSandbox(LuaSandbox(seed: options.seed, moduleRoot: game.folder, displayRoot: game.folder, print: log))
+            var sandbox = LuaSandbox(seed: options.seed, moduleRoot: game.folder, displayRoot: game.folder, print: log)
+            let ledger = fileLedger
+            ledger.add(LoadedGameFile(path: "game.lua", contents: Array(game.source.utf8)))
+            sandbox.moduleRead = { path, bytes in ledger.add(LoadedGameFile(path: path, contents: bytes)) }
+            try lua.installSandbox(sandbox)
             entry = try EngineEntryPoints(lua: lua, maxEntities: options.maxEntities)
             keys = try SchemaKeys(lua: lua, schema: game.schema)
             try lua.load(source: game.source, chunkName: game.chunkName)
@@ -121,7 +132,7 @@ public final class Match {
             stack.push(entry.join)
             stack.push(id)
             try stack.push(string: cleanName)
-            try lua.call(arguments: 2, results: 2)
+            try callLua(arguments: 2, results: 2)
         } catch {
             recordFailure(error, during: "join")
             compactAfterFailure()
@@ -143,7 +154,7 @@ public final class Match {
         let stack = lua.stack
         stack.push(entry.leave)
         stack.push(id)
-        do throws(LuaError) { try lua.call(arguments: 1, results: 0) } catch {
+        do throws(LuaError) { try callLua(arguments: 1, results: 0) } catch {
             recordFailure(error, during: "leave")
             compactAfterFailure()
         }
@@ -230,7 +241,7 @@ public final class Match {
         stack.push(count)
         stack.replace(countSlot)
         do throws(LuaError) {
-            try lua.call(arguments: stack.top - countSlot + 3, results: 0)
+            try callLua(arguments: stack.top - countSlot + 3, results: 0)
         } catch {
             recordFailure(error, during: "tick")
             compactAfterFailure()
@@ -250,7 +261,7 @@ public final class Match {
             let stack = lua.stack
             stack.push(entry.result)
             do throws(LuaError) {
-                try lua.call(arguments: 0, results: 1)
+                try callLua(arguments: 0, results: 1)
                 if stack.truthy(at: -1) { result = stack.value(at: -1) }
                 stack.pop()
             } catch {
@@ -264,7 +275,7 @@ public final class Match {
         let stack = lua.stack
         stack.push(entry.result)
         do throws(LuaError) {
-            try lua.call(arguments: 0, results: 1)
+            try callLua(arguments: 0, results: 1)
         } catch {
             recordFailure(error, during: "result")
             return
@@ -296,7 +307,7 @@ public final class Match {
     /// despawned would still be listed in the snapshot.
     func compactAfterFailure() {
         lua.stack.push(entry.compact)
-        try? lua.call(arguments: 0, results: 0)
+        try? callLua(arguments: 0, results: 0)
     }
 
     func recordFailure(_ error: LuaError, during callback: String) {

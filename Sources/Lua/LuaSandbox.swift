@@ -22,6 +22,10 @@ public struct LuaSandbox {
     public var print: (String) -> Void
     /// Largest module file `require` reads.
     public var maxModuleBytes = 1 << 20
+    /// Hears of every module file `require` read: its path inside
+    /// `moduleRoot` (e.g. `lib/physics.lua`) and its bytes, so a recording
+    /// can name what the rules were made of.
+    public var moduleRead: (String, [UInt8]) -> Void = { _, _ in }
 
     public init(seed: Int64, moduleRoot: String? = nil, displayRoot: String? = nil, print: @escaping (String) -> Void = { _ in }) {
         self.seed = seed
@@ -158,6 +162,7 @@ extension LuaSandbox {
         guard data.count <= maxModuleBytes else {
             return .failure(ModuleLoadFailure(text: "require: module '\(name)' is larger than \(maxModuleBytes) bytes"))
         }
+        moduleRead(relative, [UInt8](data))
         return .success((String(decoding: data, as: UTF8.self), "@\(displayRoot)/\(relative)"))
     }
 }

@@ -124,11 +124,19 @@ public final class LuaState {
     /// `.memoryLimit`, `.timeLimit` or `.instructionLimit`. The stack is left as
     /// it was below the function when the call fails.
     public func call(arguments: Int32, results: Int32) throws(LuaError) {
+        try call(arguments: arguments, results: results, instructionLimit: limits.instructionLimit)
+    }
+
+    /// `call` with an exact instruction limit of its own for this call (nil:
+    /// none), in place of `limits.instructionLimit`; the time limit still
+    /// applies. A replay runs the call a recording saw stopped by the clock
+    /// this way, so it stops at a point that repeats.
+    public func call(arguments: Int32, results: Int32, instructionLimit: Int?) throws(LuaError) {
         assertOwned()
         let base = stack.top - arguments   // index of the function
         lua_pushcclosure(L, tw_msgh, 0)
         lua_rotate(L, base, 1)
-        let instructions = Int64(clamping: limits.instructionLimit ?? 0)
+        let instructions = Int64(clamping: instructionLimit ?? 0)
         tw_call_begin(L, control, instructions)
         let status = tw_pcall(L, arguments, results, base)
         let fired = control.pointee.fired_epoch == tw_load_epoch(control)
@@ -150,7 +158,8 @@ public final class LuaState {
             raw = stack.string(at: -1) ?? "(error object is a \(stack.type(at: -1).name) value)"
             stack.pop()
         }
-        throw restoringChunkNames(classify(status: status, raw: raw, limitFired: fired, reason: reason))
+        throw restoringChunkNames(classify(status: status, raw: raw, limitFired: fired, reason: reason,
+                                           instructionLimit: instructionLimit))
     }
 
     /// Lua keeps the last `LUA_IDSIZE - 1` bytes of a chunk name, prefixed
@@ -167,7 +176,7 @@ public final class LuaState {
         return LuaError(kind: error.kind, message: error.message, location: full + location[colon...], traceback: error.traceback)
     }
 
-    private func classify(status: Int32, raw: String, limitFired: Bool, reason: Int32) -> LuaError {
+    private func classify(status: Int32, raw: String, limitFired: Bool, reason: Int32, instructionLimit: Int?) -> LuaError {
         if status == LUA_ERRMEM || control.pointee.refused != 0 {
             let asked = control.pointee.refused_size
             let whereText = withUnsafeBytes(of: control.pointee.refused_where) { bytes in
@@ -185,7 +194,7 @@ public final class LuaState {
             let error = LuaError(kind: kind, raw: raw)
             let limit = kind == .timeLimit
                 ? "\(limits.timeLimit.map { "\($0)" } ?? "")"
-                : "\(limits.instructionLimit ?? 0) instructions"
+                : "\(instructionLimit ?? 0) instructions"
             return LuaError(kind: kind, message: "\(kind.rawValue) of \(limit) exceeded", location: error.location, traceback: error.traceback)
         }
         return LuaError(kind: .runtime, raw: raw)

@@ -1,0 +1,174 @@
+import Protocol
+
+/// A match behind its one boundary: commands in, ticks, and a log of both.
+///
+/// Everything that changes a match from outside arrives here as a
+/// `MatchCommand`, applied between two ticks in the order it was given; the
+/// session steps the match and tells its `MatchLog` (a recorder, or nothing)
+/// what was applied, what the wall clock decided (a call stopped by the time
+/// limit, a CPU budget spent) and the state hash every `checkpointEvery`
+/// ticks. Replaying the log into a fresh session with the same game files,
+/// seed, params and options gives the same hashes.
+///
+/// Confined to one thread, like its `Match`.
+public final class MatchSession {
+    public let match: Match
+    /// A hash checkpoint is logged every this many ticks (and at the end).
+    public let checkpointEvery: Int
+    private var log: (any MatchLog)?
+    private var filesLogged = 0
+    private var ended = false
+
+    /// What applying a command did.
+    public enum Outcome: Sendable, Equatable {
+        case applied
+        case joined(player: Int)
+        case refused(reason: String)
+        /// The command named no seated player, or came after the end: nothing changed.
+        case ignored
+    }
+
+    /// Starts the match (`game.init` runs) and opens the log.
+    public init(game: GameDefinition, options: MatchOptions, log: (any MatchLog)? = nil,
+                checkpointEvery: Int = 30) throws(GameError) {
+        match = try Match(game: game, options: options)
+        self.checkpointEvery = max(1, checkpointEvery)
+        self.log = log
+        match.reportFact = { [weak self] fact in self?.log?.record(fact: fact) }
+        log?.begin(match: match, files: match.loadedFiles)
+        filesLogged = match.loadedFiles.count
+    }
+
+    public var tick: Int { match.tick }
+    public var isRunning: Bool { match.status.isRunning && !ended }
+
+    /// Applies `command` now, before the next tick.
+    @discardableResult
+    public func apply(_ command: MatchCommand) -> Outcome {
+        guard match.status.isRunning, !ended else { return .ignored }
+        let outcome: Outcome
+        switch command {
+        case .join(let name, _):
+            switch match.join(name: name) {
+            case .joined(let id): outcome = .joined(player: id)
+            case .refused(let reason): outcome = .refused(reason: reason)
+            }
+        case .leave(let player):
+            guard match.isSeated(player) else { return .ignored }
+            match.leave(playerID: player)
+            outcome = .applied
+        case .resume(let player):
+            guard match.isSeated(player) else { return .ignored }
+            match.restartInputs(of: player)
+            outcome = .applied
+        case .input(let player, let sequence, let values):
+            guard match.isSeated(player), values.count == match.schema.input.count else { return .ignored }
+            match.submit(input: values, from: player, sequence: sequence)
+            outcome = .applied
+        case .clientEvent(let player, let event, let values, let strings):
+            guard match.isSeated(player), match.schema.clientEvents.indices.contains(event),
+                  values.count == match.schema.clientEvents[event].fields.count else { return .ignored }
+            match.submit(clientEvent: event, values: values, strings: strings, from: player)
+            outcome = .applied
+        case .stop:
+            match.stop()
+            outcome = .applied
+        }
+        logNewFiles()
+        log?.record(command: command, outcome: outcome, beforeTick: match.tick + 1)
+        return outcome
+    }
+
+    /// Runs one tick; false once the match is over.
+    @discardableResult
+    public func step() -> Bool {
+        guard !ended else { return false }
+        let running = match.step()
+        logNewFiles()
+        log?.stepped(tick: match.tick)
+        if match.tick % checkpointEvery == 0 { log?.checkpoint(tick: match.tick, hash: match.stateHash.value) }
+        return running
+    }
+
+    /// Closes the log with how the match ended; `abandoned` names why the
+    /// host gave the match up (then the match's thread may be stuck in Lua,
+    /// and only the log is touched, from the caller's thread).
+    public func end(abandoned: String? = nil) {
+        guard !ended else { return }
+        ended = true
+        if let abandoned {
+            log?.end(tick: match.tick, hash: nil, outcome: "abandoned: \(abandoned)")
+        } else {
+            log?.end(tick: match.tick, hash: match.stateHash.value, outcome: match.status.summary)
+        }
+        log = nil
+    }
+
+    /// Stops logging (a write failed, or the host chose to), keeping the match.
+    public func detachLog() { log = nil }
+
+    private func logNewFiles() {
+        let files = match.loadedFiles
+        guard files.count > filesLogged else { return }
+        for file in files[filesLogged...] { log?.record(fact: .fileLoaded(file)) }
+        filesLogged = files.count
+    }
+}
+
+/// Where a session tells what happened to its match, in order. Calls come
+/// from the match's thread, except `end(…, outcome: "abandoned…")`, which
+/// may come from the thread that gave the match up.
+public protocol MatchLog: AnyObject {
+    /// The match started: `game.init` ran; `files` are the game files loaded so far.
+    func begin(match: Match, files: [LoadedGameFile])
+    func record(command: MatchCommand, outcome: MatchSession.Outcome, beforeTick: Int)
+    /// Something the wall clock decided, or a file the game loaded.
+    func record(fact: MatchFact)
+    func stepped(tick: Int)
+    func checkpoint(tick: Int, hash: UInt64)
+    /// The match is over; `hash` is nil when it was abandoned mid-call.
+    func end(tick: Int, hash: UInt64?, outcome: String)
+}
+
+/// What happens to a match that no command explains: the clock and the
+/// file system, recorded so that a replay applies them instead of
+/// re-measuring them.
+public enum MatchFact: Sendable, Equatable {
+    /// Lua call number `call` (counted from the match's start) was stopped
+    /// by the wall-clock time limit with `error`.
+    case timeLimit(call: Int, error: ReplayError)
+    /// The match's CPU budget ended it at the end of tick `tick`.
+    case cpuBudgetEnded(tick: Int, message: String)
+    /// The game read a file (`game.lua`, or a module it `require`d).
+    case fileLoaded(LoadedGameFile)
+}
+
+/// A Lua error as a replay keeps it.
+public struct ReplayError: Sendable, Equatable {
+    public var location: String?
+    public var message: String
+    public var traceback: String?
+
+    public init(location: String?, message: String, traceback: String?) {
+        self.location = location
+        self.message = message
+        self.traceback = traceback
+    }
+}
+
+/// A file a match's rules came from, by its path inside the game's folder.
+public struct LoadedGameFile: Sendable, Equatable {
+    /// `game.lua`, or e.g. `lib/physics.lua` for `require("lib.physics")`.
+    public var path: String
+    public var contents: [UInt8]
+    public var hash: UInt64 {
+        var h = StateHash()
+        h.add(bytes: contents)
+        return h.value
+    }
+
+    public init(path: String, contents: [UInt8]) {
+        self.path = path
+        self.contents = contents
+    }
+}
