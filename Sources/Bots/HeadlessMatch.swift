@@ -45,11 +45,10 @@ public struct HeadlessMatch {
         self.maxTicks = maxTicks
     }
 
-    /// Plays the match. `onTick` is called after every tick with the tick
-    /// number; `onInput` sees every input a bot sends (for recording).
-    public func play(index: Int, clock: inout some TickClock,
-                     onTick: (Int) -> Void = { _ in },
-                     onInput: (Int, Int, [Int64]) -> Void = { _, _, _ in }) -> HeadlessMatchReport {
+    /// Plays the match through its `MatchSession` (so `log`, if any, records
+    /// it). `onTick` is called after every tick with the tick number.
+    public func play(index: Int, clock: inout some TickClock, log: (any MatchLog)? = nil,
+                     onTick: (Int) -> Void = { _ in }) -> HeadlessMatchReport {
         let started = ContinuousClock.now
         func report(_ outcome: HeadlessMatchReport.Outcome, match: Match?, brain: BotBrain?, overruns: Int = 0) -> HeadlessMatchReport {
             HeadlessMatchReport(index: index, seed: options.seed, ticks: match?.tick ?? 0, outcome: outcome,
@@ -58,23 +57,27 @@ public struct HeadlessMatch {
                                 droppedInputs: match?.droppedInputs ?? 0, overruns: overruns,
                                 elapsed: ContinuousClock.now - started)
         }
-        let match: Match
+        let session: MatchSession
         let brain: BotBrain
         do {
-            match = try Match(game: game, options: options)
+            session = try MatchSession(game: game, options: options, log: log)
             brain = try BotBrain(game: game, seed: SplitMix64.derive(options.seed, 1), limits: options.limits, log: options.log)
         } catch {
             return report(.failed("\(error)"), match: nil, brain: nil)
         }
+        let match = session.match
+        defer { session.end() }
         var seated: [Int] = []
         for p in stride(from: 1, through: players, by: 1) {
             let name = "bot\(p)"
-            switch match.join(name: name) {
+            switch session.apply(.join(name: name, account: nil)) {
             case .joined(let id):
                 seated.append(id)
                 brain.add(playerID: id, name: name)
             case .refused(let reason):
                 options.log("\(name) was refused: \(reason)")
+            case .applied, .ignored:
+                options.log("\(name) was refused: the match is over")
             }
         }
         var schedule = TickSchedule(tickRate: game.tickRate, start: clock.now())
@@ -90,12 +93,11 @@ public struct HeadlessMatch {
             }
             for id in seated {
                 if let input = brain.think(playerID: id) {
-                    onInput(match.tick + 1, id, input)
-                    match.submit(input: input, from: id, sequence: UInt32(truncatingIfNeeded: match.tick + 1))
+                    session.apply(.input(player: id, sequence: UInt32(truncatingIfNeeded: match.tick + 1), values: input))
                 }
             }
             schedule.waitForNextTick(on: &clock)
-            match.step()
+            session.step()
             onTick(match.tick)
         }
         let outcome: HeadlessMatchReport.Outcome

@@ -39,6 +39,8 @@
 
 /* ---- macros Swift cannot import ---------------------------------------- */
 
+/* LUA_VERSION_RELEASE_NUM is an expression macro, which Swift does not import. */
+static inline int tw_release_num(void) { return LUA_VERSION_RELEASE_NUM; }
 static inline int tw_registryindex(void) { return LUA_REGISTRYINDEX; }
 static inline int tw_upvalueindex(int i) { return lua_upvalueindex(i); }
 static inline void tw_pop(lua_State *L, int n) { lua_pop(L, n); }

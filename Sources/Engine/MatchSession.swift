@@ -85,8 +85,7 @@ public final class MatchSession {
         guard !ended else { return false }
         let running = match.step()
         logNewFiles()
-        log?.stepped(tick: match.tick)
-        if match.tick % checkpointEvery == 0 { log?.checkpoint(tick: match.tick, hash: match.stateHash.value) }
+        log?.stepped(tick: match.tick, checkpoint: match.tick % checkpointEvery == 0 ? match.stateHash.value : nil)
         return running
     }
 
@@ -124,8 +123,8 @@ public protocol MatchLog: AnyObject {
     func record(command: MatchCommand, outcome: MatchSession.Outcome, beforeTick: Int)
     /// Something the wall clock decided, or a file the game loaded.
     func record(fact: MatchFact)
-    func stepped(tick: Int)
-    func checkpoint(tick: Int, hash: UInt64)
+    /// Tick `tick` ran; `checkpoint` is its state hash every `checkpointEvery` ticks.
+    func stepped(tick: Int, checkpoint: UInt64?)
     /// The match is over; `hash` is nil when it was abandoned mid-call.
     func end(tick: Int, hash: UInt64?, outcome: String)
 }

@@ -24,6 +24,13 @@ public final class LuaState {
     private let owner = pthread_self()
     #endif
 
+    /// The Lua release the engine runs, e.g. "5.4.4" (replays name it: a
+    /// different release may run the same rules differently).
+    public static let version: String = {
+        let n = Int(tw_release_num())
+        return "\(n / 10000).\(n / 100 % 100).\(n % 100)"
+    }()
+
     public init(limits: LuaLimits = LuaLimits()) throws(LuaError) {
         self.limits = limits
         control = UnsafeMutablePointer<tw_control>.allocate(capacity: 1)

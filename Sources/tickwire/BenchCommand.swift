@@ -65,16 +65,15 @@ struct BenchCommand: ParsableCommand {
         print("tickwire bench: \(definition.folder), \(players) bots, \(ticks) ticks, seed \(seed), \(rounds) rounds")
         print("machine: \(Self.machine())")
 
-        // 1. Play with bots, recording every input.
-        var recording = InputRecording()
-        recording.playerNames = (1...players).map { "bot\($0)" }
+        // 1. Play with bots, the session logging every command.
+        let log = CommandLog()
         var clock = VirtualClock()
         let cpu0 = threadCPUTime()
         let played = HeadlessMatch(game: definition, options: options, players: players, maxTicks: ticks)
-            .play(index: 0, clock: &clock, onInput: { tick, id, values in recording.record(tick: tick, id: id, values: values) })
+            .play(index: 0, clock: &clock, log: log)
         let playSeconds = threadCPUTime() - cpu0
         if case .failed(let message) = played.outcome { throw BenchError("the match failed: \(message)") }
-        while recording.ticks.count < played.ticks { recording.ticks.append([]) }
+        let recording = InputRecording(log)
         let recorded = recording.ticks.count
         print("with bots:     \(Self.rate(recorded, playSeconds)) ticks/s on one core (rules + snapshots + \(players) Lua bots)")
 
@@ -100,12 +99,12 @@ struct BenchCommand: ParsableCommand {
         exactOptions.limits.instructionLimit = 100_000_000
         for _ in 0..<rounds {
             let t0 = threadCPUTime()
-            let match = try recording.replay(game: definition, options: options)
+            let match = try log.replay(game: definition, options: options)
             engine.append(threadCPUTime() - t0)
             engineDigest = match.snapshots.latest.map { PlainLuaHarness.digest(of: $0, schema: definition.schema) } ?? ""
             if exactLimit {
                 let t1 = threadCPUTime()
-                _ = try recording.replay(game: definition, options: exactOptions)
+                _ = try log.replay(game: definition, options: exactOptions)
                 exact.append(threadCPUTime() - t1)
             }
             if let interpreter {

@@ -1,27 +1,16 @@
 import Engine
 import Foundation
 
-/// Every input a match received, tick by tick, so the same match can be
-/// replayed by the engine and by the plain Lua interpreter.
+/// The inputs of a match recorded by the engine (`CommandLog`), tick by
+/// tick, in the shape the plain-Lua harness and the wire benchmark read.
 struct InputRecording {
     /// `ticks[t - 1]` holds tick t's inputs as (player id, quantized values).
-    var ticks: [[(id: Int, values: [Int64])]] = []
-    var playerNames: [String] = []
+    var ticks: [[(id: Int, values: [Int64])]]
+    var playerNames: [String]
 
-    mutating func record(tick: Int, id: Int, values: [Int64]) {
-        while ticks.count < tick { ticks.append([]) }
-        ticks[tick - 1].append((id, values))
-    }
-
-    /// Plays the recording into a fresh match; returns it after the last tick.
-    func replay(game: GameDefinition, options: MatchOptions) throws -> Match {
-        let match = try Match(game: game, options: options)
-        for name in playerNames { _ = match.join(name: name) }
-        for inputs in ticks {
-            for input in inputs { match.submit(input: input.values, from: input.id) }
-            match.step()
-        }
-        return match
+    init(_ log: CommandLog) {
+        ticks = log.inputs
+        playerNames = log.playerNames
     }
 }
 

@@ -200,9 +200,9 @@ private func bot(_ body: String) -> String {
         let fixture = try GameFixture(game: dotsGame, bot: bot("return nil"))
         let headless = HeadlessMatch(game: try fixture.load(), options: MatchOptions(seed: 1), players: 3, maxTicks: 20)
         var clock = VirtualClock()
-        var inputs = 0
-        let report = headless.play(index: 0, clock: &clock, onInput: { _, _, _ in inputs += 1 })
-        #expect(inputs == 0)
+        let log = CommandLog()
+        let report = headless.play(index: 0, clock: &clock, log: log)
+        #expect(log.inputs.joined().isEmpty)
         #expect(report.ticks == 20)
         #expect(report.botErrors == 0)
     }
@@ -250,8 +250,9 @@ private func bot(_ body: String) -> String {
         let log = LogLines()
         let headless = HeadlessMatch(game: try fixture.load(), options: MatchOptions(seed: 1, log: log.sink), players: 2, maxTicks: 10)
         var clock = VirtualClock()
-        var sentBy: [Int: Int] = [:]
-        let report = headless.play(index: 0, clock: &clock, onInput: { _, id, _ in sentBy[id, default: 0] += 1 })
+        let commands = CommandLog()
+        let report = headless.play(index: 0, clock: &clock, log: commands)
+        let sentBy = Dictionary(commands.inputs.joined().map { ($0.id, 1) }, uniquingKeysWith: +)
         #expect(report.ticks == 10)
         guard case .unfinished = report.outcome else { Issue.record("outcome \(report.outcome)"); return }
         #expect(report.scriptFailures == 0)
@@ -273,8 +274,9 @@ private func bot(_ body: String) -> String {
         let options = MatchOptions(seed: 1, limits: LuaLimits(timeLimit: .milliseconds(50)))
         let headless = HeadlessMatch(game: try fixture.load(), options: options, players: 2, maxTicks: 6)
         var clock = VirtualClock()
-        var sentBy: [Int: Int] = [:]
-        let report = headless.play(index: 0, clock: &clock, onInput: { _, id, _ in sentBy[id, default: 0] += 1 })
+        let commands = CommandLog()
+        let report = headless.play(index: 0, clock: &clock, log: commands)
+        let sentBy = Dictionary(commands.inputs.joined().map { ($0.id, 1) }, uniquingKeysWith: +)
         #expect(report.ticks == 6)
         #expect(!report.failed)
         #expect(report.scriptFailures == 0)

@@ -176,8 +176,9 @@ return game
         options.seed = 3
         let match = HeadlessMatch(game: try fixture.load(), options: options, players: 5, maxTicks: 4)
         var clock = VirtualClock()
-        var senders: Set<Int> = []
-        let report = match.play(index: 0, clock: &clock, onInput: { _, id, _ in senders.insert(id) })
+        let commands = CommandLog()
+        let report = match.play(index: 0, clock: &clock, log: commands)
+        let senders = Set(commands.inputs.joined().map(\.id))
         #expect(senders == [1, 2, 3, 4])
         #expect(log.lines.contains("bot5 was refused: the match is full (4 players)"))
         #expect(report.ticks == 4)
