@@ -24,6 +24,8 @@ public struct HeadlessMatchReport: Sendable {
     public let overruns: Int
     /// Wall time the match took.
     public let elapsed: Duration
+    /// The replay file the match was recorded into, if it was kept.
+    public internal(set) var recording: String?
 
     public var failed: Bool {
         if case .failed = outcome { return true }

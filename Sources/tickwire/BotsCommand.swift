@@ -88,6 +88,12 @@ struct BotsCommand: ParsableCommand {
 
     @OptionGroup var limits: ScriptLimitOptions
 
+    @Option(help: "Record every match into a replay file in this folder (see tickwire replay).")
+    var record: String?
+
+    @Option(help: "Record matches, keeping only the files of matches with a script failure or a failed outcome.")
+    var recordFailures: String?
+
     @Flag(help: "Print one JSON object per match (with --connect: one for the run) instead of a table.")
     var json = false
 
@@ -101,6 +107,7 @@ struct BotsCommand: ParsableCommand {
         guard players >= 0 else { throw ValidationError("--players cannot be negative") }
         guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if record != nil, recordFailures != nil { throw ValidationError("give --record or --record-failures, not both") }
         try limits.validate()
     }
 
@@ -129,6 +136,14 @@ struct BotsCommand: ParsableCommand {
         var run = HeadlessRun(game: definition, matches: matches, players: players, ticks: ticks, seed: seed, options: options)
         run.realtime = realtime
         if let workers { run.workers = workers }
+        if let folder = record ?? recordFailures {
+            do {
+                run.recording = HeadlessRun.Recording(folder: try RecordingFolder(path: folder), failuresOnly: recordFailures != nil)
+            } catch {
+                FileHandle.standardError.write(Data("cannot record into \(folder): \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
 
         let workerCount = max(1, min(run.workers, matches))
         if !json {
@@ -150,6 +165,13 @@ struct BotsCommand: ParsableCommand {
             let finished = reports.filter { if case .finished = $0.outcome { true } else { false } }.count
             let failed = reports.filter(\.failed).count
             print("\(totalTicks) ticks in \(String(format: "%.2f", seconds)) s: \(Int(rate)) ticks/s, \(Int(rate / Double(workerCount))) per worker; \(finished) finished, \(reports.count - finished - failed) ran out of ticks, \(failed) failed")
+            if let folder = record ?? recordFailures {
+                let kept = reports.compactMap(\.recording)
+                print("recorded \(kept.count) match\(kept.count == 1 ? "" : "es") in \(folder)")
+                for report in reports where report.failed || report.scriptFailures > 0 {
+                    if let file = report.recording { print("  match \(report.index + 1): tickwire replay \(file)") }
+                }
+            }
         }
         if reports.contains(where: \.failed) { throw ExitCode.failure }
     }

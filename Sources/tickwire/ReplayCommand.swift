@@ -1,0 +1,121 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Protocol
+
+/// `tickwire replay FILE [--game DIR] [--until TICK --json]`
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Play a recorded match again and check it against the recorded state hashes.",
+        discussion: """
+            Plays FILE (written by bots --record or serve --record) headless at full speed with the game \
+            in games/<name> (the name the recording gives), or --game DIR. Checks the state hash at every \
+            checkpoint the recording holds and at the end, then prints the result and the final hash. \
+            Exits 0 when everything matches; 1 at the first divergent tick, naming what differs (when \
+            the game's files differ from the recorded ones, the recorded rules are played beside to name \
+            the entity and field); 2 when the file or the game cannot be read. A file cut short (a crash \
+            while recording) replays to its last complete tick and says so.
+            """
+    )
+
+    @Argument(help: "The replay file.")
+    var file: String
+
+    @Option(help: "The game's folder (default: games/<the recording's game>).")
+    var game: String?
+
+    @Option(help: "Stop after this tick.")
+    var until: Int?
+
+    @Flag(help: "With --until: print the state at that tick as JSON (entities by kind, match fields, players).")
+    var json = false
+
+    @Flag(help: "Show the game's print output.")
+    var verbose = false
+
+    func validate() throws {
+        if let until, until < 0 { throw ValidationError("--until must be 0 or more") }
+        if json, until == nil { throw ValidationError("--json prints the state at --until TICK: give --until") }
+    }
+
+    /// Exit status 2: the replay could not start.
+    static let unreadable = ExitCode(2)
+
+    func run() throws {
+        let recording = try Self.read(file)
+        let header = recording.header
+        let folder = game ?? "games/\(header.game)"
+        let say: (String) -> Void = json ? { StandardError.write($0) } : { print($0) }
+        say("\(file): \(header.gameName) match \(header.matchID), recorded by \(header.origin) with \(header.engineVersion), seed \(header.seed)")
+        if header.engineVersion != EngineVersion.current {
+            say("note: recorded with \(header.engineVersion); this is \(EngineVersion.current): the replay may differ")
+        }
+        let differences = recording.differences(folder: folder)
+        if !differences.isEmpty {
+            say("the game's files differ from the recording's:")
+            for line in differences { say("  \(line)") }
+        }
+        let definition: GameDefinition
+        do {
+            definition = try GameDefinition.load(folder: folder)
+        } catch {
+            StandardError.write("cannot load the game from \(folder): \(error)")
+            throw Self.unreadable
+        }
+        var options = header.replayOptions
+        if verbose { options.log = { StandardError.write($0) } }
+        let replay: MatchReplay
+        do {
+            replay = try MatchReplay(recording: recording, game: definition, options: options)
+        } catch {
+            StandardError.write("cannot start the match: \(error)")
+            throw Self.unreadable
+        }
+        do {
+            try replay.run(until: until)
+        } catch {
+            StandardError.write("\(file): \(error)")
+            throw Self.unreadable
+        }
+        let match = replay.session.match
+        if let divergence = replay.divergence {
+            StandardError.write("diverged at tick \(divergence.tick): \(divergence.reason)")
+            if let reference = divergence.reference {
+                let difference = StateDivergence(recorded: MatchState(reference), replayed: MatchState(match))
+                for line in difference.description.split(separator: "\n").dropFirst() { StandardError.write(String(line)) }
+            }
+            throw ExitCode.failure
+        }
+        if json {
+            print(MatchState(match).json)
+            return
+        }
+        if let cut = replay.truncatedAt {
+            say("the recording ends inside a chunk at byte \(cut) (it was cut short while written): replayed to its last complete tick, \(match.tick)")
+        }
+        for failure in match.failures { say("tick \(failure.tick): \(failure)") }
+        say("tick \(match.tick): \(match.status.summary)")
+        let checked = "\(replay.checkpointsChecked) checkpoint\(replay.checkpointsChecked == 1 ? "" : "s")"
+        if let end = replay.recordedEnd {
+            if end.hash == nil { say("the recording ends with: \(end.outcome)") }
+            say("state hash \(match.stateHash): matches the recording at \(checked)\(end.hash != nil ? " and at the end" : "")")
+        } else {
+            say("state hash \(match.stateHash): matches the recording at \(checked)")
+        }
+    }
+
+    /// The recording in `path`, or a clear error and exit status 2.
+    static func read(_ path: String) throws -> Recording {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            StandardError.write("cannot read \(path)")
+            throw unreadable
+        }
+        do {
+            return try Recording(bytes: [UInt8](data))
+        } catch {
+            StandardError.write("\(path): \(error)")
+            throw unreadable
+        }
+    }
+}
