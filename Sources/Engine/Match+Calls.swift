@@ -76,7 +76,11 @@ struct ForcedFacts {
 /// The files a match read, filled from the sandbox's `require`.
 final class FileLedger {
     private(set) var files: [LoadedGameFile] = []
-    func add(_ file: LoadedGameFile) { files.append(file) }
+    private(set) var count = 0
+    func add(_ file: LoadedGameFile) {
+        files.append(file)
+        count += 1
+    }
 }
 
 extension MatchStatus {

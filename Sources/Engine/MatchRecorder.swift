@@ -1,28 +1,34 @@
 import Foundation
 import Protocol
+import Synchronization
 
 /// Records one match into a replay file as it plays (docs/replay.md).
 ///
-/// Records wait in memory and go to the file as one checksummed chunk every
-/// `flushEveryTicks` ticks (a second of play by default) and at the end, so
-/// a crash or SIGKILL leaves a file that replays up to its last flush. A
-/// write that fails (a full disk, a bounded folder that refuses the bytes)
-/// stops the recording, with one call to `stopped`, and never the match.
+/// The match's thread only appends records to a list; every
+/// `flushEveryTicks` ticks (a second of play by default) and at the end the
+/// list is handed to a writer queue that encodes it as one checksummed
+/// chunk and writes it, so a crash or SIGKILL leaves a file that replays up
+/// to its last flush, and the tick pays for neither the encoding nor the
+/// system call. A write that fails (a full disk, a bounded folder that
+/// refuses the bytes) stops the recording, with one call to `stopped`, and
+/// never the match.
 ///
 /// Inputs and client events of different players between two other records
-/// do not affect each other (each player has their own queue), so they are
-/// written sorted by player: the player gaps then cost a bit.
+/// do not affect each other (each player has their own queue), so the
+/// writer sorts them by player: the player gaps then cost a bit.
 ///
-/// Used from the match's thread; `end` may also come from the thread that
-/// gave the match up, so the state is behind a lock.
+/// Confined to the match's thread, except `end` of an abandoned match
+/// (hash nil), which comes from the thread that gave the match up: it
+/// touches only the writer and the `closed` flag, and records of the tick
+/// that never finished are left out.
 public final class MatchRecorder: MatchLog, @unchecked Sendable {
     public struct Settings: Sendable {
         public var matchID: String
         /// What records: "bots", "serve".
         public var origin: String
-        /// Ticks between flushes; nil: only when `flushBytes` are waiting and at the end.
+        /// Ticks between flushes; nil: only when `flushRecords` are waiting and at the end.
         public var flushEveryTicks: Int?
-        public var flushBytes = 256 << 10
+        public var flushRecords = 16_384
         public var checkpointEvery: Int
 
         public init(matchID: String, origin: String, flushEveryTicks: Int?, checkpointEvery: Int = 30) {
@@ -33,158 +39,177 @@ public final class MatchRecorder: MatchLog, @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private let sink: any ReplaySink
+    private let closed = Atomic<Bool>(false)
     private let settings: Settings
-    private let stopped: @Sendable (String) -> Void
-    private var encoder: ReplayEncoder
-    private var header: ReplayHeader
+    private let header: ReplayHeader
+    private let writer: Writer
     private var pending: [ReplayRecord] = []
-    /// Inputs and client events since the last other record, not yet sorted.
-    private var run: [ReplayRecord] = []
     private var advance = 0
     private var ticksSinceFlush = 0
-    private var pendingEstimate = 0
     private var started = false
-    private var failed = false
-    private var finished = false
-    /// The last tick whose records reached the file.
-    public private(set) var flushedTick = 0
 
     /// Records a match of `game` run with `options` into `sink`; `stopped`
     /// hears once why recording stopped early.
     public init(game: GameDefinition, options: MatchOptions, settings: Settings, sink: any ReplaySink,
                 stopped: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.sink = sink
         self.settings = settings
-        self.stopped = stopped
         header = ReplayHeader(game: game, options: options, matchID: settings.matchID, origin: settings.origin,
                               checkpointEvery: settings.checkpointEvery)
-        encoder = ReplayEncoder(inputWidth: game.schema.input.count)
+        writer = Writer(sink: sink, inputWidth: game.schema.input.count, stopped: stopped)
+        pending.reserveCapacity(256)
     }
 
     public func begin(match: Match, files: [LoadedGameFile]) {
-        lock.withLock {
-            started = true
-            write(ReplayEncoder.start(header))
-            for file in files { pending.append(.file(path: file.path, hash: file.hash, contents: file.contents)) }
-            flush(tick: 0)
-        }
+        started = true
+        let header = ReplayEncoder.start(header)
+        writer.queue.async { [writer] in writer.write(header) }
+        for file in files { pending.append(.file(path: file.path, hash: file.hash, contents: file.contents)) }
+        flush()
     }
 
     public func record(command: MatchCommand, outcome: MatchSession.Outcome, beforeTick: Int) {
-        lock.withLock {
-            guard !failed, !finished else { return }
-            switch command {
-            case .input, .clientEvent:
-                run.append(.command(command, seat: 0))
-            case .join:
-                var seat = 0
-                if case .joined(let player) = outcome { seat = player }
-                append(.command(command, seat: seat))
-            case .leave, .resume, .stop:
-                append(.command(command, seat: 0))
-            }
-        }
+        var seat = 0
+        if case .joined(let player) = outcome { seat = player }
+        append(.command(command, seat: seat))
     }
 
     public func record(fact: MatchFact) {
-        lock.withLock {
-            guard !failed, !finished else { return }
-            switch fact {
-            case .timeLimit(let call, let error):
-                append(.timeLimit(call: call, location: error.location, message: error.message, traceback: error.traceback))
-            case .cpuBudgetEnded(let tick, let message):
-                append(.cpuBudgetEnded(tick: tick, message: message))
-            case .fileLoaded(let file):
-                append(.file(path: file.path, hash: file.hash, contents: file.contents))
-            }
+        let record: ReplayRecord
+        switch fact {
+        case .timeLimit(let call, let error):
+            record = .timeLimit(call: call, location: error.location, message: error.message, traceback: error.traceback)
+        case .cpuBudgetEnded(let tick, let message):
+            record = .cpuBudgetEnded(tick: tick, message: message)
+        case .fileLoaded(let file):
+            record = .file(path: file.path, hash: file.hash, contents: file.contents)
         }
+        append(record)
     }
 
     public func stepped(tick: Int, checkpoint: UInt64?) {
-        lock.withLock {
-            guard !failed, !finished else { return }
-            closeRun()
-            advance += 1
-            if let checkpoint { append(.checkpoint(tick: tick, hash: checkpoint)) }
-            ticksSinceFlush += 1
-            if let every = settings.flushEveryTicks, ticksSinceFlush >= every {
-                flush(tick: tick)
-            } else if pendingEstimate >= settings.flushBytes {
-                flush(tick: tick)
-            }
+        advance += 1
+        if let checkpoint { append(.checkpoint(tick: tick, hash: checkpoint)) }
+        ticksSinceFlush += 1
+        if let every = settings.flushEveryTicks, ticksSinceFlush >= every {
+            flush()
+        } else if pending.count >= settings.flushRecords {
+            flush()
         }
     }
 
     public func end(tick: Int, hash: UInt64?, outcome: String) {
-        lock.withLock {
-            guard started, !failed, !finished else { return }
-            // Abandoned mid-call: the records of the call that never
-            // returned are left out; the file ends at the last whole tick.
-            if hash == nil { run.removeAll() } else { closeRun() }
-            append(.end(tick: tick, hash: hash, outcome: outcome))
-            flush(tick: tick)
-            finished = true
-            sink.close()
+        guard started, !closed.load(ordering: .acquiring) else { return }
+        if hash == nil {
+            // Abandoned: the match's thread may still be inside a call, so
+            // only the writer is touched; what waits unflushed is left out
+            // and the file ends at the last flushed tick.
+            closed.store(true, ordering: .releasing)
+            let end = ReplayRecord.end(tick: tick, hash: nil, outcome: outcome)
+            writer.queue.sync { writer.encode([end]); writer.close() }
+            return
         }
+        append(.end(tick: tick, hash: hash, outcome: outcome))
+        flush()
+        closed.store(true, ordering: .releasing)
+        writer.queue.sync { writer.close() }
     }
 
-    // MARK: Writing (under the lock)
-
     private func append(_ record: ReplayRecord) {
-        closeRun()
         if advance > 0 {
             pending.append(.advance(ticks: advance))
             advance = 0
         }
         pending.append(record)
-        pendingEstimate += 4
-        if case .file(_, _, let contents) = record { pendingEstimate += contents.count }
     }
 
-    /// Sorts the run of inputs and client events by player (keeping each
-    /// player's own order) and queues it.
-    private func closeRun() {
-        guard !run.isEmpty else { return }
-        let sorted = run.enumerated().sorted { a, b in
-            let (pa, pb) = (a.element.player, b.element.player)
-            return pa != pb ? pa < pb : a.offset < b.offset
-        }
-        run.removeAll(keepingCapacity: true)
-        if advance > 0 {
-            pending.append(.advance(ticks: advance))
-            advance = 0
-        }
-        pending.append(contentsOf: sorted.map(\.element))
-        pendingEstimate += sorted.count * 3
-    }
-
-    private func flush(tick: Int) {
-        closeRun()
+    /// Hands what waits to the writer.
+    private func flush() {
         if advance > 0 {
             pending.append(.advance(ticks: advance))
             advance = 0
         }
         ticksSinceFlush = 0
-        guard !pending.isEmpty, !failed else { return }
-        let bytes = encoder.chunk(pending)
+        guard !pending.isEmpty, !closed.load(ordering: .acquiring) else { return pending.removeAll(keepingCapacity: true) }
+        let records = pending
         pending.removeAll(keepingCapacity: true)
-        pendingEstimate = 0
-        write(bytes)
-        if !failed { flushedTick = tick }
+        writer.queue.async { [writer] in writer.encode(records) }
     }
 
-    private func write(_ bytes: [UInt8]) {
-        guard !failed else { return }
-        do {
-            try sink.write(bytes)
-        } catch {
-            failed = true
-            pending.removeAll()
-            run.removeAll()
+    /// The writing side, confined to `queue`.
+    private final class Writer: @unchecked Sendable {
+        let queue = DispatchQueue(label: "tickwire.recorder", qos: .utility)
+        private let sink: any ReplaySink
+        private var encoder: ReplayEncoder
+        private let stopped: @Sendable (String) -> Void
+        private var failed = false
+
+        init(sink: any ReplaySink, inputWidth: Int, stopped: @escaping @Sendable (String) -> Void) {
+            self.sink = sink
+            encoder = ReplayEncoder(inputWidth: inputWidth)
+            self.stopped = stopped
+        }
+
+        func encode(_ records: [ReplayRecord]) {
+            guard !failed, !isClosed else { return }
+            write(encoder.chunk(Self.sortingRuns(records)))
+        }
+
+        func write(_ bytes: [UInt8]) {
+            guard !failed, !isClosed else { return }
+            do {
+                try sink.write(bytes)
+            } catch {
+                failed = true
+                sink.close()
+                stopped("recording stopped: \(error)")
+            }
+        }
+
+        private var isClosed = false
+
+        func close() {
+            isClosed = true
             sink.close()
-            stopped("recording stopped: \(error)")
+        }
+
+        /// Sorts each run of inputs and client events by player, keeping
+        /// each player's own order.
+        static func sortingRuns(_ records: [ReplayRecord]) -> [ReplayRecord] {
+            var out: [ReplayRecord] = []
+            out.reserveCapacity(records.count)
+            var run: [ReplayRecord] = []
+            func closeRun() {
+                guard !run.isEmpty else { return }
+                if zip(run, run.dropFirst()).allSatisfy({ $0.player <= $1.player }) {
+                    out.append(contentsOf: run)
+                } else {
+                    out.append(contentsOf: run.enumerated().sorted { a, b in
+                        let (pa, pb) = (a.element.player, b.element.player)
+                        return pa != pb ? pa < pb : a.offset < b.offset
+                    }.map(\.element))
+                }
+                run.removeAll(keepingCapacity: true)
+            }
+            for record in records {
+                if case .command(let command, _) = record, command.isQueued {
+                    run.append(record)
+                } else {
+                    closeRun()
+                    out.append(record)
+                }
+            }
+            closeRun()
+            return out
+        }
+    }
+}
+
+extension MatchCommand {
+    /// Inputs and client events only queue for the next tick, per player.
+    fileprivate var isQueued: Bool {
+        switch self {
+        case .input, .clientEvent: true
+        default: false
         }
     }
 }

@@ -107,8 +107,8 @@ public final class MatchSession {
     public func detachLog() { log = nil }
 
     private func logNewFiles() {
+        guard match.fileLedger.count > filesLogged else { return }
         let files = match.loadedFiles
-        guard files.count > filesLogged else { return }
         for file in files[filesLogged...] { log?.record(fact: .fileLoaded(file)) }
         filesLogged = files.count
     }

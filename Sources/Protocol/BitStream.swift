@@ -63,8 +63,8 @@ extension BitStream {
         } else {
             precondition(value >= 1, "gamma codes values from 1")
             let width = 64 - value.leadingZeroBitCount
-            var zero: UInt64 = 0
-            for _ in 0..<(width - 1) { try bits(&zero, count: 1) }
+            var zeros: UInt64 = 0
+            try bits(&zeros, count: width - 1)
             var one: UInt64 = 1
             try bits(&one, count: 1)
             var rest = value & ((1 << UInt64(width - 1)) &- 1)

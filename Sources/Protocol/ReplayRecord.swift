@@ -69,8 +69,9 @@ public enum ReplayLimits {
 public struct ReplayRecordCoder: Sendable {
     /// Width of an input (values per input), from the header.
     public let inputWidth: Int
-    private var lastSequence: [Int: UInt32] = [:]
-    private var lastValues: [Int: [Int64]] = [:]
+    /// By player id (grown as players appear; ids are at most `ReplayLimits.maxPlayer`).
+    private var lastSequence: [UInt32] = []
+    private var lastValues: [[Int64]?] = []
     /// Player of the previous record when it was an input, for gaps.
     private var previousInputPlayer = 0
 
@@ -136,7 +137,11 @@ public struct ReplayRecordCoder: Sendable {
             throw ProtocolError(.outOfRange, "input for player \(player), outside 1...\(ReplayLimits.maxPlayer)")
         }
         previousInputPlayer = player
-        let expected = (lastSequence[player] ?? 0) &+ 1
+        if player >= lastSequence.count {
+            lastSequence.append(contentsOf: repeatElement(0, count: player + 1 - lastSequence.count))
+            lastValues.append(contentsOf: repeatElement(nil, count: player + 1 - lastValues.count))
+        }
+        let expected = lastSequence[player] &+ 1
         var step = Int64(Int32(bitPattern: sequence &- expected))
         try s.signed(&step)
         guard let step32 = Int32(exactly: step) else { throw ProtocolError(.outOfRange, "sequence gap \(step) is not 32-bit") }
@@ -153,7 +158,7 @@ public struct ReplayRecordCoder: Sendable {
             for i in values.indices { try s.signed(&values[i]) }
             lastValues[player] = values
         }
-        record = .command(.input(player: player, sequence: sequence, values: values), seat: 0)
+        if s.isReading { record = .command(.input(player: player, sequence: sequence, values: values), seat: 0) }
     }
 
     private mutating func clientEvent(_ record: inout ReplayRecord, _ s: inout some BitStream) throws(ProtocolError) {

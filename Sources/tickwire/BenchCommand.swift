@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also replay with an exact instruction limit, to show what it costs.")
     var exactLimit = true
 
+    @Flag(help: "Measure recording instead: tick time with and without a recorder, file size, replay speed.")
+    var recording = false
+
     @OptionGroup(title: "Fan-out over sockets") var fanOut: FanOutOptions
 
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
@@ -56,6 +59,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if fanOut.fanOut { return try fanOut.run(gameFolder: game) }
+        if recording { return try runRecording() }
         let definition = try load()
         let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
         let options = MatchOptions(seed: seed, params: params)
@@ -147,6 +151,15 @@ struct BenchCommand: ParsableCommand {
             print("  deltas after xz -9 (a floor):          \(floor) (deltas are \(String(format: "%.2f", Double(deltas) / Double(floor)))× the floor)")
         }
         print("  encode \(String(format: "%.1f", r.encodeMicros)) µs, decode \(String(format: "%.1f", r.decodeMicros)) µs per snapshot")
+    }
+
+    private func runRecording() throws {
+        let definition = try load()
+        let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
+        print("tickwire bench --recording: \(definition.folder), \(players) bots, \(ticks) ticks, seed \(seed), \(rounds) rounds")
+        print("machine: \(Self.machine())")
+        try RecordingBench(game: definition, options: MatchOptions(seed: seed, params: params), players: players,
+                           ticks: ticks, rounds: rounds).run()
     }
 
     private func load() throws -> GameDefinition {
