@@ -150,8 +150,8 @@ final class MatchDirectory: Sendable {
 
     /// Asks `host` (on its thread) to admit `link`; answered on `loop`, with
     /// a refusal if the match does not answer within the hard limit.
-    private func admit(_ host: MatchHost, _ admission: MatchHost.Admission, link: ClientLink,
-                       on loop: EventLoop) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+    private func admit(_ host: MatchHost, _ admission: MatchSeating.Admission, link: ClientLink,
+                       on loop: EventLoop) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
         guard let asked = host.thread.submit({ (Optional(host), host.admit(admission, link: link)) }) else {
             return loop.makeSucceededFuture((nil, .refused(.error(.matchOver, "the match is over"))))
         }
@@ -165,12 +165,12 @@ final class MatchDirectory: Sendable {
 
     /// Finds or makes the match `request` asks for and seats `link` in it.
     func seat(_ request: PlayRequest, name: String, account: String?, link: ClientLink)
-        -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
         let loop = link.channel.eventLoop
-        func admit(_ host: MatchHost, _ admission: MatchHost.Admission) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        func admit(_ host: MatchHost, _ admission: MatchSeating.Admission) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
             self.admit(host, admission, link: link, on: loop)
         }
-        func refuse(_ code: ErrorMessage.Code, _ reason: String) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+        func refuse(_ code: ErrorMessage.Code, _ reason: String) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
             loop.makeSucceededFuture((nil, .refused(.error(code, reason))))
         }
         switch request.target {
@@ -237,8 +237,8 @@ final class MatchDirectory: Sendable {
     /// Tries the open matches fullest first, then a new one. A match that
     /// ended or filled meanwhile (a join by id, a resume) sends the join on;
     /// a race lost everywhere starts over, a few times.
-    private func matchmake(game: String, candidates: ArraySlice<MatchHost>, admission: MatchHost.Admission,
-                           link: ClientLink, attempt: Int = 1) -> EventLoopFuture<(MatchHost?, MatchHost.Admitted)> {
+    private func matchmake(game: String, candidates: ArraySlice<MatchHost>, admission: MatchSeating.Admission,
+                           link: ClientLink, attempt: Int = 1) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
         let loop = link.channel.eventLoop
         guard let host = candidates.first else {
             return create(game: game)
@@ -260,7 +260,7 @@ final class MatchDirectory: Sendable {
     }
 
     /// A refusal that another join or the match's end caused: try elsewhere.
-    private static func lostRace(_ admitted: MatchHost.Admitted) -> Bool {
+    private static func lostRace(_ admitted: MatchSeating.Admitted) -> Bool {
         switch admitted {
         case .refused(.error(.matchFull, _)), .refused(.error(.matchOver, _)): true
         default: false
@@ -313,6 +313,8 @@ final class MatchDirectory: Sendable {
     func abandon(_ host: MatchHost, because reason: String) {
         guard host.markAbandoned() else { return }
         let parked = host.thread.park()
+        // The match's thread may be stuck in Lua: only the log is told, from here.
+        host.session.end(abandoned: reason)
         let closing = Disconnect.error(.matchOver, "the match was stopped: \(reason)")
         for link in host.links.withLockedValue({ Array($0.values) }) { link.close(closing) }
         let count = state.withLockedValue { state -> Int in

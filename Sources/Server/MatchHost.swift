@@ -5,8 +5,17 @@ import NIOCore
 import Synchronization
 import WebSocket
 
-/// One match on the network: its `Match`, confined to its own thread
-/// (`MatchThread`), the seats and spectators it sends frames to, and its tick.
+/// One match on the network: a thin NIO shell over its `MatchSession` and
+/// its `MatchSeating`, as `WebSocketHandler` is over `WebSocketConnection`.
+///
+/// The host does the I/O: it runs the session on the match's own thread
+/// (`MatchThread`), schedules ticks, writes frames, keeps metrics and logs,
+/// and publishes a summary. Who sits where, the resume grace, the
+/// empty-match timeout and the ack ring are decided by `seating`, a value
+/// fed the injected clock's time (`Settings.clock`); the host only performs
+/// the actions it returns. Every change to the match goes through
+/// `session.apply` (joins, leaves, resumes, inputs, events, the stop) and
+/// `session.step`; reads (frames, the welcome, the status) use `match`.
 ///
 /// Invariants: every stored property below `published` is touched only on
 /// `eventLoop` (the match's Lua state never crosses threads, and never runs
@@ -15,7 +24,8 @@ import WebSocket
 /// never waits for a client: a socket that is not writable is skipped and
 /// catches up with one delta. While the match runs Lua, `busySince` says
 /// since when, so the supervisor can abandon a call that cannot be stopped;
-/// once `abandoned` is set, the match's thread touches nothing shared again.
+/// once `abandoned` is set, the match's thread touches nothing shared again
+/// (the supervisor ends the session's log: `MatchDirectory.abandon`).
 final class MatchHost: @unchecked Sendable {
     let id: String
     let game: GameDefinition
@@ -29,28 +39,29 @@ final class MatchHost: @unchecked Sendable {
     private let busyWith = Atomic<Int>(0)
     /// Set once by the supervisor: the match was given up.
     private let abandonedFlag = Atomic<Bool>(false)
-    /// The connections the match may write to, readable from any thread, so
-    /// an abandoned match's clients can be told without its thread.
+    /// The connections the match may write to, by link id, readable from
+    /// any thread, so an abandoned match's clients can be told without its
+    /// thread. Changed only on `eventLoop`.
     let links = NIOLockedValueBox<[Int: ClientLink]>([:])
+    /// Real time of creation: ticks are scheduled from it.
     let created = NIODeadline.now()
     /// The latest summary, readable from any thread (`GET /matches`, matchmaking).
     private let published: NIOLockedValueBox<MatchSummary>
 
-    let match: Match
+    /// The match behind its boundary. The reference is read from any
+    /// thread (the supervisor ends its log); the session itself is used
+    /// only on `eventLoop`.
+    let session: MatchSession
     let settings: Settings
     let directory: MatchDirectory
     let metrics: ServerMetrics
     var logger: Logger
     private var schedule: TickSchedule
     private var nextTick: Scheduled<Void>?
-    var seats: [Int: Seat] = [:]
-    var spectators: [Int: Recipient] = [:]
+    var seating: MatchSeating
+    /// `settings.clock` at creation: the seating's time is measured from it.
+    private let clockOrigin: NIODeadline
     private(set) var ended = false
-    /// When each recent tick's frames were handed to the sockets, by tick
-    /// modulo the count, for the acks that come back.
-    private var sentAt: [(tick: Int, at: NIODeadline)?] = Array(repeating: nil, count: 64)
-    /// When the match last had nobody in it (nil: somebody is in it).
-    private var emptySince: NIODeadline?
     private var lastDropped = 0
     private var lastFailures = 0
 
@@ -64,30 +75,13 @@ final class MatchHost: @unchecked Sendable {
         /// times the Lua time limit by default, so only a call that escaped
         /// it reaches this.
         var hardLimit: Duration = .milliseconds(2500)
+        /// The time seats run by (grace, empty timeout, ack delays).
+        var clock: ServerClock = .system
+        /// The log each new match records into (`ServerConfiguration.makeMatchLog`).
+        var makeMatchLog: (@Sendable (_ matchID: String, _ game: GameDefinition, _ options: MatchOptions) -> (any MatchLog)?)?
     }
 
-    /// Someone the match sends frames to.
-    struct Recipient {
-        var link: ClientLink
-        /// Tick of the last frame handed to the socket (nil: none yet).
-        var baseline: Int?
-        /// Tick at which the link was attached, for the too-slow check
-        /// before the first frame.
-        var since: Int
-    }
-
-    /// A player's seat; it outlives a dropped connection for the grace period.
-    struct Seat {
-        let playerID: Int
-        let name: String
-        let resumeToken: String
-        /// The JWT subject, when auth is on: the same account rejoining takes
-        /// this seat back.
-        let account: String?
-        var recipient: Recipient?
-        /// Set while the player is away; the seat is freed after it.
-        var awayUntil: NIODeadline?
-    }
+    var match: Match { session.match }
 
     /// Creates the match on `thread` (so `game.init` runs where the match will live).
     static func start(id: String, game: GameDefinition, options: MatchOptions, settings: Settings,
@@ -100,8 +94,9 @@ final class MatchHost: @unchecked Sendable {
             var options = options
             let matchLogger = logger
             options.log = { line in matchLogger.info("\(line)") }
-            let match = try Match(game: game, options: options)
-            let host = MatchHost(id: id, game: game, match: match, settings: settings, directory: directory,
+            let log = settings.makeMatchLog?(id, game, options)
+            let session = try MatchSession(game: game, options: options, log: log)
+            let host = MatchHost(id: id, game: game, session: session, settings: settings, directory: directory,
                                  metrics: metrics, logger: logger, thread: thread)
             host.scheduleNextTick()
             logger.info("match started", metadata: ["seed": "\(options.seed)"])
@@ -109,11 +104,11 @@ final class MatchHost: @unchecked Sendable {
         }
     }
 
-    private init(id: String, game: GameDefinition, match: Match, settings: Settings, directory: MatchDirectory,
+    private init(id: String, game: GameDefinition, session: MatchSession, settings: Settings, directory: MatchDirectory,
                  metrics: ServerMetrics, logger: Logger, thread: MatchThread) {
         self.id = id
         self.game = game
-        self.match = match
+        self.session = session
         self.settings = settings
         self.directory = directory
         self.metrics = metrics
@@ -121,12 +116,21 @@ final class MatchHost: @unchecked Sendable {
         self.thread = thread
         eventLoop = thread.eventLoop
         schedule = TickSchedule(tickRate: game.tickRate, start: .zero)
+        seating = MatchSeating(settings: MatchSeating.Settings(maxPlayers: game.maxPlayers, maxSpectators: settings.maxSpectators,
+                                                               resumeGrace: settings.resumeGrace,
+                                                               emptyTimeout: settings.emptyTimeout))
+        clockOrigin = settings.clock.now()
         published = NIOLockedValueBox(MatchSummary(id: id, game: game.name, players: 0, spectators: 0,
-                                                   capacity: game.maxPlayers, tick: match.tick, ageSeconds: 0,
+                                                   capacity: game.maxPlayers, tick: session.tick, ageSeconds: 0,
                                                    running: true))
     }
 
     var summary: MatchSummary { published.withLockedValue { $0 } }
+
+    /// The seating's time: the injected clock, since the match was created.
+    func seatingNow() -> Duration { seatingTime(settings.clock.now()) }
+
+    private func seatingTime(_ at: NIODeadline) -> Duration { .nanoseconds((at - clockOrigin).nanoseconds) }
 
     // MARK: Work the supervisor watches
 
@@ -145,8 +149,10 @@ final class MatchHost: @unchecked Sendable {
     }
 
     /// Runs `body` (on the match's loop) marked as busy with `work` since
-    /// `start` (the tick passes the time it already read).
+    /// `start` (the tick passes the time it already read). Work inside
+    /// other work (a leave during a tick) counts as the outer work.
     func working<T>(_ work: Work, since start: NIODeadline = .now(), _ body: () throws -> T) rethrows -> T {
+        guard busySince.load(ordering: .relaxed) == 0 else { return try body() }
         busyWith.store(work.rawValue, ordering: .relaxed)
         busySince.store(start.uptimeNanoseconds, ordering: .releasing)
         defer { busySince.store(0, ordering: .releasing) }
@@ -166,6 +172,18 @@ final class MatchHost: @unchecked Sendable {
     /// Marks the match abandoned; true for the first caller only.
     func markAbandoned() -> Bool {
         abandonedFlag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Applies `command` to the session, marked as the work it is when it
+    /// may run Lua (`game.join`, `game.leave`, `game.result`).
+    @discardableResult
+    func apply(_ command: MatchCommand) -> MatchSession.Outcome {
+        switch command {
+        case .join: working(.join) { session.apply(command) }
+        case .leave: working(.leave) { session.apply(command) }
+        case .stop: working(.stop) { session.apply(command) }
+        case .resume, .input, .clientEvent: session.apply(command)
+        }
     }
 
     // MARK: Ticks
@@ -189,24 +207,19 @@ final class MatchHost: @unchecked Sendable {
         }
         working(.tick, since: started) {
             applyInbox()
-            freeExpiredSeats(now: started)
-            match.step()
+            // Seats whose grace ended are freed before the tick; a match
+            // nobody has been in for the empty timeout ends here.
+            perform(seating.tickDue(now: seatingNow()))
+            if !ended { session.step() }
         }
         // Given up while the tick ran: the supervisor has told the clients.
         guard !isAbandoned else { return thread.retire() }
+        guard !ended else { return }
         countFailures()
         fanOut()
         metrics.tickDuration.recordNanoseconds((NIODeadline.now() - started).nanoseconds)
         publish()
-        if seats.isEmpty && spectators.isEmpty {
-            if emptySince == nil { emptySince = started }
-        } else {
-            emptySince = nil
-        }
-        if let emptySince, started - emptySince >= TimeAmount(settings.emptyTimeout) {
-            working(.stop) { match.stop() }
-            end(reason: .close(.normalClosure, "the match ended: nobody was in it"))
-        } else if match.status.isRunning {
+        if session.isRunning {
             scheduleNextTick()
         } else {
             end(reason: .close(.normalClosure, "the match is over"))
@@ -217,16 +230,14 @@ final class MatchHost: @unchecked Sendable {
         for item in inbox.drain() {
             switch item {
             case .input(let player, let link, let message):
-                guard seats[player]?.recipient?.link.id == link else { continue }
-                match.submit(input: message.values, from: player, sequence: UInt32(truncatingIfNeeded: message.sequence))
+                guard seating.isAttached(player: player, link: link) else { continue }
+                apply(.input(player: player, sequence: UInt32(truncatingIfNeeded: message.sequence), values: message.values))
             case .clientEvent(let player, let link, let message):
-                guard seats[player]?.recipient?.link.id == link else { continue }
-                match.submit(clientEvent: message.event, values: message.values, strings: message.strings, from: player)
+                guard seating.isAttached(player: player, link: link) else { continue }
+                apply(.clientEvent(player: player, event: message.event, values: message.values, strings: message.strings))
             case .ack(_, _, let tick, let at):
-                // Frame handed out → applied by the client → ack back: what
-                // a player's screen lags the server, network included.
-                if let sent = sentAt[tick % sentAt.count], sent.tick == tick, at > sent.at {
-                    metrics.ackDelay.recordNanoseconds((at - sent.at).nanoseconds)
+                if let delay = seating.ackDelay(tick: tick, at: seatingTime(at)) {
+                    metrics.ackDelay.recordNanoseconds(TimeAmount(delay).nanoseconds)
                 }
             }
         }
@@ -244,89 +255,51 @@ final class MatchHost: @unchecked Sendable {
     /// batched per event loop: one hop per loop per tick, not per client.
     private func fanOut() {
         guard let current = match.snapshots.latest else { return }
+        let table = links.withLockedValue { $0 }
+        let plan = seating.fanOut(tick: current.tick, history: match.options.snapshotHistory, now: seatingNow()) { id in
+            table[id]?.isWritable ?? false
+        }
         var batches = FrameBatches()
-        var tooSlow: [Int] = []
-        for id in seats.keys {
-            guard var recipient = seats[id]!.recipient else { continue }
-            if deliver(to: &recipient, audience: .player(id), tick: current.tick, into: &batches) {
-                seats[id]!.recipient = recipient
-            } else {
-                tooSlow.append(id)
-            }
+        for delivery in plan.deliveries {
+            guard let link = table[delivery.link] else { continue }
+            let bytes = match.frame(baseline: delivery.baseline, audience: delivery.audience)
+            batches.add(bytes, to: link.channel)
+            metrics.bytesOut.increment(by: Int64(bytes.count))
+            metrics.frameBytes.record(bytes.count)
         }
-        var slowSpectators: [Int] = []
-        for key in spectators.keys {
-            var recipient = spectators[key]!
-            if deliver(to: &recipient, audience: .spectator, tick: current.tick, into: &batches) {
-                spectators[key] = recipient
-            } else {
-                slowSpectators.append(key)
-            }
+        if !batches.isEmpty {
+            batches.send()
+            seating.framesSent(tick: current.tick, at: seatingNow())
         }
-        batches.send()
-        sentAt[current.tick % sentAt.count] = (current.tick, .now())
-        let slow = Disconnect.error(.tooSlow, "the connection could not keep up with the match")
-        for id in tooSlow {
-            metrics.disconnected("too-slow")
-            if let link = seats[id]?.recipient?.link {
-                link.close(slow)
-                forget(link)
-            }
-            working(.leave) { detach(playerID: id) }
-        }
-        for key in slowSpectators {
-            metrics.disconnected("too-slow")
-            if let link = spectators.removeValue(forKey: key)?.link {
-                link.close(slow)
-                forget(link)
-            }
-        }
-    }
-
-    /// Queues the frame for a writable client; false when the client has
-    /// been unwritable for so long that its baseline would leave the ring.
-    private func deliver(to recipient: inout Recipient, audience: SnapshotMessage.Audience, tick: Int,
-                         into batches: inout FrameBatches) -> Bool {
-        guard recipient.link.isWritable else {
-            return tick - (recipient.baseline ?? recipient.since) < match.options.snapshotHistory - 1
-        }
-        let bytes = match.frame(baseline: recipient.baseline, audience: audience)
-        batches.add(bytes, to: recipient.link.channel)
-        metrics.bytesOut.increment(by: Int64(bytes.count))
-        metrics.frameBytes.record(bytes.count)
-        recipient.baseline = tick
-        return true
+        for _ in plan.tooSlow { metrics.disconnected("too-slow") }
+        perform(plan.actions)
     }
 
     func publish() {
-        let (players, watching) = (seats.count, spectators.count)
+        let (players, watching) = (seating.playerCount, seating.spectatorCount)
         let before = published.withLockedValue { ($0.players, $0.spectators) }
         if (players, watching) != before { metrics.seatsChanged(players: players - before.0, spectators: watching - before.1) }
-        let summary = MatchSummary(id: id, game: game.name, players: seats.count, spectators: spectators.count,
+        let summary = MatchSummary(id: id, game: game.name, players: players, spectators: watching,
                                    capacity: game.maxPlayers, tick: match.tick,
                                    ageSeconds: Double((NIODeadline.now() - created).nanoseconds) / 1e9,
-                                   running: match.status.isRunning && !ended)
+                                   running: session.isRunning && !ended)
         published.withLockedValue { $0 = summary }
     }
 
     // MARK: Ending
 
     /// Ends the match: every client is closed with `reason`, seats and
-    /// tokens are released, and the directory forgets the match.
-    private func end(reason: Disconnect) {
+    /// tokens are released, the session's log is closed and the directory
+    /// forgets the match.
+    func end(reason: Disconnect) {
         guard !ended else { return }
         ended = true
         nextTick?.cancel()
-        for seat in seats.values {
-            seat.recipient?.link.close(reason)
-            directory.retire(token: seat.resumeToken)
-        }
-        for spectator in spectators.values { spectator.link.close(reason) }
-        seats.removeAll()
-        spectators.removeAll()
+        perform(seating.end(reason))
         links.withLockedValue { $0.removeAll() }
         publish()
         directory.remove(self)
+        session.end()
         thread.retire()
         var metadata: Logger.Metadata = ["tick": "\(match.tick)", "hash": "\(match.stateHash)"]
         switch match.status {
@@ -344,7 +317,7 @@ final class MatchHost: @unchecked Sendable {
     func stop(answeringOn loop: EventLoop) -> EventLoopFuture<Void> {
         thread.submit { [self] in
             guard !ended, !isAbandoned else { return }
-            working(.stop) { match.stop() }
+            apply(.stop)
             guard !isAbandoned else { return thread.retire() }
             end(reason: .shuttingDown)
         } ?? loop.makeSucceededVoidFuture()
@@ -354,6 +327,8 @@ final class MatchHost: @unchecked Sendable {
 /// Frames of one tick, grouped by the event loop of their sockets.
 private struct FrameBatches {
     private var batches: [ObjectIdentifier: (loop: EventLoop, frames: [(Channel, [UInt8])])] = [:]
+
+    var isEmpty: Bool { batches.isEmpty }
 
     mutating func add(_ bytes: [UInt8], to channel: Channel) {
         let key = ObjectIdentifier(channel.eventLoop)

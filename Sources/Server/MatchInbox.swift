@@ -13,7 +13,8 @@ final class MatchInbox: Sendable {
     enum Item: Sendable {
         case input(player: Int, link: Int, InputMessage)
         case clientEvent(player: Int, link: Int, ClientEventMessage)
-        /// The last tick a client applied, and when the ack arrived.
+        /// The last tick a client applied, and when the ack arrived (on the
+        /// match's `ServerClock`).
         case ack(player: Int, link: Int, tick: Int, at: NIODeadline)
     }
 

@@ -89,7 +89,7 @@ final class PlayerConnection: ChannelInboundHandler {
         self.context = nil
     }
 
-    private func seated(_ host: MatchHost?, _ admitted: MatchHost.Admitted, link: ClientLink) {
+    private func seated(_ host: MatchHost?, _ admitted: MatchSeating.Admitted, link: ClientLink) {
         let wasGone = if case .gone = role { true } else { false }
         switch (host, admitted) {
         case (let host?, .player(let id, _)):
@@ -153,7 +153,7 @@ final class PlayerConnection: ChannelInboundHandler {
                 lastSequence = input.sequence
                 host.inbox.post(.input(player: id, link: linkID, input))
             case .clientEvent(let event): host.inbox.post(.clientEvent(player: id, link: linkID, event))
-            case .ack(let ack): host.inbox.post(.ack(player: id, link: linkID, tick: ack.tick, at: .now()))
+            case .ack(let ack): host.inbox.post(.ack(player: id, link: linkID, tick: ack.tick, at: host.settings.clock.now()))
             }
         }
     }

@@ -73,6 +73,14 @@ public struct ServerConfiguration: Sendable {
         set { explicitHardLimit = newValue }
     }
     private var explicitHardLimit: Duration?
+    /// The time seats run by (resume grace, empty-match timeout, ack
+    /// delays); the system clock by default. Tests pass one they move.
+    public var clock: ServerClock = .system
+    /// Makes the log a new match records itself into (its commands, what
+    /// the clock decided, hash checkpoints), or nil for none; called on the
+    /// match's thread before `game.init` runs. Nil (the default) records
+    /// nothing.
+    public var makeMatchLog: (@Sendable (_ matchID: String, _ game: GameDefinition, _ options: MatchOptions) -> (any MatchLog)?)?
 
     public init() {}
 }

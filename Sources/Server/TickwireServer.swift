@@ -66,7 +66,9 @@ public final class TickwireServer: Service, Sendable {
                                    settings: MatchHost.Settings(resumeGrace: configuration.resumeGrace,
                                                                 maxSpectators: configuration.maxSpectatorsPerMatch,
                                                                 emptyTimeout: configuration.emptyMatchTimeout,
-                                                                hardLimit: configuration.hardLimit),
+                                                                hardLimit: configuration.hardLimit,
+                                                                clock: configuration.clock,
+                                                                makeMatchLog: configuration.makeMatchLog),
                                    maxMatches: configuration.maxMatches, metrics: metrics, logger: logger)
         directory.supervise()
     }

@@ -123,12 +123,20 @@ private func n(_ match: Match) -> Int64? { match.snapshots.latest?.match.first }
         let games = [try GameFixture(game: scriptedGame(tick: "while true do end")).load(),
                      try GameFixture(game: scriptedGame(tick: "local t = {} while true do t[#t + 1] = {} end")).load()]
             + Array(repeating: healthy, count: 4)
-        let options = MatchOptions(limits: LuaLimits(memoryBytes: 16 << 20, timeLimit: .milliseconds(100)),
-                                   failurePolicy: .endMatch(afterFailures: 3))
-        let reference = try Outcome(playing: healthy, options)
+        // Only the runaway needs a short time limit: the time limit is wall
+        // time, so on a busy machine a bomb could reach 100 ms before 16 MiB,
+        // or a healthy tick be descheduled that long. The others get 10 s,
+        // a net that only a hang would reach.
+        func options(timeLimit: Duration) -> MatchOptions {
+            MatchOptions(limits: LuaLimits(memoryBytes: 16 << 20, timeLimit: timeLimit),
+                         failurePolicy: .endMatch(afterFailures: 3))
+        }
+        let generous = options(timeLimit: .seconds(10))
+        let short = options(timeLimit: .milliseconds(100))
+        let reference = try Outcome(playing: healthy, generous)
         let outcomes = Outcomes(count: games.count)
         DispatchQueue.concurrentPerform(iterations: games.count) { i in
-            outcomes[i] = Result { try Outcome(playing: games[i], options) }
+            outcomes[i] = Result { try Outcome(playing: games[i], i == 0 ? short : generous) }
         }
         let results = try outcomes.all.map { try #require($0).get() }
         #expect(results[0].failure?.contains("time limit") == true)

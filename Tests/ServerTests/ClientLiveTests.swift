@@ -5,6 +5,9 @@ import Protocol
 import Synchronization
 import Testing
 import WebSocket
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The Swift client against a live server on port 0: both faces, refusals,
 /// garbage, closing.
@@ -115,10 +118,11 @@ import WebSocket
     }
 
     @Test func noServerIsAClearConnectError() async throws {
-        // Bind a port, learn it, close it: nothing listens there afterwards.
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(channel.localAddress?.port)
-        try await channel.close()
+        // A port bound but never listened on: connecting is refused, and no
+        // other test or process can take the port meanwhile (a port bound
+        // and closed again could be handed out to a parallel test's server).
+        let (socket, port) = try #require(boundPortNotListening())
+        defer { close(socket) }
         do {
             _ = try await TickwireConnection.connect("ws://127.0.0.1:\(port)/play?game=arena")
             Issue.record("connected to a closed port")
@@ -192,4 +196,25 @@ private final class LinkRecorder: TickwireLinkDelegate {
         summary.closed = closed
         done.succeed(summary)
     }
+}
+
+/// A TCP socket bound to a free port on 127.0.0.1 that never listens, and
+/// its port; nil if the system refused.
+private func boundPortNotListening() -> (socket: Int32, port: Int)? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+            bind(fd, address, length) == 0 && getsockname(fd, address, &length) == 0
+        }
+    }
+    guard bound else {
+        close(fd)
+        return nil
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }

@@ -74,21 +74,56 @@ import WebSocket
     }
 
     @Test func aPlayerWhoLeavesFreesTheSeatAfterTheGracePeriod() async throws {
-        let live = try await LiveServer { $0.resumeGrace = .milliseconds(300) }
+        let clock = ManualClock()
+        let live = try await LiveServer {
+            $0.resumeGrace = .seconds(10)
+            $0.clock = clock.serverClock
+        }
         defer { Task { await live.stop() } }
         let ann = try await live.connect("/play?game=echo", name: "Ann")
         let welcome = try await ann.welcome
+        let host = try #require(live.server.directory.host(id: welcome.matchID))
         _ = await ann.close()
-        // Within the grace period the seat is kept…
+        // The match hears of the drop (it forgets the link), on the clock's time.
+        #expect(try await eventually { host.links.withLockedValue { $0.isEmpty } })
+        // Within the grace period the seat is kept, tick after tick…
+        clock.advance(by: .seconds(9))
+        let tick = host.summary.tick
+        #expect(try await eventually { host.summary.tick >= tick + 3 })
         #expect(live.server.directory.summaries().first?.players == 1)
-        try await Task.sleep(for: .milliseconds(700))
-        // …then game.leave runs and the token no longer resumes anything.
-        #expect(live.server.directory.summaries().first?.players == 0)
+        // …then game.leave runs at the next tick and the token no longer resumes anything.
+        clock.advance(by: .seconds(2))
+        #expect(try await eventually { live.server.directory.summaries().first?.players == 0 })
         let late = try await live.connect("/play?resume=\(welcome.resumeToken)")
         let refused = try await late.next()
         guard case .error(let error)? = refused else { Issue.record("expected an error, got \(String(describing: refused))"); return }
         #expect(error.code == .notFound)
         #expect(await late.closed.code?.rawValue == 4010)
+    }
+
+    @Test func aMatchNobodyIsInEndsAfterTheEmptyTimeout() async throws {
+        let clock = ManualClock()
+        let live = try await LiveServer {
+            $0.resumeGrace = .zero
+            $0.emptyMatchTimeout = .seconds(60)
+            $0.clock = clock.serverClock
+        }
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        let welcome = try await ann.welcome
+        let host = try #require(live.server.directory.host(id: welcome.matchID))
+        _ = await ann.close()
+        // Without a grace the seat goes with the connection.
+        #expect(try await eventually { host.summary.players == 0 })
+        let tick = host.summary.tick
+        #expect(try await eventually { host.summary.tick >= tick + 3 })
+        clock.advance(by: .seconds(59))
+        let later = host.summary.tick
+        #expect(try await eventually { host.summary.tick >= later + 3 })
+        #expect(live.server.directory.host(id: welcome.matchID) != nil)
+        clock.advance(by: .seconds(2))
+        #expect(try await eventually { live.server.directory.host(id: welcome.matchID) == nil })
+        #expect(!host.summary.running)
     }
 
     @Test func aPlayerWhoReturnsWithinTheGraceKeepsTheSeatAndGetsAFullSnapshot() async throws {
