@@ -1,4 +1,5 @@
 import Protocol
+import Synchronization
 
 /// A match behind its one boundary: commands in, ticks, and a log of both.
 ///
@@ -15,9 +16,14 @@ public final class MatchSession {
     public let match: Match
     /// A hash checkpoint is logged every this many ticks (and at the end).
     public let checkpointEvery: Int
-    private var log: (any MatchLog)?
+    /// Set once, at `init`; `detachLog` and the end only stop using it.
+    private let log: (any MatchLog)?
+    private var logging = true
     private var filesLogged = 0
     private var ended = false
+    /// The last tick that ran to its end, readable from any thread (the
+    /// host that abandons a stuck match ends the log at it).
+    private let completedTick = Atomic<Int>(0)
 
     /// What applying a command did.
     public enum Outcome: Sendable, Equatable {
@@ -34,7 +40,10 @@ public final class MatchSession {
         match = try Match(game: game, options: options)
         self.checkpointEvery = max(1, checkpointEvery)
         self.log = log
-        match.reportFact = { [weak self] fact in self?.log?.record(fact: fact) }
+        match.reportFact = { [weak self] fact in
+            guard let self, logging else { return }
+            log?.record(fact: fact)
+        }
         log?.begin(match: match, files: match.loadedFiles)
         filesLogged = match.loadedFiles.count
     }
@@ -75,7 +84,7 @@ public final class MatchSession {
             outcome = .applied
         }
         logNewFiles()
-        log?.record(command: command, outcome: outcome, beforeTick: match.tick + 1)
+        if logging { log?.record(command: command, outcome: outcome, beforeTick: match.tick + 1) }
         return outcome
     }
 
@@ -84,30 +93,34 @@ public final class MatchSession {
     public func step() -> Bool {
         guard !ended else { return false }
         let running = match.step()
+        completedTick.store(match.tick, ordering: .releasing)
         logNewFiles()
-        log?.stepped(tick: match.tick, checkpoint: match.tick % checkpointEvery == 0 ? match.stateHash.value : nil)
+        if logging { log?.stepped(tick: match.tick, checkpoint: match.tick % checkpointEvery == 0 ? match.stateHash.value : nil) }
         return running
     }
 
-    /// Closes the log with how the match ended; `abandoned` names why the
-    /// host gave the match up (then the match's thread may be stuck in Lua,
-    /// and only the log is touched, from the caller's thread).
-    public func end(abandoned: String? = nil) {
+    /// Closes the log with how the match ended. On the match's thread.
+    public func end() {
         guard !ended else { return }
         ended = true
-        if let abandoned {
-            log?.end(tick: match.tick, hash: nil, outcome: "abandoned: \(abandoned)")
-        } else {
-            log?.end(tick: match.tick, hash: match.stateHash.value, outcome: match.status.summary)
-        }
-        log = nil
+        if logging { log?.end(tick: match.tick, hash: match.stateHash.value, outcome: match.status.summary) }
+        logging = false
+    }
+
+    /// Closes the log of a match the host gave up (`reason`), from the
+    /// host's thread while the match's thread may still be stuck in a call:
+    /// only the log is touched (a `MatchLog` takes this one call from another
+    /// thread), at the last tick that completed; whatever the stuck thread
+    /// does afterwards goes to a closed log.
+    public func endAbandoned(because reason: String) {
+        log?.end(tick: completedTick.load(ordering: .acquiring), hash: nil, outcome: "abandoned: \(reason)")
     }
 
     /// Stops logging (a write failed, or the host chose to), keeping the match.
-    public func detachLog() { log = nil }
+    public func detachLog() { logging = false }
 
     private func logNewFiles() {
-        guard match.fileLedger.count > filesLogged else { return }
+        guard logging, match.fileLedger.count > filesLogged else { return }
         let files = match.loadedFiles
         for file in files[filesLogged...] { log?.record(fact: .fileLoaded(file)) }
         filesLogged = files.count

@@ -70,10 +70,16 @@ public final class RecordingFolder: @unchecked Sendable {
         }
     }
 
+    /// A file was closed: it joins the finished ones, or, if nothing was
+    /// ever written to it (its match never started), it is deleted.
     func closed(_ name: String) {
         lock.withLock {
             guard let bytes = open.removeValue(forKey: name) else { return }
-            finished.append((name, bytes))
+            if bytes == 0 {
+                try? FileManager.default.removeItem(atPath: (path as NSString).appendingPathComponent(name))
+            } else {
+                finished.append((name, bytes))
+            }
         }
     }
 

@@ -314,7 +314,7 @@ final class MatchDirectory: Sendable {
         guard host.markAbandoned() else { return }
         let parked = host.thread.park()
         // The match's thread may be stuck in Lua: only the log is told, from here.
-        host.session.end(abandoned: reason)
+        host.session.endAbandoned(because: reason)
         let closing = Disconnect.error(.matchOver, "the match was stopped: \(reason)")
         for link in host.links.withLockedValue({ Array($0.values) }) { link.close(closing) }
         let count = state.withLockedValue { state -> Int in

@@ -62,6 +62,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
+    @Option(help: "Record every match into a replay file in this folder (see tickwire replay).")
+    var record: String?
+    @Option(help: "With --record: most MiB of recordings the folder keeps; the oldest files are deleted first (default 1024).")
+    var recordMaxMb: Int?
+
     @OptionGroup var limits: ScriptLimitOptions
 
     @Option(help: "Milliseconds a match's tick or join may run before the match is abandoned, its clients closed and its thread parked: a last resort for a call the Lua limits could not stop (default: 10 × --time-limit-ms).")
@@ -112,6 +117,15 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tickwire")
+        let maxMb = try settings.value(recordMaxMb, "record-max-mb", default: 1024, in: 1...(1 << 30))
+        if let folder = try settings.optional(record, "record") {
+            do {
+                let recordings = try RecordingFolder(path: folder, maxBytes: maxMb << 20)
+                config.makeMatchLog = ServerRecording.makeLog(folder: recordings, logger: logger)
+            } catch {
+                throw ServeError("--record \(folder): \(error)")
+            }
+        }
         let scheme = config.tlsCertificate == nil ? "http" : "https"
         let host = config.host
         let server: TickwireServer
