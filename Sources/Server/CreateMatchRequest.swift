@@ -1,0 +1,72 @@
+import Engine
+import Foundation
+import NIOCore
+
+/// The body of `POST /matches`: `{"game": "arena", "params": {"score_limit": 10}}`,
+/// `params` optional, its values numbers, strings or booleans.
+struct CreateMatchRequest: Equatable {
+    var game: String
+    var params: [String: MatchParameter]
+
+    /// Parses a JSON body; the refusal names what is wrong.
+    static func parse(_ body: ByteBuffer) -> Result<CreateMatchRequest, HTTPRefusal> {
+        let example = #"(expected {"game": "NAME", "params": {"key": 1}})"#
+        guard body.readableBytes > 0 else { return .failure(HTTPRefusal(.badRequest, "the body is empty \(example)")) }
+        do {
+            let parsed = try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView))
+            return .success(parsed.request)
+        } catch let error as Problem {
+            return .failure(HTTPRefusal(.badRequest, "\(error.message) \(example)"))
+        } catch DecodingError.typeMismatch {
+            return .failure(HTTPRefusal(.badRequest, "the body must be a JSON object \(example)"))
+        } catch {
+            return .failure(HTTPRefusal(.badRequest, "the body is not valid JSON \(example)"))
+        }
+    }
+
+    private struct Problem: Error {
+        let message: String
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private struct Parsed: Decodable {
+        var request: CreateMatchRequest
+
+        init(from decoder: Decoder) throws {
+            let object = try decoder.container(keyedBy: Key.self)
+            if let unknown = object.allKeys.map(\.stringValue).sorted().first(where: { $0 != "game" && $0 != "params" }) {
+                throw Problem(message: "unknown field \"\(unknown)\"")
+            }
+            let gameKey = Key(stringValue: "game"), paramsKey = Key(stringValue: "params")
+            guard object.contains(gameKey) else { throw Problem(message: "\"game\" is missing") }
+            guard let game = try? object.decode(String.self, forKey: gameKey) else {
+                throw Problem(message: "\"game\" must be a string")
+            }
+            guard !game.isEmpty else { throw Problem(message: "\"game\" is empty") }
+            var params: [String: MatchParameter] = [:]
+            if object.contains(paramsKey), try !object.decodeNil(forKey: paramsKey) {
+                guard let values = try? object.nestedContainer(keyedBy: Key.self, forKey: paramsKey) else {
+                    throw Problem(message: "\"params\" must be an object")
+                }
+                for key in values.allKeys {
+                    if let flag = try? values.decode(Bool.self, forKey: key) {
+                        params[key.stringValue] = .bool(flag)
+                    } else if let number = try? values.decode(Double.self, forKey: key), number.isFinite {
+                        params[key.stringValue] = .number(number)
+                    } else if let text = try? values.decode(String.self, forKey: key) {
+                        params[key.stringValue] = .string(text)
+                    } else {
+                        throw Problem(message: "params.\(key.stringValue) must be a number, a string or a boolean")
+                    }
+                }
+            }
+            request = CreateMatchRequest(game: game, params: params)
+        }
+    }
+}
