@@ -12,6 +12,8 @@ import NIOWebSocket
 ///     GET  /matches/ID            one match
 ///     GET  /healthz               {"status":"ok","matches":N}, 503 once stopping
 ///     GET  /metrics               Prometheus text exposition
+///     GET  /replay                a replay's playback (tickwire replay --serve)
+///     POST /replay                {"paused": BOOL, "speed": X} → its new status
 ///     /play, /spectate            the upgrade's refusal, or 426 (WebSocket only)
 ///     GET  anything else          a static file, when `files` is set
 ///
@@ -95,7 +97,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
             answerTooLarge(head, context: context)
             return
         }
-        if case .createMatch = route,
+        if route.readsBody,
            head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
@@ -111,7 +113,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
                 answerTooLarge(head, context: context)
                 return
             }
-            if case .createMatch = route {
+            if route.readsBody {
                 var chunk = chunk
                 body.writeBuffer(&chunk)
             }
@@ -161,6 +163,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         case .metrics:
             respond(HTTPResponse(.ok, headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"],
                                  body: ByteBuffer(bytes: metrics.exposition())), to: head, context: context)
+        case .replayStatus, .replayControl: respond(replay(route, body: body), to: head, context: context)
         case .notUpgraded(let path): respond(notUpgraded(path), to: head, context: context)
         case .file(let path):
             guard let files else { return respond(.text(.notFound, "no file at \(path)"), to: head, context: context) }
@@ -171,6 +174,19 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
             answer.headers.add(name: "allow", value: allow)
             respond(answer, to: head, context: context)
         case .refused(let refusal): respond(.refusal(refusal), to: head, context: context)
+        }
+    }
+
+    /// `GET /replay`: the playback's status; `POST /replay`: pause, resume
+    /// or change its speed. Only `tickwire replay --serve` has a playback.
+    private func replay(_ route: Route, body: ByteBuffer) -> HTTPResponse {
+        guard let playback = directory.playbacks.first else {
+            return .text(.notFound, "this server plays no replay (tickwire replay FILE --serve does)")
+        }
+        guard route == .replayControl else { return .json(.ok, encoding: playback.status) }
+        switch ReplayControlRequest.parse(body) {
+        case .success(let request): return .json(.ok, encoding: playback.control(request))
+        case .failure(let refusal): return .refusal(refusal)
         }
     }
 

@@ -11,11 +11,17 @@ extension HTTPEndpoints {
         case match(id: String)
         case health
         case metrics
+        case replayStatus
+        case replayControl
         case notUpgraded(path: String)
         /// A static file; `path` is still percent-encoded.
         case file(path: String)
         case notAllowed(allow: String)
         case refused(HTTPRefusal)
+
+        /// The routes whose answer depends on the request's body; every
+        /// other body is counted against the limit and dropped.
+        var readsBody: Bool { self == .createMatch || self == .replayControl }
     }
 
     static func route(_ method: HTTPMethod, _ uri: String, servesFiles: Bool) -> Route {
@@ -31,6 +37,8 @@ extension HTTPEndpoints {
             return reads ? .health : .notAllowed(allow: "GET, HEAD")
         case "/metrics":
             return reads ? .metrics : .notAllowed(allow: "GET, HEAD")
+        case "/replay":
+            return method == .POST ? .replayControl : reads ? .replayStatus : .notAllowed(allow: "GET, HEAD, POST")
         case "/play", "/spectate":
             return reads ? .notUpgraded(path: path) : .notAllowed(allow: "GET")
         default:

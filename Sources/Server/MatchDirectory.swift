@@ -127,6 +127,24 @@ final class MatchDirectory: Sendable {
             }
     }
 
+    /// Starts a match that plays `recording` back for spectators (with
+    /// `game`, which need not be one of the folder's games).
+    func startReplay(_ recording: Recording, game: GameDefinition, file: String, speed: Double) -> EventLoopFuture<MatchHost> {
+        let id = newMatchID()
+        let thread = MatchThread()
+        return MatchHost.startReplay(id: id, recording: recording, game: game, file: file, speed: speed, settings: settings,
+                                     directory: self, metrics: metrics, logger: logger, on: thread)
+            .map { host in
+                self.state.withLockedValue { $0.hosts[host.id] = host }
+                return host
+            }
+    }
+
+    /// The playbacks running, in match id order (`GET /replay`).
+    var playbacks: [ReplayPlayback] {
+        state.withLockedValue { $0.hosts.values.compactMap(\.playback) }.sorted { $0.status.match < $1.status.match }
+    }
+
     private func newMatchID() -> String {
         while true {
             let id = ResumeToken.random(characters: 10)

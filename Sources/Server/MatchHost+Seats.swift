@@ -12,7 +12,10 @@ extension MatchHost {
         eventLoop.preconditionInEventLoop()
         guard !isAbandoned else { return .refused(.error(.matchOver, "the match was abandoned")) }
         defer { publish() }
-        guard session.isRunning, !ended else { return .refused(.error(.matchOver, "the match is over")) }
+        if playback != nil, admission != .spectator {
+            return .refused(.error(.refused, "this match is a replay: watch it with /spectate?match=\(id)"))
+        }
+        guard playback != nil || session.isRunning, !ended else { return .refused(.error(.matchOver, "the match is over")) }
         // Known before the welcome goes out, so the supervisor can close it too.
         remember(link)
         let admitted: MatchSeating.Admitted

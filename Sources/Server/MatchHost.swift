@@ -82,6 +82,8 @@ final class MatchHost: @unchecked Sendable {
     }
 
     var match: Match { session.match }
+    /// Set when the match is a recording played back (`startReplay`).
+    let playback: ReplayPlayback?
 
     /// Creates the match on `thread` (so `game.init` runs where the match will live).
     static func start(id: String, game: GameDefinition, options: MatchOptions, settings: Settings,
@@ -104,9 +106,35 @@ final class MatchHost: @unchecked Sendable {
         }
     }
 
+    /// Creates a match that plays `recording` back for spectators, on
+    /// `thread` (where the replay's Lua state will live). Nobody can take a
+    /// seat; nobody watching does not end it.
+    static func startReplay(id: String, recording: Recording, game: GameDefinition, file: String, speed: Double,
+                            settings: Settings, directory: MatchDirectory, metrics: ServerMetrics, logger: Logger,
+                            on thread: MatchThread) -> EventLoopFuture<MatchHost> {
+        thread.eventLoop.submit {
+            var logger = logger
+            logger[metadataKey: "match"] = "\(id)"
+            logger[metadataKey: "game"] = "\(game.name)"
+            var options = recording.header.replayOptions
+            let matchLogger = logger
+            options.log = { line in matchLogger.info("\(line)") }
+            let replay = try MatchReplay(recording: recording, game: game, options: options)
+            var settings = settings
+            settings.emptyTimeout = .seconds(365 * 86_400)
+            let playback = ReplayPlayback(replay: replay, match: id, file: file, speed: speed)
+            let host = MatchHost(id: id, game: game, session: replay.session, settings: settings, directory: directory,
+                                 metrics: metrics, logger: logger, thread: thread, playback: playback)
+            host.scheduleNextTick()
+            logger.info("replay started", metadata: ["file": "\(file)", "recorded": "\(recording.header.matchID)"])
+            return host
+        }
+    }
+
     private init(id: String, game: GameDefinition, session: MatchSession, settings: Settings, directory: MatchDirectory,
-                 metrics: ServerMetrics, logger: Logger, thread: MatchThread) {
+                 metrics: ServerMetrics, logger: Logger, thread: MatchThread, playback: ReplayPlayback? = nil) {
         self.id = id
+        self.playback = playback
         self.game = game
         self.session = session
         self.settings = settings
@@ -195,7 +223,28 @@ final class MatchHost: @unchecked Sendable {
         nextTick = eventLoop.scheduleTask(deadline: deadline) { [self] in runTick() }
     }
 
+    /// A playback's tick: the replay steps (unless paused or over), the
+    /// spectators get their frames, and the next tick comes at the
+    /// playback's speed. It never ends the match: the last state stays.
+    private func runPlayback(_ playback: ReplayPlayback) {
+        eventLoop.preconditionInEventLoop()
+        guard !ended, !isAbandoned else { return }
+        let started = NIODeadline.now()
+        var next = schedule.period
+        working(.tick, since: started) {
+            applyInbox()
+            perform(seating.tickDue(now: seatingNow()))
+            next = playback.tick(period: schedule.period)
+        }
+        guard !isAbandoned else { return thread.retire() }
+        guard !ended else { return }
+        fanOut()
+        publish()
+        nextTick = eventLoop.scheduleTask(in: TimeAmount(next)) { [self] in runPlayback(playback) }
+    }
+
     private func runTick() {
+        if let playback { return runPlayback(playback) }
         eventLoop.preconditionInEventLoop()
         guard !ended, !isAbandoned else { return }
         let started = NIODeadline.now()

@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     /// Folder whose subfolders are games (each with game.lua and bot.lua).
     public var gamesFolder = "games"
+    /// Games already loaded, by name, served instead of `gamesFolder`'s.
+    public var games: [String: GameDefinition]?
     /// Static files served at `/` (the browser client); nil serves none.
     public var webFolder: String? = "web"
     /// PEM certificate chain and key: both set serves `https`/`wss`.

@@ -50,7 +50,7 @@ public final class TickwireServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
-        let games = try Self.loadGames(folder: configuration.gamesFolder, limits: configuration.match.limits)
+        let games = try configuration.games ?? Self.loadGames(folder: configuration.gamesFolder, limits: configuration.match.limits)
         files = try configuration.webFolder.flatMap { folder in
             FileManager.default.fileExists(atPath: folder) ? try StaticFiles(root: folder) : nil
         }
@@ -112,6 +112,13 @@ public final class TickwireServer: Service, Sendable {
 
     /// Binds and starts accepting; returns the bound port.
     @discardableResult
+    /// Starts a match that plays `recording` back with `game`, for clients
+    /// to spectate (`tickwire replay FILE --serve`); returns its match id.
+    /// `GET /replay` and `POST /replay` then report and steer it.
+    public func startReplay(_ recording: Recording, game: GameDefinition, file: String, speed: Double) async throws -> String {
+        try await directory.startReplay(recording, game: game, file: file, speed: speed).get().id
+    }
+
     public func start() async throws -> Int {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)

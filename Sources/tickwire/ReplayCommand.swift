@@ -1,10 +1,13 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Logging
 import Protocol
+import Server
+import ServiceLifecycle
 
-/// `tickwire replay FILE [--game DIR] [--until TICK --json]`
-struct ReplayCommand: ParsableCommand {
+/// `tickwire replay FILE [--game DIR] [--until TICK --json] [--serve --port P --speed X]`
+struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Play a recorded match again and check it against the recorded state hashes.",
@@ -34,15 +37,33 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Show the game's print output.")
     var verbose = false
 
+    @Flag(help: "Serve the recording as a match to spectate, instead of checking it.")
+    var serve = false
+
+    @Option(help: "With --serve: address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "With --serve: port to listen on; 0 picks a free one.")
+    var port = 8080
+
+    @Option(help: "With --serve: playback speed, times the game's tick rate (0.05 to 64).")
+    var speed = 1.0
+
+    @Option(help: "With --serve: folder served at / (the browser client).")
+    var web = "web"
+
     func validate() throws {
         if let until, until < 0 { throw ValidationError("--until must be 0 or more") }
         if json, until == nil { throw ValidationError("--json prints the state at --until TICK: give --until") }
+        if serve, json || until != nil { throw ValidationError("--serve plays the whole recording: leave out --until and --json") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard speed.isFinite, (0.05...64).contains(speed) else { throw ValidationError("--speed must be from 0.05 to 64") }
     }
 
     /// Exit status 2: the replay could not start.
     static let unreadable = ExitCode(2)
 
-    func run() throws {
+    func run() async throws {
         let recording = try Self.read(file)
         let header = recording.header
         let folder = game ?? "games/\(header.game)"
@@ -63,6 +84,7 @@ struct ReplayCommand: ParsableCommand {
             StandardError.write("cannot load the game from \(folder): \(error)")
             throw Self.unreadable
         }
+        if serve { return try await serveReplay(recording, game: definition) }
         var options = header.replayOptions
         if verbose { options.log = { StandardError.write($0) } }
         let replay: MatchReplay
@@ -103,6 +125,40 @@ struct ReplayCommand: ParsableCommand {
         } else {
             say("state hash \(match.stateHash): matches the recording at \(checked)")
         }
+    }
+
+    /// Plays the recording on a server until SIGTERM or SIGINT.
+    private func serveReplay(_ recording: Recording, game: GameDefinition) async throws {
+        var config = ServerConfiguration()
+        config.host = host
+        config.port = port
+        config.games = [recording.header.game: game]
+        config.webFolder = web
+        config.maxMatches = 1
+        config.match.limits = recording.header.replayOptions.limits
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .info : .warning
+            return handler
+        }
+        let logger = Logger(label: "tickwire")
+        let host = self.host
+        let name = recording.header.game
+        let server: TickwireServer
+        do {
+            server = try await TickwireServer(configuration: config, logger: logger) { port in
+                StandardError.write("listening on http://\(host):\(port)")
+                StandardError.write("watch it: http://\(host):\(port)/?game=\(name) (Spectate), or /spectate?match=ID; GET or POST /replay steers it")
+            }
+            let id = try await server.startReplay(recording, game: game, file: file, speed: speed)
+            StandardError.write("replaying \(file) as match \(id)")
+        } catch {
+            StandardError.write("cannot serve the replay: \(error)")
+            throw Self.unreadable
+        }
+        let services = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                         logger: logger))
+        try await services.run()
     }
 
     /// The recording in `path`, or a clear error and exit status 2.

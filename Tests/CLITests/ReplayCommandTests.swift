@@ -1,3 +1,4 @@
+import Client
 import Foundation
 import Testing
 import TestSupport
@@ -114,5 +115,23 @@ import TestSupport
         #expect(garbage.status == 2 && garbage.stderr.contains("not a Tickwire replay"), "\(garbage)")
         let missing = try tickwire("replay", scratch.path + "/nothing.twreplay")
         #expect(missing.status == 2 && missing.stderr.contains("cannot read"), "\(missing)")
+    }
+
+    @Test func aServedReplayIsSpectatedAndStopsOnSigterm() async throws {
+        let scratch = Scratch()
+        _ = try tickwire("bots", "games/arena", "--matches", "1", "--players", "4", "--ticks", "300", "--record", scratch.path, "--quiet")
+        let file = try #require(scratch.files.first)
+        let server = try ServeCommandTests.ServerProcess([file, "--serve", "--port", "0", "--speed", "4"], command: "replay")
+        let port = try await server.port()
+        #expect(await server.logs("replaying \(file) as match "), "\(server.stderr)")
+        let line = try #require(server.stderr.split(separator: "\n").first { $0.hasPrefix("replaying ") })
+        let match = String(line.split(separator: " ").last ?? "")
+        let watcher = try await TickwireConnection.connect("ws://127.0.0.1:\(port)/spectate?match=\(match)")
+        _ = try await watcher.welcome
+        let first = try #require(try await watcher.nextSnapshot()).header.tick
+        let second = try #require(try await watcher.nextSnapshot()).header.tick
+        #expect(second > first)
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(await server.exitStatus() == 0, "\(server.stderr)")
     }
 }

@@ -20,10 +20,10 @@ import WebSocket
         private var collected = Data()
         private let pipe = Pipe()
 
-        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        init(_ arguments: [String], environment: [String: String] = [:], command: String = "serve") throws {
             guard let binary = tickwireBinary else { throw BinaryMissing() }
             process.executableURL = binary
-            process.arguments = ["serve"] + arguments
+            process.arguments = [command] + arguments
             process.currentDirectoryURL = repoRoot
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardInput = FileHandle.nullDevice
