@@ -68,8 +68,12 @@ class Server:
     the games of games/ and the page of web/. Each start logs to its own
     file in the artifacts folder."""
 
-    def __init__(self, binary, port, artifacts):
+    def __init__(self, binary, port, artifacts, arguments=None, name="server"):
         self.binary, self.port, self.artifacts = binary, port, artifacts
+        #: The command after the binary; `tickwire serve` of games/ and web/ by default.
+        self.arguments = arguments or ["serve", "--host", "127.0.0.1", "--port", str(port),
+                                       "--games", "games", "--web", "web", "--log-level", "info"]
+        self.name = name
         self.process = None
         self.starts = 0
         self.logs = []
@@ -84,12 +88,11 @@ class Server:
 
     def start(self):
         self.starts += 1
-        log_path = os.path.join(self.artifacts, f"server-{self.starts}.log")
+        log_path = os.path.join(self.artifacts, f"{self.name}-{self.starts}.log")
         self.logs.append(log_path)
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--games", "games", "--web", "web", "--log-level", "info"],
+                [self.binary] + self.arguments,
                 cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         wait_until(self._healthy, TIMEOUT, f"the server (start {self.starts}) to answer {self.http}/healthz")
 

@@ -10,7 +10,8 @@ vectors of Tests/vectors/protocol-v1.json and the checks of sdk-checks.js in
 the page; Play joins a match; arrow keys thrust and turn the ship, as a
 Python spectator reading the server's state sees; a second browser joins the
 same match from the lobby and sees the first player's ship move; it leaves
-and spectates; an unknown game is refused with a clear message; the
+and spectates; a recorded bots match served by `tickwire replay --serve` is
+listed in that server's lobby, spectated, paused and sped up; an unknown game is refused with a clear message; the
 console is still clean; the server restarts and the page
 shows it reconnecting, then plays again in a new match.
 
@@ -26,10 +27,14 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -85,6 +90,7 @@ SHIP_OF = CLIENT + """
     for (const e of c.state.entities.values())
       if (e.kind === 'ship' && e.fields.player === arguments[0]) return e.fields;
     return null;"""
+STATE_TICK = CLIENT + "return c && c.state ? c.state.tick : null;"
 SHIPS = CLIENT + """
     if (!c || !c.state) return null;
     return [...c.state.entities.values()].filter((e) => e.kind === 'ship').map((e) => e.fields);"""
@@ -121,6 +127,14 @@ def number_in(text):
     """The first number in `text` if it is above 0, else None."""
     found = re.search(r"\d+(?:\.\d+)?", text)
     return found and float(found.group()) > 0 and float(found.group())
+
+
+def http_json(url, body=None):
+    """GET `url`, or POST `body` as JSON, and the JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="GET" if body is None else "POST")
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=TIMEOUT) as response:
+        return json.loads(response.read())
 
 
 def moved(a, b):
@@ -339,6 +353,57 @@ class Suite:
               f"the spectator sees player {self.player1}'s ship, got {ships}")
         ok(f"#leave, then button.spectate: spectating match {w['match']} as player 0, {len(ships)} ship(s) in view")
 
+    def a_replay_is_watched(self):
+        """`tickwire bots --record`, then `tickwire replay FILE --serve`: the
+        page at / of that server lists the replay, spectates it with no new
+        client code, and stops at the tick where POST /replay paused it."""
+        b2 = self.b2
+        folder = tempfile.mkdtemp(prefix="tw-browser-replay-")
+        replay = None
+        try:
+            run = subprocess.run([self.server.binary, "bots", "games/arena", "--matches", "1", "--players", "4",
+                                  "--ticks", "900", "--seed", "5", "--record", folder, "--quiet"],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=60)
+            check(run.returncode == 0, f"tickwire bots --record exits 0, got {run.returncode}: {run.stderr}")
+            files = sorted(os.listdir(folder))
+            check(len(files) == 1, f"one recording in {folder}, got {files}")
+            port = free_port()
+            replay = Server(self.server.binary, port, self.artifacts, name="replay",
+                            arguments=["replay", os.path.join(folder, files[0]), "--serve", "--host", "127.0.0.1",
+                                       "--port", str(port), "--web", "web"])
+            replay.start()
+            status = lambda: http_json(replay.http + "/replay")
+            match = status()["match"]
+            b2.driver.get(replay.http + "/")
+            self.click_row_button(b2, match, "spectate")
+            self.wait_state(b2, "spectating")
+            self.wait_welcome(b2, lambda w: w["match"] == match and w["player"] == 0,
+                              f"a spectator's welcome for the replay's match {match}")
+            ships = wait_until(lambda: (lambda s: s if s and len(s) == 4 else None)(b2.js(SHIPS)), TIMEOUT,
+                               "browser2: the recording's 4 ships in the spectator's state", lambda: b2.js(SHIPS))
+            paused = http_json(replay.http + "/replay", {"paused": True})
+            check(paused["paused"], f"POST /replay pauses the replay, got {paused}")
+            held = status()["tick"]
+            wait_until(lambda: b2.js(STATE_TICK) == held, TIMEOUT, f"browser2: the page to reach paused tick {held}",
+                       lambda: b2.js(STATE_TICK))
+            self.frames(b2, 30)
+            check(b2.js(STATE_TICK) == held and status()["tick"] == held,
+                  f"the replay holds tick {held} while paused (page {b2.js(STATE_TICK)}, server {status()['tick']})")
+            http_json(replay.http + "/replay", {"paused": False, "speed": 8})
+            wait_until(lambda: (b2.js(STATE_TICK) or 0) > held + 30, TIMEOUT, "browser2: the replay to play on at 8×",
+                       lambda: b2.js(STATE_TICK))
+            self.console_is_clean(b2, "watching a replay")
+            now = b2.js(STATE_TICK)
+            # Off the replay's page before its server stops, so the page does not try to reconnect.
+            b2.driver.get("about:blank")
+            ok(f"tickwire replay --serve: match {match} listed and spectated with {len(ships)} ships; "
+               f"paused at tick {held}, then on at 8× (page at tick {now})")
+        finally:
+            if replay:
+                code = replay.stop(timeout=20)
+                check(code == 0, f"SIGTERM stops tickwire replay --serve with exit status 0, got {code}")
+            shutil.rmtree(folder, ignore_errors=True)
+
     def refusal_is_explained(self):
         """A game the server does not have: the server refuses after the
         upgrade (error 10, close 4010) and the page says so in the lobby."""
@@ -398,6 +463,7 @@ class Suite:
         self.second_browser_sees_the_first_move()
         self.screenshot_of_a_match()
         self.spectating_works()
+        self.a_replay_is_watched()
         self.refusal_is_explained()
         self.console_still_clean()
         self.server_restart_recovers()
