@@ -172,9 +172,26 @@ public final class MatchRecorder: MatchLog, @unchecked Sendable {
             sink.close()
         }
 
+        /// Whether every run of inputs and client events is already in player
+        /// order (the usual case: players are served in id order).
+        static func isSortedByRuns(_ records: [ReplayRecord]) -> Bool {
+            var previous = -1
+            for record in records {
+                guard case .command(let command, _) = record, command.isQueued else {
+                    previous = -1
+                    continue
+                }
+                let player = command.player ?? 0
+                if player < previous { return false }
+                previous = player
+            }
+            return true
+        }
+
         /// Sorts each run of inputs and client events by player, keeping
         /// each player's own order.
         static func sortingRuns(_ records: [ReplayRecord]) -> [ReplayRecord] {
+            if isSortedByRuns(records) { return records }
             var out: [ReplayRecord] = []
             out.reserveCapacity(records.count)
             var run: [ReplayRecord] = []

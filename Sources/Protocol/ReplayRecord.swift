@@ -155,7 +155,7 @@ public struct ReplayRecordCoder: Sendable {
         } else {
             if s.isReading { values = Array(repeating: 0, count: inputWidth) }
             guard values.count == inputWidth else { throw ProtocolError(.outOfRange, "input of \(values.count) values, width \(inputWidth)") }
-            for i in values.indices { try s.signed(&values[i]) }
+            try s.signed(each: &values)
             lastValues[player] = values
         }
         if s.isReading { record = .command(.input(player: player, sequence: sequence, values: values), seat: 0) }
@@ -171,7 +171,7 @@ public struct ReplayRecordCoder: Sendable {
         var n = values.count
         try s.count(&n, limit: min(ReplayLimits.maxValues, s.remainingBits))
         if s.isReading { values = Array(repeating: 0, count: n) }
-        for i in values.indices { try s.signed(&values[i]) }
+        try s.signed(each: &values)
         var k = strings.count
         try s.count(&k, limit: min(ReplayLimits.maxStrings, s.remainingBits))
         if s.isReading { strings = Array(repeating: [], count: k) }
@@ -244,6 +244,19 @@ extension BitStream {
             guard coded >= 1 else { throw ProtocolError(.outOfRange, "bad signed value") }
             zigzag = coded - 1
             value = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+        }
+    }
+
+    /// Each of `values` as `signed`. Writing does not touch the array, so a
+    /// shared one is not copied.
+    mutating func signed(each values: inout [Int64]) throws(ProtocolError) {
+        if isReading {
+            for i in values.indices { try signed(&values[i]) }
+        } else {
+            for value in values {
+                var v = value
+                try signed(&v)
+            }
         }
     }
 
