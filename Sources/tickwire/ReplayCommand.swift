@@ -161,8 +161,16 @@ struct ReplayCommand: AsyncParsableCommand {
         try await services.run()
     }
 
+    /// The largest replay file read: days of play for a full match.
+    static let maxFileBytes = 4 << 30
+
     /// The recording in `path`, or a clear error and exit status 2.
     static func read(_ path: String) throws -> Recording {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxFileBytes else {
+            StandardError.write("\(path) is \(size >> 20) MiB; a replay file is read whole, up to \(maxFileBytes >> 20) MiB")
+            throw unreadable
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             StandardError.write("cannot read \(path)")
             throw unreadable
