@@ -291,6 +291,9 @@ struct MatchSeating {
         var plan = FanOut()
         guard !isOver else { return plan }
         func deliver(_ recipient: inout Recipient, _ audience: SnapshotMessage.Audience) -> Bool {
+            // It holds this tick already (a paused replay): nothing to send,
+            // and its events must not arrive twice.
+            if recipient.baseline == tick { return true }
             guard isWritable(recipient.link) else { return tick - (recipient.baseline ?? recipient.since) < history - 1 }
             plan.deliveries.append(Delivery(link: recipient.link, audience: audience, baseline: recipient.baseline))
             recipient.baseline = tick

@@ -119,9 +119,11 @@ import TestSupport
 
     @Test func aServedReplayIsSpectatedAndStopsOnSigterm() async throws {
         let scratch = Scratch()
-        _ = try tickwire("bots", "games/arena", "--matches", "1", "--players", "4", "--ticks", "300", "--record", scratch.path, "--quiet")
+        // 60 s of play at the game's speed: still playing when the spectator comes, however busy the machine.
+        _ = try tickwire("bots", "games/arena", "--matches", "1", "--players", "4", "--ticks", "1800", "--seed", "2",
+                         "--param", "time_limit=1000", "--param", "score_limit=1000", "--record", scratch.path, "--quiet")
         let file = try #require(scratch.files.first)
-        let server = try ServeCommandTests.ServerProcess([file, "--serve", "--port", "0", "--speed", "4"], command: "replay")
+        let server = try ServeCommandTests.ServerProcess([file, "--serve", "--port", "0"], command: "replay")
         let port = try await server.port()
         #expect(await server.logs("replaying \(file) as match "), "\(server.stderr)")
         let line = try #require(server.stderr.split(separator: "\n").first { $0.hasPrefix("replaying ") })
