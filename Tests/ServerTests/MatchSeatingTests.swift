@@ -181,6 +181,18 @@ import Testing
         #expect(seating.tickDue(now: .seconds(6)) == [.endMatch(.close(.normalClosure, "the match ended: nobody was in it"))])
     }
 
+    @Test func aTickThatDidNotMoveSendsNothingToWhoHoldsIt() {
+        // A paused replay fans out the same tick again: whoever holds it
+        // gets no frame (its events would arrive twice); a newcomer does.
+        var seating = Self.seating()
+        _ = seating.admit(.spectator, link: 1, tick: 10)
+        #expect(seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }.deliveries.map(\.link) == [1])
+        #expect(seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }.deliveries.isEmpty)
+        _ = seating.admit(.spectator, link: 2, tick: 11)
+        let plan = seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }
+        #expect(plan.deliveries == [MatchSeating.Delivery(link: 2, audience: .spectator, baseline: nil)])
+    }
+
     @Test func framesMoveBaselinesAndAnUnwritableLinkIsSkippedThenClosedAsTooSlow() {
         var seating = Self.seating()
         _ = join(&seating, link: 1, player: 1, tick: 10)
