@@ -132,7 +132,11 @@ public struct ReplayRecordCoder: Sendable {
         if case .command(.input(let p, let q, let v), _) = record { (player, sequence, values) = (p, q, v) }
         var gap = Int64(player - previousInputPlayer)
         try s.signed(&gap)
-        player = previousInputPlayer + Int(clamping: gap)
+        // Checked before it is added: a gap near Int64.max would overflow.
+        guard (-Int64(ReplayLimits.maxPlayer)...Int64(ReplayLimits.maxPlayer)).contains(gap) else {
+            throw ProtocolError(.outOfRange, "input player gap \(gap), outside ±\(ReplayLimits.maxPlayer)")
+        }
+        player = previousInputPlayer + Int(gap)
         guard (1...ReplayLimits.maxPlayer).contains(player) else {
             throw ProtocolError(.outOfRange, "input for player \(player), outside 1...\(ReplayLimits.maxPlayer)")
         }
