@@ -88,6 +88,8 @@ let package = Package(
         .executableTarget(name: "FuzzSchema", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzSchema"),
         .executableTarget(name: "FuzzClientMessage", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzClientMessage"),
         .executableTarget(name: "FuzzError", dependencies: ["FuzzSupport", "Protocol"], path: "Fuzz/FuzzError"),
+        // Its seeds come from ProtocolTestSupport's random replay logs.
+        .executableTarget(name: "FuzzReplay", dependencies: ["FuzzSupport", "Protocol", "ProtocolTestSupport"], path: "Fuzz/FuzzReplay"),
         // Fixtures shared by the test targets: game folders, log capture.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         // Random schemas and values over the whole protocol, for the protocol
