@@ -52,7 +52,8 @@ public final class MatchReplay {
         fileDifferences = recording.differences(folder: game.folder, source: game.source)
         let options = options ?? header.replayOptions
         session = try MatchSession(game: game, options: options, checkpointEvery: header.checkpointEvery)
-        if !fileDifferences.isEmpty, recording.files.contains(where: { $0.path == "game.lua" }) {
+        if !fileDifferences.isEmpty, recording.files.contains(where: { $0.path == "game.lua" }),
+           recording.files.allSatisfy(\.isKept) {
             let folder = try Self.materialize(recording.files, game: header.game)
             referenceFolder = folder
             let recordedGame = try GameDefinition.load(folder: folder)
@@ -204,8 +205,8 @@ public struct Recording: Sendable {
         var decoder = try ReplayDecoder(bytes: bytes)
         var files: [LoadedGameFile] = []
         while let records = try decoder.nextRecords() {
-            for case .file(let path, _, let contents) in records where !files.contains(where: { $0.path == path }) {
-                files.append(LoadedGameFile(path: path, contents: contents))
+            for case .file(let path, let hash, let contents) in records where !files.contains(where: { $0.path == path }) {
+                files.append(LoadedGameFile(path: path, hash: hash, contents: contents))
             }
         }
         self.bytes = bytes
@@ -225,7 +226,8 @@ public struct Recording: Sendable {
                 current = FileManager.default.contents(atPath: folder + "/" + file.path).map { [UInt8]($0) }
             }
             guard let current else { return "\(folder)/\(file.path) is missing (the recorded rules read it)" }
-            return current == file.contents ? nil : "\(folder)/\(file.path) differs from the recorded one"
+            let same = file.isKept ? current == file.contents : LoadedGameFile.hash(of: current) == file.hash
+            return same ? nil : "\(folder)/\(file.path) differs from the recorded one"
         }
     }
 }

@@ -172,15 +172,31 @@ public struct ReplayError: Sendable, Equatable {
 public struct LoadedGameFile: Sendable, Equatable {
     /// `game.lua`, or e.g. `lib/physics.lua` for `require("lib.physics")`.
     public var path: String
+    /// The bytes; empty when a recording kept only the hash (a file too
+    /// large for it).
     public var contents: [UInt8]
-    public var hash: UInt64 {
-        var h = StateHash()
-        h.add(bytes: contents)
-        return h.value
-    }
+    /// `StateHash` of the bytes.
+    public var hash: UInt64
 
     public init(path: String, contents: [UInt8]) {
         self.path = path
         self.contents = contents
+        hash = Self.hash(of: contents)
+    }
+
+    /// A file as a recording names it.
+    public init(path: String, hash: UInt64, contents: [UInt8]) {
+        self.path = path
+        self.contents = contents
+        self.hash = hash
+    }
+
+    /// Whether the bytes are here (not only the hash).
+    public var isKept: Bool { !contents.isEmpty || hash == Self.hash(of: []) }
+
+    public static func hash(of bytes: [UInt8]) -> UInt64 {
+        var h = StateHash()
+        h.add(bytes: bytes)
+        return h.value
     }
 }

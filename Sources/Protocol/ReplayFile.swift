@@ -16,6 +16,10 @@ public enum ReplayFile {
     /// No chunk is larger: a writer flushes long before, a reader refuses
     /// a larger claim before reading it.
     public static let maxChunkBytes = 64 << 20
+    /// No chunk holds more records: a reader decodes a chunk at once, so
+    /// this bounds its memory (about 100 bytes a record) whatever a file
+    /// holds. A writer splits longer lists.
+    public static let maxRecordsPerChunk = 1 << 20
 
     public static func prefix() -> [UInt8] {
         magic + [UInt8(formatVersion & 0xff), UInt8(formatVersion >> 8)]
@@ -75,13 +79,37 @@ public struct ReplayEncoder: Sendable {
         return ReplayFile.prefix() + ReplayFile.chunk(writer.finish())
     }
 
-    /// One chunk holding `records`, in order.
+    /// `records`, in order, as one framed chunk, or several when they pass
+    /// a chunk's bounds. Every record is first fitted to the reader's
+    /// limits (`ReplayRecord.fittingLimits`), so no value a game or a client
+    /// produced can stop the writer.
     public mutating func chunk(_ records: [ReplayRecord]) -> [UInt8] {
+        guard !records.isEmpty else { return encode([]) }
+        var out: [UInt8] = []
+        var start = 0
+        while start < records.count {
+            var end = start + 1
+            var bytes = records[start].sizeEstimate
+            while end < records.count, end - start < Self.recordsPerChunk, bytes + records[end].sizeEstimate <= Self.bytesPerChunk {
+                bytes += records[end].sizeEstimate
+                end += 1
+            }
+            out += encode(records[start..<end])
+            start = end
+        }
+        return out
+    }
+
+    /// Where the writer splits: well inside the reader's bounds.
+    static let recordsPerChunk = ReplayFile.maxRecordsPerChunk / 16
+    static let bytesPerChunk = ReplayFile.maxChunkBytes / 4
+
+    private mutating func encode(_ records: ArraySlice<ReplayRecord>) -> [UInt8] {
         var writer = BitWriter(capacity: 64 + records.count * 4)
         var count = records.count
         try? writer.count(&count, limit: .max)
         for record in records {
-            var r = record
+            var r = record.fittingLimits
             try? coder.serialize(&r, &writer)
         }
         return ReplayFile.chunk(writer.finish())
@@ -145,7 +173,7 @@ public struct ReplayDecoder {
         do throws(ProtocolError) {
             var count = 0
             // Every record takes at least 3 bits: a claim above that is refused before anything is kept.
-            try reader.count(&count, limit: reader.remainingBits / 3)
+            try reader.count(&count, limit: min(reader.remainingBits / 3, ReplayFile.maxRecordsPerChunk))
             records.reserveCapacity(min(count, 4096))
             for _ in 0..<count {
                 var record = ReplayRecord.advance(ticks: 1)

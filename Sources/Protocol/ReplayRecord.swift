@@ -229,6 +229,55 @@ public struct ReplayRecordCoder: Sendable {
 }
 
 extension ReplayRecord {
+    /// The record within `ReplayLimits`: texts cut (at a character) to
+    /// their limit, a file too large to keep recorded by its hash alone
+    /// (empty contents), values and strings past their counts dropped.
+    /// Real games never come near them; a hostile one must not stop the
+    /// writer.
+    public var fittingLimits: ReplayRecord {
+        func cut(_ text: String, _ limit: Int) -> String {
+            guard text.utf8.count > limit else { return text }
+            var out = ""
+            for character in text {
+                guard out.utf8.count + character.utf8.count <= limit else { break }
+                out.append(character)
+            }
+            return out
+        }
+        func cut(_ text: String?, _ limit: Int) -> String? { text.map { cut($0, limit) } }
+        let name = ReplayLimits.maxNameBytes, text = ReplayLimits.maxTextBytes
+        switch self {
+        case .advance, .checkpoint, .command(.leave, _), .command(.resume, _), .command(.stop, _), .command(.input, _):
+            return self
+        case .command(.join(let n, let account), let seat):
+            return .command(.join(name: cut(n, name), account: cut(account, name)), seat: seat)
+        case .command(.clientEvent(let player, let event, let values, let strings), let seat):
+            let kept = strings.indices.prefix(ReplayLimits.maxStrings).map { Array(strings[$0].prefix(text)) }
+            return .command(.clientEvent(player: player, event: event, values: Array(values.prefix(ReplayLimits.maxValues)),
+                                         strings: StringTable(kept)), seat: seat)
+        case .timeLimit(let call, let location, let message, let traceback):
+            return .timeLimit(call: call, location: cut(location, text), message: cut(message, text), traceback: cut(traceback, text))
+        case .cpuBudgetEnded(let tick, let message):
+            return .cpuBudgetEnded(tick: tick, message: cut(message, text))
+        case .file(let path, let hash, let contents):
+            return .file(path: cut(path, name), hash: hash, contents: contents.count <= ReplayLimits.maxFileBytes ? contents : [])
+        case .end(let tick, let hash, let outcome):
+            return .end(tick: tick, hash: hash, outcome: cut(outcome, text))
+        }
+    }
+
+    /// Roughly the bytes the record takes, for splitting chunks.
+    var sizeEstimate: Int {
+        switch self {
+        case .file(_, _, let contents): 64 + contents.count
+        case .command(.clientEvent(_, _, let values, let strings), _): 16 + values.count * 4 + strings.byteCount
+        case .timeLimit(_, let location, let message, let traceback):
+            16 + (location?.utf8.count ?? 0) + message.utf8.count + (traceback?.utf8.count ?? 0)
+        case .end(_, _, let outcome): 24 + outcome.utf8.count
+        default: 16
+        }
+    }
+
     fileprivate var commandPlayer: Int {
         if case .command(let command, _) = self { return command.player ?? 0 }
         return 0

@@ -94,6 +94,20 @@ import TestSupport
         }
     }
 
+    @Test func aGameFileTooBigToKeepIsRecordedByItsHashAndStillChecked() throws {
+        let big = movingShips + "\n-- " + String(repeating: "x", count: ReplayLimits.maxFileBytes) + "\n"
+        let fixture = try GameFixture(game: big)
+        let (bytes, _) = try record(try fixture.load(), ticks: 20)
+        let recording = try Recording(bytes: bytes)
+        #expect(recording.files.first?.isKept == false)
+        #expect(recording.differences(folder: fixture.path).isEmpty)
+        let replay = try MatchReplay(recording: recording, game: try fixture.load())
+        try replay.run()
+        #expect(replay.divergence == nil && replay.recordedEnd != nil)
+        let changed = try GameFixture(game: big.replacingOccurrences(of: "-- xxx", with: "-- yxx"))
+        #expect(recording.differences(folder: changed.path) == ["\(changed.path)/game.lua differs from the recorded one"])
+    }
+
     @Test func aMissingModuleIsNamedUpFront() throws {
         let rules = movingShips.replacingOccurrences(of: "local ships = {}", with: "local ships = {}\nlocal helper = require(\"lib.helper\")")
         let fixture = try GameFixture(["game.lua": rules, "lib/helper.lua": "return { k = 1 }"])

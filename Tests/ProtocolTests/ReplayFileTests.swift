@@ -143,6 +143,31 @@ import ProtocolTestSupport
         }
     }
 
+    @Test func whatAGameOrAClientMakesTooBigIsFittedNotTrapped() throws {
+        // A designer's huge error in the outcome, a long account, a game
+        // file past the reader's limit, and more records than a chunk holds.
+        let huge = String(repeating: "é", count: ReplayLimits.maxTextBytes)
+        let records: [ReplayRecord] = [
+            .command(.join(name: huge, account: huge), seat: 1),
+            .file(path: "game.lua", hash: 42, contents: Array(repeating: 7, count: ReplayLimits.maxFileBytes + 1)),
+            .command(.clientEvent(player: 1, event: 0, values: [1], strings: StringTable([Array(repeating: 65, count: ReplayLimits.maxTextBytes + 9)])), seat: 0),
+            .end(tick: 3, hash: 9, outcome: "failed: " + huge),
+        ] + Array(repeating: ReplayRecord.advance(ticks: 1), count: ReplayFile.maxRecordsPerChunk / 16 + 5)
+        let file = File(Self.plainHeader, [records])
+        let reading = Self.read(file.bytes)
+        #expect(reading.error == nil)
+        #expect(reading.chunks.count == 2, "split where a chunk is full")
+        let read = reading.chunks.joined().map { $0 }
+        #expect(read.count == records.count)
+        guard case .command(.join(let name, let account), 1) = read[0] else { Issue.record("\(read[0])"); return }
+        #expect(name.utf8.count <= ReplayLimits.maxNameBytes && name.hasPrefix("éé") && account?.utf8.count ?? 0 <= ReplayLimits.maxNameBytes)
+        #expect(read[1] == .file(path: "game.lua", hash: 42, contents: []), "kept by its hash alone")
+        guard case .command(.clientEvent(_, _, _, let strings), _) = read[2] else { Issue.record("\(read[2])"); return }
+        #expect(strings[0].count == ReplayLimits.maxTextBytes)
+        guard case .end(3, 9, let outcome) = read[3] else { Issue.record("\(read[3])"); return }
+        #expect(outcome.utf8.count <= ReplayLimits.maxTextBytes && outcome.hasPrefix("failed: é"))
+    }
+
     @Test func headersRoundTrip() throws {
         var rng = SplitMix64(seed: 0x4ead)
         var headers = (0..<300).map { _ in RandomReplay.header(&rng) }
