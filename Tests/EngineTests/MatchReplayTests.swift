@@ -108,6 +108,35 @@ import TestSupport
         #expect(recording.differences(folder: changed.path) == ["\(changed.path)/game.lua differs from the recorded one"])
     }
 
+    @Test func aFullFolderStopsTheRecordingOnceAndTheMatchPlaysOn() throws {
+        let fixture = try GameFixture(game: movingShips)
+        let game = try fixture.load()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tw-full-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let folder = try RecordingFolder(path: path, maxBytes: 3000)
+        let file = try folder.create(named: "full")
+        let reasons = LogLines()
+        let options = MatchOptions(seed: 5)
+        let recorder = MatchRecorder(game: game, options: options,
+                                     settings: .init(matchID: "m", origin: "test", flushEveryTicks: 5), sink: file,
+                                     stopped: reasons.sink)
+        let session = try MatchSession(game: game, options: options, log: recorder)
+        session.apply(.join(name: "Ann", account: nil))
+        for t in 1...2000 {
+            session.apply(.input(player: 1, sequence: UInt32(t), values: [Int64(t % 7) - 3, Int64(t % 2)]))
+            session.step()
+        }
+        session.end()
+        #expect(session.tick == 2000 && session.match.status.isRunning)
+        #expect(reasons.lines.count == 1, "\(reasons.lines)")
+        #expect(reasons.lines.first?.contains("is at its limit of") == true, "\(reasons.lines)")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file.path)))
+        #expect(bytes.count <= 3000, "\(bytes.count)")
+        let replay = try MatchReplay(recording: Recording(bytes: bytes), game: game)
+        try replay.run()
+        #expect(replay.divergence == nil && replay.recordedEnd == nil && replay.tick > 0 && replay.tick < 2000, "\(replay.tick)")
+    }
+
     @Test func aMissingModuleIsNamedUpFront() throws {
         let rules = movingShips.replacingOccurrences(of: "local ships = {}", with: "local ships = {}\nlocal helper = require(\"lib.helper\")")
         let fixture = try GameFixture(["game.lua": rules, "lib/helper.lua": "return { k = 1 }"])
