@@ -18,6 +18,8 @@ public struct HeadlessMatchReport: Sendable {
     public let outcome: Outcome
     public let stateHash: StateHash
     public let scriptFailures: Int
+    /// The first script failure, with its tick, callback and file:line.
+    public let firstScriptFailure: String?
     public let botErrors: Int
     public let firstBotError: String?
     public let droppedInputs: Int
@@ -55,6 +57,7 @@ public struct HeadlessMatch {
         func report(_ outcome: HeadlessMatchReport.Outcome, match: Match?, brain: BotBrain?, overruns: Int = 0) -> HeadlessMatchReport {
             HeadlessMatchReport(index: index, seed: options.seed, ticks: match?.tick ?? 0, outcome: outcome,
                                 stateHash: match?.stateHash ?? StateHash(), scriptFailures: match?.failureCount ?? 0,
+                                firstScriptFailure: match?.failures.first?.description,
                                 botErrors: brain?.errorCount ?? 0, firstBotError: brain?.firstError?.description,
                                 droppedInputs: match?.droppedInputs ?? 0, overruns: overruns,
                                 elapsed: ContinuousClock.now - started)

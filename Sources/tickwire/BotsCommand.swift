@@ -13,7 +13,9 @@ struct BotsCommand: ParsableCommand {
         discussion: """
             Headless (no --connect): each match seats --players bots from the game's bot.lua and runs \
             until game.result ends it or --ticks run out. The same --seed gives the same state hashes on \
-            every run. Exits with status 1 if any match failed.
+            every run. Exits with status 1 if any match failed, or if any script error happened in any \
+            match (game.lua or bot.lua), even one the match went on after (--allow-script-errors: only \
+            failed matches count).
 
             Over the network (--connect ws://HOST:PORT): --players connections join \
             /play?game=NAME&name=bot-N on a running server, which seats them in matches, and play for \
@@ -100,6 +102,9 @@ struct BotsCommand: ParsableCommand {
     @Flag(help: "Hide the games' print output.")
     var quiet = false
 
+    @Flag(help: "Exit 0 despite script errors in game.lua or bot.lua, as long as no match failed.")
+    var allowScriptErrors = false
+
     func validate() throws {
         if connect != nil { return try validateNetwork() }
         guard folder != nil else { throw ValidationError("give the game's folder, e.g. tickwire bots games/arena (or --connect URL to play against a server)") }
@@ -173,7 +178,18 @@ struct BotsCommand: ParsableCommand {
                 }
             }
         }
+        let erring = reports.filter { $0.scriptFailures > 0 || $0.botErrors > 0 }
+        if !erring.isEmpty {
+            let scripts = erring.reduce(0) { $0 + $1.scriptFailures }, bots = erring.reduce(0) { $0 + $1.botErrors }
+            StandardError.write("script errors: \(scripts) in game.lua, \(bots) in bot.lua, in \(erring.count) of \(reports.count) matches")
+            for report in erring.prefix(5) {
+                if let failure = report.firstScriptFailure { StandardError.write("  match \(report.index + 1): \(failure)") }
+                if let error = report.firstBotError { StandardError.write("  match \(report.index + 1): bot.lua: \(error)") }
+            }
+            if erring.count > 5 { StandardError.write("  … and \(erring.count - 5) more matches (--json lists each)") }
+        }
         if reports.contains(where: \.failed) { throw ExitCode.failure }
+        if !erring.isEmpty, !allowScriptErrors { throw ExitCode.failure }
     }
 }
 

@@ -58,6 +58,7 @@ extension HeadlessMatchReport {
             object["error"] = message
         }
         if let firstBotError { object["first_bot_error"] = firstBotError }
+        if let firstScriptFailure { object["first_script_failure"] = firstScriptFailure }
         if let recording { object["recording"] = recording }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

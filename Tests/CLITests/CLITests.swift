@@ -298,6 +298,36 @@ private func isHash(_ text: String) -> Bool {
         #expect(run.stdoutLines.last?.contains("0 finished, 0 ran out of ticks, 1 failed") == true, "\(run)")
     }
 
+    @Test func aScriptErrorFailsTheRunEvenWhenTheMatchGoesOn() throws {
+        let source = """
+        local game = { name = "flaky" }
+        game.state = { dot = { x = "u8" } }
+        function game.tick(match, inputs, dt)
+          if match.tick == 3 then error("boom") end -- here
+        end
+        return game
+        """
+        let game = try GameFolder(["game.lua": source, "bot.lua": "return { think = function(view, me) return nil end }"])
+        let args = ["bots", game.path, "--matches", "2", "--players", "1", "--ticks", "10", "--on-error", "skip"]
+        let run = try tickwire(args)
+        #expect(run.status == 1 && run.exitedCleanly, "\(run)")
+        #expect(tableRows(run.stdout).allSatisfy { $0.ticks == 10 }, "the matches went on: \(run)")
+        #expect(run.stderr.contains("script errors: 2 in game.lua, 0 in bot.lua, in 2 of 2 matches"), "\(run)")
+        #expect(run.stderr.contains("match 1: game.tick failed at tick 3: ") && run.stderr.contains("game.lua:\(line(of: "-- here", in: source)): boom"), "\(run)")
+        let allowed = try tickwire(args + ["--allow-script-errors"])
+        #expect(allowed.status == 0, "\(allowed)")
+    }
+
+    @Test func botsAllRefusedByAFailingJoinFailTheRun() throws {
+        let game = try GameFolder([
+            "game.lua": "local g = { name = 'shut' }\ng.state = { dot = { x = 'u8' } }\nfunction g.join(match, player) error('no entry') end\nfunction g.tick() end\nreturn g",
+            "bot.lua": "return { think = function() return nil end }",
+        ])
+        let run = try tickwire("bots", game.path, "--matches", "1", "--players", "2", "--ticks", "5")
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("script errors: 2 in game.lua"), "\(run)")
+    }
+
     @Test func botsWithoutABotSaySo() throws {
         let game = try GameFolder(["game.lua": "local g = { name = 'lonely' }\ng.state = { dot = { x = 'u8' } }\nfunction g.tick() end\nreturn g"])
         let run = try tickwire("bots", game.path, "--matches", "1", "--ticks", "5")
