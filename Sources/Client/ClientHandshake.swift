@@ -111,7 +111,9 @@ enum ClientHandshake {
             case .success(.upgraded(let installed)): done.succeed(installed)
             case .success(.refused): break   // HTTPRefusalReader completes `done`
             case .failure(let error):
-                done.fail(clientError(error))
+                // A connect that failed also fails the upgrade, with a bare
+                // channel error; the connect's own failure names the address.
+                if channel.isActive || !(error is ChannelError) { done.fail(clientError(error)) }
                 channel.close(promise: nil)
             }
         }

@@ -112,7 +112,7 @@ extension Match {
         recordFailure(failure)
         if ending, status.isRunning {
             status = .failed(failure)
-            options.log("match ended: \(message)")
+            report(.error, "match ended: \(message)")
         }
     }
 }

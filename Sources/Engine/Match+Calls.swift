@@ -73,6 +73,11 @@ struct ForcedFacts {
     var instructionBudget = 50_000_000
 }
 
+/// A match's tick, readable by closures made before the match is whole.
+final class TickCounter: @unchecked Sendable {
+    var tick = 0
+}
+
 /// The files a match read, filled from the sandbox's `require`.
 final class FileLedger {
     private(set) var files: [LoadedGameFile] = []

@@ -13,7 +13,11 @@ public final class Match {
     /// Seconds per tick, handed to `game.tick` as `dt`.
     public let dt: Double
 
-    public private(set) var tick = 0
+    public private(set) var tick = 0 {
+        didSet { tickCounter.tick = tick }
+    }
+    /// `tick`, for the sandbox's `print` (made before the match is whole).
+    let tickCounter = TickCounter()
     public internal(set) var status: MatchStatus = .running
     public internal(set) var snapshots: SnapshotRing
     /// Digest of every snapshot so far (and the result), for comparing runs.
@@ -74,7 +78,15 @@ public final class Match {
         inputQuantizers = game.schema.input.map(\.type.quantizer)
         coding = SnapshotCoding(game.schema)
         do {
-            let log = options.log
+            let options = options
+            let clock = tickCounter
+            let log: @Sendable (String) -> Void = { line in
+                if let logLine = options.logLine {
+                    logLine(MatchLogLine(level: .info, text: line, tick: clock.tick))
+                } else {
+                    options.log(line)
+                }
+            }
             lua = try LuaState(limits: options.limits)
             var sandbox = LuaSandbox(seed: options.seed, moduleRoot: game.folder, displayRoot: game.folder, print: log)
             let ledger = fileLedger
@@ -317,10 +329,10 @@ public final class Match {
     func recordFailure(_ failure: ScriptFailure) {
         failureCount += 1
         if failures.count < 16 { failures.append(failure) }
-        options.log(failure.description)
+        report(.error, failure.description)
         if case .endMatch(let limit) = options.failurePolicy, failureCount >= limit {
             status = .failed(failure)
-            options.log("match ended after \(failureCount) script failure\(failureCount == 1 ? "" : "s")")
+            report(.error, "match ended after \(failureCount) script failure\(failureCount == 1 ? "" : "s")")
         }
     }
 
@@ -328,7 +340,16 @@ public final class Match {
     func warnOnce(_ key: String, stored: String = "0", _ message: @autoclosure () -> String) {
         guard !warned.contains(key) else { return }
         warned.insert(key)
-        options.log("\(game.chunkName): warning: \(message()) (stored as \(stored); reported once)")
+        report(.warning, "\(game.chunkName): warning: \(message()) (stored as \(stored); reported once)")
+    }
+
+    /// A line about the match, at `level` (`MatchOptions.logLine`, or `log`).
+    func report(_ level: MatchLogLine.Level, _ text: String) {
+        if let logLine = options.logLine {
+            logLine(MatchLogLine(level: level, text: text, tick: tick))
+        } else {
+            options.log(text)
+        }
     }
 }
 

@@ -17,6 +17,10 @@ public struct MatchOptions: Sendable {
     public var params: [String: MatchParameter]
     /// Receives the game's `print` output and the engine's reports about the match.
     public var log: @Sendable (String) -> Void
+    /// When set, receives every line `log` would, with its level and tick,
+    /// instead of `log`: a server logs script failures as errors, the
+    /// once-per-field warnings as warnings and `print` as info.
+    public var logLine: (@Sendable (MatchLogLine) -> Void)?
     /// The CPU a match may spend over a window of ticks (`CPUBudget`).
     public var cpuBudget: CPUBudget
     /// Measures the match's CPU time: the calling thread's by default; tests
@@ -38,6 +42,31 @@ public struct MatchOptions: Sendable {
         self.log = log
         self.cpuBudget = cpuBudget
         self.cpuClock = cpuClock
+    }
+}
+
+/// One line about a match, with what an operator filters on.
+public struct MatchLogLine: Sendable, Equatable {
+    public enum Level: Sendable, Equatable {
+        /// A script failure, or the match ended by failures or its budget.
+        case error
+        /// Something the rules did that works but is likely wrong (a field of
+        /// the wrong type), reported once.
+        case warning
+        /// The game's `print`.
+        case info
+    }
+
+    public var level: Level
+    public var text: String
+    /// The tick running when the line was written (between ticks, the last
+    /// one; 0 during `game.init`).
+    public var tick: Int
+
+    public init(level: Level, text: String, tick: Int) {
+        self.level = level
+        self.text = text
+        self.tick = tick
     }
 }
 

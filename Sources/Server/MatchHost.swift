@@ -95,7 +95,7 @@ final class MatchHost: @unchecked Sendable {
             logger[metadataKey: "game"] = "\(game.name)"
             var options = options
             let matchLogger = logger
-            options.log = { line in matchLogger.info("\(line)") }
+            options.logLine = matchLogger.matchLine
             let log = settings.makeMatchLog?(id, game, options)
             let session = try MatchSession(game: game, options: options, log: log)
             let host = MatchHost(id: id, game: game, session: session, settings: settings, directory: directory,
@@ -118,7 +118,7 @@ final class MatchHost: @unchecked Sendable {
             logger[metadataKey: "game"] = "\(game.name)"
             var options = recording.header.replayOptions
             let matchLogger = logger
-            options.log = { line in matchLogger.info("\(line)") }
+            options.logLine = matchLogger.matchLine
             let replay = try MatchReplay(recording: recording, game: game, options: options)
             var settings = settings
             settings.emptyTimeout = .seconds(365 * 86_400)
@@ -370,6 +370,22 @@ final class MatchHost: @unchecked Sendable {
             guard !isAbandoned else { return thread.retire() }
             end(reason: .shuttingDown)
         } ?? loop.makeSucceededVoidFuture()
+    }
+}
+
+extension Logger {
+    /// Logs a line about a match at the level an operator filters on:
+    /// script failures as errors, the rules' once-per-field warnings as
+    /// warnings, `print` as info; each with the tick it came at.
+    var matchLine: @Sendable (MatchLogLine) -> Void {
+        { [self] line in
+            let metadata: Logger.Metadata = ["tick": "\(line.tick)"]
+            switch line.level {
+            case .error: error("\(line.text)", metadata: metadata)
+            case .warning: warning("\(line.text)", metadata: metadata)
+            case .info: info("\(line.text)", metadata: metadata)
+            }
+        }
     }
 }
 

@@ -16,7 +16,7 @@ final class LiveServer: Sendable {
 
     /// `extraGames` (folder name → game.lua) are served beside `testGames`;
     /// `files` (path in the games folder → text) are written too.
-    init(extraGames: [String: String] = [:], files: [String: String] = [:],
+    init(extraGames: [String: String] = [:], files: [String: String] = [:], logger custom: Logger? = nil,
          _ adjust: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         games = FileManager.default.temporaryDirectory.appendingPathComponent("tw-games-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: games, withIntermediateDirectories: true)
@@ -40,6 +40,7 @@ final class LiveServer: Sendable {
         adjust(&config)
         var logger = Logger(label: "tickwire-test")
         logger.logLevel = .warning
+        if let custom { logger = custom }
         server = try await TickwireServer(configuration: config, logger: logger)
         port = try await server.start()
     }
