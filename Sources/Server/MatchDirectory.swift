@@ -102,7 +102,7 @@ final class MatchDirectory: Sendable {
         if let params { options.params.merge(params) { $1 } }
         let id = newMatchID()
         let thread = MatchThread()
-        let started = MatchHost.start(id: id, game: game, options: options, settings: settings, directory: self,
+        let started = MatchHost.start(id: id, game: game, gameKey: name, options: options, settings: settings, directory: self,
                                       metrics: metrics, logger: logger, on: thread)
         return within(settings.hardLimit, on: loop, started) {
             thread.park()
@@ -132,7 +132,7 @@ final class MatchDirectory: Sendable {
     func startReplay(_ recording: Recording, game: GameDefinition, file: String, speed: Double) -> EventLoopFuture<MatchHost> {
         let id = newMatchID()
         let thread = MatchThread()
-        return MatchHost.startReplay(id: id, recording: recording, game: game, file: file, speed: speed, settings: settings,
+        return MatchHost.startReplay(id: id, recording: recording, game: game, gameKey: recording.header.game, file: file, speed: speed, settings: settings,
                                      directory: self, metrics: metrics, logger: logger, on: thread)
             .map { host in
                 self.state.withLockedValue { $0.hosts[host.id] = host }
@@ -201,7 +201,7 @@ final class MatchDirectory: Sendable {
             }
             return admit(host, .resume(token: token))
         case .play(let game, let matchID?):
-            guard let host = host(id: matchID), host.game.name == game else {
+            guard let host = host(id: matchID), host.gameKey == game else {
                 return refuse(.notFound, "no \(game) match \"\(matchID)\" on this server")
             }
             return admit(host, .player(name: name, account: account))
@@ -219,7 +219,7 @@ final class MatchDirectory: Sendable {
     /// Open matches of `game` with a free seat, fullest first.
     private func openMatches(of game: String) -> [MatchHost] {
         state.withLockedValue { Array($0.hosts.values) }
-            .filter { $0.game.name == game }
+            .filter { $0.gameKey == game }
             .map { ($0, $0.summary) }
             .filter { $0.1.running && $0.1.players < $0.1.capacity }
             .sorted { ($0.1.players, $1.1.ageSeconds) > ($1.1.players, $0.1.ageSeconds) }
@@ -342,7 +342,7 @@ final class MatchDirectory: Sendable {
         }
         metrics.matches.record(count)
         metrics.matchesAbandoned.increment()
-        logger.error("match abandoned", metadata: ["match": "\(host.id)", "game": "\(host.game.name)", "reason": "\(reason)",
+        logger.error("match abandoned", metadata: ["match": "\(host.id)", "game": "\(host.gameKey)", "reason": "\(reason)",
                                                    "thread": "\(parked ? "parked at idle priority" : "left running")"])
     }
 }

@@ -29,6 +29,9 @@ import WebSocket
 final class MatchHost: @unchecked Sendable {
     let id: String
     let game: GameDefinition
+    /// The name the server serves the game under (its folder's name, as in
+    /// `/play?game=`), which `game.name` from the rules need not match.
+    let gameKey: String
     let eventLoop: EventLoop
     let thread: MatchThread
     let inbox = MatchInbox()
@@ -86,19 +89,19 @@ final class MatchHost: @unchecked Sendable {
     let playback: ReplayPlayback?
 
     /// Creates the match on `thread` (so `game.init` runs where the match will live).
-    static func start(id: String, game: GameDefinition, options: MatchOptions, settings: Settings,
+    static func start(id: String, game: GameDefinition, gameKey: String, options: MatchOptions, settings: Settings,
                       directory: MatchDirectory, metrics: ServerMetrics, logger: Logger,
                       on thread: MatchThread) -> EventLoopFuture<MatchHost> {
         thread.eventLoop.submit {
             var logger = logger
             logger[metadataKey: "match"] = "\(id)"
-            logger[metadataKey: "game"] = "\(game.name)"
+            logger[metadataKey: "game"] = "\(gameKey)"
             var options = options
             let matchLogger = logger
             options.logLine = matchLogger.matchLine
             let log = settings.makeMatchLog?(id, game, options)
             let session = try MatchSession(game: game, options: options, log: log)
-            let host = MatchHost(id: id, game: game, session: session, settings: settings, directory: directory,
+            let host = MatchHost(id: id, game: game, gameKey: gameKey, session: session, settings: settings, directory: directory,
                                  metrics: metrics, logger: logger, thread: thread)
             host.scheduleNextTick()
             logger.info("match started", metadata: ["seed": "\(options.seed)"])
@@ -109,13 +112,13 @@ final class MatchHost: @unchecked Sendable {
     /// Creates a match that plays `recording` back for spectators, on
     /// `thread` (where the replay's Lua state will live). Nobody can take a
     /// seat; nobody watching does not end it.
-    static func startReplay(id: String, recording: Recording, game: GameDefinition, file: String, speed: Double,
+    static func startReplay(id: String, recording: Recording, game: GameDefinition, gameKey: String, file: String, speed: Double,
                             settings: Settings, directory: MatchDirectory, metrics: ServerMetrics, logger: Logger,
                             on thread: MatchThread) -> EventLoopFuture<MatchHost> {
         thread.eventLoop.submit {
             var logger = logger
             logger[metadataKey: "match"] = "\(id)"
-            logger[metadataKey: "game"] = "\(game.name)"
+            logger[metadataKey: "game"] = "\(gameKey)"
             var options = recording.header.replayOptions
             let matchLogger = logger
             options.logLine = matchLogger.matchLine
@@ -123,7 +126,7 @@ final class MatchHost: @unchecked Sendable {
             var settings = settings
             settings.emptyTimeout = .seconds(365 * 86_400)
             let playback = ReplayPlayback(replay: replay, match: id, file: file, speed: speed)
-            let host = MatchHost(id: id, game: game, session: replay.session, settings: settings, directory: directory,
+            let host = MatchHost(id: id, game: game, gameKey: gameKey, session: replay.session, settings: settings, directory: directory,
                                  metrics: metrics, logger: logger, thread: thread, playback: playback)
             host.scheduleNextTick()
             logger.info("replay started", metadata: ["file": "\(file)", "recorded": "\(recording.header.matchID)"])
@@ -131,9 +134,10 @@ final class MatchHost: @unchecked Sendable {
         }
     }
 
-    private init(id: String, game: GameDefinition, session: MatchSession, settings: Settings, directory: MatchDirectory,
+    private init(id: String, game: GameDefinition, gameKey: String, session: MatchSession, settings: Settings, directory: MatchDirectory,
                  metrics: ServerMetrics, logger: Logger, thread: MatchThread, playback: ReplayPlayback? = nil) {
         self.id = id
+        self.gameKey = gameKey
         self.playback = playback
         self.game = game
         self.session = session
@@ -148,7 +152,7 @@ final class MatchHost: @unchecked Sendable {
                                                                resumeGrace: settings.resumeGrace,
                                                                emptyTimeout: settings.emptyTimeout))
         clockOrigin = settings.clock.now()
-        published = NIOLockedValueBox(MatchSummary(id: id, game: game.name, players: 0, spectators: 0,
+        published = NIOLockedValueBox(MatchSummary(id: id, game: gameKey, players: 0, spectators: 0,
                                                    capacity: game.maxPlayers, tick: session.tick, ageSeconds: 0,
                                                    running: true))
     }
@@ -328,7 +332,7 @@ final class MatchHost: @unchecked Sendable {
         let (players, watching) = (seating.playerCount, seating.spectatorCount)
         let before = published.withLockedValue { ($0.players, $0.spectators) }
         if (players, watching) != before { metrics.seatsChanged(players: players - before.0, spectators: watching - before.1) }
-        let summary = MatchSummary(id: id, game: game.name, players: players, spectators: watching,
+        let summary = MatchSummary(id: id, game: gameKey, players: players, spectators: watching,
                                    capacity: game.maxPlayers, tick: match.tick,
                                    ageSeconds: Double((NIODeadline.now() - created).nanoseconds) / 1e9,
                                    running: session.isRunning && !ended)

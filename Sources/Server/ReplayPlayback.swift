@@ -35,7 +35,7 @@ final class ReplayPlayback: @unchecked Sendable {
 
     init(replay: MatchReplay, match: String, file: String, speed: Double) {
         self.replay = replay
-        state = NIOLockedValueBox(Status(match: match, game: replay.game.name, file: file, tick: replay.tick, lastTick: nil,
+        state = NIOLockedValueBox(Status(match: match, game: replay.header.game, file: file, tick: replay.tick, lastTick: nil,
                                          paused: false, speed: min(max(speed, Self.speeds.lowerBound), Self.speeds.upperBound),
                                          finished: false, divergence: nil))
     }

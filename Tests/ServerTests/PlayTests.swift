@@ -253,3 +253,27 @@ import WebSocket
         #expect(ackCount(live) >= 9)
     }
 }
+
+/// A game is served under its folder's name, whatever `game.name` says.
+@Suite(.timeLimit(.minutes(1))) struct GameFolderNameTests {
+    @Test func matchesAreFoundAndListedUnderTheFolderName() async throws {
+        let rules = LiveServer.testGames["echo"]!.replacingOccurrences(of: #"name = "echo""#, with: #"name = "echo_v1""#)
+        let live = try await LiveServer(extraGames: ["echo2": rules])
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo2", name: "Ann")
+        let match = try await ann.welcome.matchID
+        // The second player joins the first's match: matchmaking finds it by the folder's name.
+        let bob = try await live.connect("/play?game=echo2", name: "Bob")
+        #expect(try await bob.welcome.matchID == match)
+        let cy = try await live.connect("/play?game=echo2&match=\(match)", name: "Cy")
+        var refusal: ErrorMessage?
+        while let message = try? await cy.next() { if case .error(let e) = message { refusal = e } }
+        #expect(refusal?.code == .matchFull, "the match is found (and full), not unknown: \(String(describing: refusal))")
+        var http = try RawHTTP(port: live.port)
+        let listed = try http.exchange("GET /matches?game=echo2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(listed.text.contains(#""game":"echo2""#) && listed.text.contains(match), "\(listed.text)")
+        let body = #"{"game": "echo2"}"#
+        let created = try http.exchange("POST /matches HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(created.status == 201 && created.text.contains(#""game":"echo2""#), "\(created.text)")
+    }
+}
