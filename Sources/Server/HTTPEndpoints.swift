@@ -10,6 +10,7 @@ import NIOWebSocket
 ///     GET  /matches[?game=NAME]   running matches (JSON array of MatchSummary)
 ///     POST /matches               {"game": NAME, "params": {…}} → 201, the new match
 ///     GET  /matches/ID            one match
+///     GET  /matches/ID/state      its state as JSON (--dev, or the operator's token)
 ///     GET  /healthz               {"status":"ok","matches":N}, 503 once stopping
 ///     GET  /metrics               Prometheus text exposition
 ///     GET  /replay                a replay's playback (tickwire replay --serve)
@@ -41,7 +42,8 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
     /// the connection is closed at once.
     static let maxDiscardBytes = 1 << 20
 
-    private let directory: MatchDirectory
+    let directory: MatchDirectory
+    let stateAccess: MatchStateAccess
     private let metrics: ServerMetrics
     private let files: StaticFiles?
     private let upgradeRefusal: UpgradeRefusal
@@ -60,8 +62,10 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         case closing
     }
 
-    init(directory: MatchDirectory, metrics: ServerMetrics, files: StaticFiles?, upgradeRefusal: UpgradeRefusal) {
+    init(directory: MatchDirectory, metrics: ServerMetrics, files: StaticFiles?, upgradeRefusal: UpgradeRefusal,
+         stateAccess: MatchStateAccess = .closed) {
         self.directory = directory
+        self.stateAccess = stateAccess
         self.metrics = metrics
         self.files = files
         self.upgradeRefusal = upgradeRefusal
@@ -151,6 +155,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         switch route {
         case .listMatches(let query): respond(listMatches(query: query), to: head, context: context)
         case .createMatch: respondLater(createMatch(body: body, on: context.eventLoop), to: head, context: context)
+        case .matchState(let id): respondLater(matchState(id: id, head: head, on: context.eventLoop), to: head, context: context)
         case .match(let id):
             let answer = directory.host(id: id).map { HTTPResponse.json(.ok, encoding: $0.summary) }
                 ?? .text(.notFound, "no match \"\(id)\" on this server (see GET /matches)")

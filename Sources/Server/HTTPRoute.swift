@@ -9,6 +9,7 @@ extension HTTPEndpoints {
         case listMatches(query: Substring)
         case createMatch
         case match(id: String)
+        case matchState(id: String)
         case health
         case metrics
         case replayStatus
@@ -44,6 +45,11 @@ extension HTTPEndpoints {
         default:
             if path.hasPrefix("/matches/") {
                 let id = path.dropFirst("/matches/".count)
+                if id.hasSuffix("/state") {
+                    let match = id.dropLast("/state".count)
+                    guard !match.isEmpty, !match.contains("/") else { return .refused(HTTPRefusal(.notFound, "no such path \(path)")) }
+                    return reads ? .matchState(id: String(match)) : .notAllowed(allow: "GET, HEAD")
+                }
                 guard !id.isEmpty, !id.contains("/") else { return .refused(HTTPRefusal(.notFound, "no such path \(path)")) }
                 return reads ? .match(id: String(id)) : .notAllowed(allow: "GET, HEAD")
             }

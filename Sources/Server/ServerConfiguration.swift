@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     /// Folder whose subfolders are games (each with game.lua and bot.lua).
     public var gamesFolder = "games"
+    /// Who may read a match's whole state (`GET /matches/ID/state`).
+    public var stateAccess: MatchStateAccess = .closed
     /// Games already loaded, by name, served instead of `gamesFolder`'s.
     public var games: [String: GameDefinition]?
     /// Static files served at `/` (the browser client); nil serves none.

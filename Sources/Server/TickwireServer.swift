@@ -201,7 +201,8 @@ public final class TickwireServer: Service, Sendable {
         if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
         let refusal = UpgradeRefusal()
         let accepted = AcceptedPlay()
-        let endpoints = HTTPEndpoints(directory: directory, metrics: metrics, files: files, upgradeRefusal: refusal)
+        let endpoints = HTTPEndpoints(directory: directory, metrics: metrics, files: files, upgradeRefusal: refusal,
+                                      stateAccess: configuration.stateAccess)
         let timeout = HandshakeTimeout(timeout: configuration.handshakeTimeout)
         let upgrader = WebSocketPipeline.serverUpgrader(
             configuration: webSocket,

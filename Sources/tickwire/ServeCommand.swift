@@ -62,6 +62,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
+    @Flag(help: "Development mode: GET /matches/ID/state answers anyone (it shows what players may not see).")
+    var dev = false
+    @Option(help: "A token that reads any match's state: GET /matches/ID/state with Authorization: Bearer <token>.")
+    var operatorToken: String?
     @Option(help: "Record every match into a replay file in this folder (see tickwire replay).")
     var record: String?
     @Option(help: "With --record: most MiB of recordings the folder keeps; the oldest files are deleted first (default 1024).")
@@ -98,6 +102,12 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxMatches = try settings.value(maxMatches, "max-matches", default: config.maxMatches, in: 1...1_000_000)
         config.maxSpectatorsPerMatch = try settings.value(maxSpectators, "max-spectators", default: config.maxSpectatorsPerMatch, in: 0...100_000)
         config.threads = try settings.value(threads, "threads", default: config.threads, in: 1...1024)
+        if dev {
+            config.stateAccess = .open
+        } else if let token = try settings.optional(operatorToken, "operator-token") {
+            guard token.utf8.count >= 16 else { throw ValidationError("--operator-token (or TICKWIRE_OPERATOR_TOKEN) must be at least 16 bytes") }
+            config.stateAccess = .token(token)
+        }
         config.match.limits = limits.luaLimits
         config.match.failurePolicy = limits.failurePolicy
         config.match.cpuBudget = limits.cpuBudget

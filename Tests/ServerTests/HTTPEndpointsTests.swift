@@ -547,3 +547,45 @@ private func sendBytes(_ fd: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) ->
     send(fd, bytes, count, 0)
     #endif
 }
+
+/// `GET /matches/ID/state`: the whole state, for a developer or an operator only.
+@Suite(.timeLimit(.minutes(1))) struct MatchStateEndpointTests {
+    func state(_ live: LiveServer, _ id: String, token: String? = nil) throws -> RawHTTPAnswer {
+        var http = try RawHTTP(port: live.port)
+        let auth = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        return try http.exchange("GET /matches/\(id)/state HTTP/1.1\r\nHost: x\r\n\(auth)\r\n")
+    }
+
+    @Test func devModeAnswersTheStateAsJSON() async throws {
+        let live = try await LiveServer { $0.stateAccess = .open }
+        defer { Task { await live.stop() } }
+        let ann = try await live.connect("/play?game=echo", name: "Ann")
+        let id = try await ann.welcome.matchID
+        _ = try await ann.send(input: [7])
+        let host = try #require(live.server.directory.host(id: id))
+        #expect(try await eventually { host.summary.tick > 5 })
+        let answer = try state(live, id)
+        #expect(answer.status == 200 && answer.header("content-type")?.contains("json") == true, "\(answer.text)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])
+        #expect((object["tick"] as? Int ?? 0) > 5)
+        #expect((object["players"] as? [[String: Any]])?.first?["name"] as? String == "Ann")
+        let seats = try #require((object["entities"] as? [String: Any])?["seat"] as? [[String: Any]])
+        #expect(seats.first?["name"] as? String == "Ann" && seats.first?["last"] as? Int == 7, "\(seats)")
+        #expect(try state(live, "nosuchmatch").status == 404)
+    }
+
+    @Test func otherwiseOnlyTheOperatorsTokenReadsIt() async throws {
+        let token = "an-operator-token-of-some-length"
+        let closed = try await LiveServer()
+        defer { Task { await closed.stop() } }
+        let id = try await closed.connect("/play?game=echo", name: "Ann").welcome.matchID
+        let refused = try state(closed, id)
+        #expect(refused.status == 403 && refused.text.contains("--dev"), "\(refused.text)")
+        let guarded = try await LiveServer { $0.stateAccess = .token(token) }
+        defer { Task { await guarded.stop() } }
+        let other = try await guarded.connect("/play?game=echo", name: "Bob").welcome.matchID
+        #expect(try state(guarded, other).status == 403)
+        #expect(try state(guarded, other, token: "wrong").status == 403)
+        #expect(try state(guarded, other, token: token).status == 200)
+    }
+}
