@@ -38,15 +38,7 @@ public struct PackedInput: Sendable, Equatable {
     /// fixed, angles and quaternions anywhere in range, vectors on the axes'
     /// steps, entity references 0 (none).
     public static func randomValues(for schema: GameSchema, using rng: inout some RandomNumberGenerator) -> [Int64] {
-        schema.input.map { field in
-            let q = field.type.quantizer
-            switch q.kind {
-            case .entity, .string: return 0
-            default:
-                let v = Int64.random(in: q.lower...q.upper, using: &rng)
-                return q.isValid(v) ? v : q.lower
-            }
-        }
+        schema.input.map { $0.randomStoredValue(using: &rng) }
     }
 }
 

@@ -19,6 +19,9 @@ public struct GameDefinition: Sendable {
     public let schema: GameSchema
     /// Which of init, join, leave, result, event the game defines (tick is required).
     public let callbacks: Set<String>
+    /// Likely mistakes that are not errors (`GameDefinition+Lint`), each
+    /// "file:line: warning: …": `tickwire check` prints them.
+    public let warnings: [String]
 
     public static let tickRates = 1...120
     /// Player ids are seat numbers and travel as 1...`Welcome.maxPlayerID`.
@@ -76,6 +79,7 @@ public struct GameDefinition: Sendable {
             }
         }
         self.callbacks = callbacks
+        warnings = Self.lint(game, locator: locator)
         schema = try SchemaReader(locator: locator).read(game: game)
         let welcomeBytes = Welcome(playerID: 0, matchID: "", tickRate: tickRate, tick: 0, schema: schema).encode().count
         guard welcomeBytes <= MessageType.maxMessageBytes else {

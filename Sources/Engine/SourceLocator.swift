@@ -3,7 +3,7 @@
 /// Lua tables do not remember where they were written, so schema errors are
 /// located by reading the source: the first line that assigns the section
 /// (`state`), then the first after it that assigns the kind (`ship`), then the
-/// field (`x`), written `x =` or `["x"] =`. This is a best effort that fits how games are written; when a
+/// field (`x`), written `x =`, `["x"] =` or `function game.x(`. This is a best effort that fits how games are written; when a
 /// name cannot be found the nearest enclosing line is used.
 struct SourceLocator {
     let chunkName: String
@@ -29,6 +29,11 @@ struct SourceLocator {
 
     private func assigns(_ line: Substring, _ name: String) -> Bool {
         let code = line.split(separator: "--", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        // `function game.leave(match, player)` assigns `leave` too.
+        if code.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("function "),
+           code.contains(".\(name)(") || code.contains(".\(name) (") || code.contains(":\(name)(") {
+            return true
+        }
         for bracketed in ["[\"\(name)\"]", "['\(name)']"] {
             if let range = code.range(of: bracketed),
                code[range.upperBound...].drop(while: { $0 == " " || $0 == "\t" }).first == "=" {

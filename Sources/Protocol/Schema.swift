@@ -3,6 +3,19 @@ public struct Field: Sendable, Equatable {
     public let name: String
     public let type: FieldType
 
+    /// A random stored value this field may carry (strings and entities: 0,
+    /// the first string of a table and "no entity"): load clients and smoke
+    /// matches send these.
+    public func randomStoredValue(using rng: inout some RandomNumberGenerator) -> Int64 {
+        let q = type.quantizer
+        switch q.kind {
+        case .entity, .string: return 0
+        default:
+            let v = Int64.random(in: q.lower...q.upper, using: &rng)
+            return q.isValid(v) ? v : q.lower
+        }
+    }
+
     public init(name: String, type: FieldType) {
         self.name = name
         self.type = type

@@ -3,29 +3,73 @@ import Bots
 import Engine
 import Foundation
 
-/// `tickwire check games/<name>`: loads and validates a game without playing it.
+/// `tickwire check games/<name>`: loads and validates a game, then plays a
+/// smoke match with every seat taken.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate a game: syntax, schemas, callbacks, game.init and bot.lua.",
-        discussion: "Exits with status 1 and a file:line message when the game has a problem."
+        abstract: "Validate a game: syntax, schemas, callbacks, game.init and bot.lua, then play a smoke match.",
+        discussion: """
+            The smoke match seats max_players players (bots of bot.lua, or random valid inputs without \
+            one), plays --ticks ticks, sends each declared client event now and then, and removes the \
+            players, so that game.join, game.tick, game.event and game.leave all run. Exits with status 1 \
+            and a file:line message when the game has a problem or any script error happened. Warnings \
+            (a misspelled callback, client events with no game.event) are printed; --strict fails on them.
+            """
     )
 
     @Argument(help: "The game's folder, e.g. games/arena.")
     var game: String
 
+    @Option(help: "Ticks of the smoke match (0: no smoke match).")
+    var ticks = 300
+
+    @Flag(help: "Fail on warnings too.")
+    var strict = false
+
+    func validate() throws {
+        guard (0...1_000_000).contains(ticks) else { throw ValidationError("--ticks must be from 0 to 1000000") }
+    }
+
     func run() throws {
+        let definition: GameDefinition
+        let entities: Int
         do {
-            let definition = try GameDefinition.load(folder: game)
+            definition = try GameDefinition.load(folder: game)
             let match = try Match(game: definition, options: MatchOptions(log: { print("  \($0)") }))
             if definition.botSource != nil {
                 _ = try BotBrain(game: definition, seed: 0)
             }
-            print(Self.summary(definition, entities: match.snapshots.latest?.entities.count ?? 0))
+            entities = match.snapshots.latest?.entities.count ?? 0
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode.failure
         }
+        for warning in definition.warnings { StandardError.write(warning) }
+        var failed = strict && !definition.warnings.isEmpty
+        if ticks > 0 {
+            let options = MatchOptions(seed: 1, failurePolicy: .skipTick, log: { print("  \($0)") })
+            let smoke = SmokeMatch(game: definition, options: options, ticks: ticks).play()
+            if let start = smoke.startFailure {
+                StandardError.write(start)
+                throw ExitCode.failure
+            }
+            for failure in smoke.scriptFailures { StandardError.write(failure.description) }
+            if smoke.failureCount > smoke.scriptFailures.count {
+                StandardError.write("… and \(smoke.failureCount - smoke.scriptFailures.count) more script failures")
+            }
+            if let bot = smoke.firstBotError { StandardError.write("bot.lua: \(bot) (\(smoke.botErrors) bot errors)") }
+            print(Self.summary(definition, entities: entities))
+            let seats = "\(smoke.seated) of \(definition.maxPlayers) players seated"
+                + (smoke.refused.isEmpty ? "" : " (refused: \(smoke.refused.prefix(3).joined(separator: "; ")))")
+            print("  smoke match: \(seats), \(smoke.ticks) ticks, \(smoke.clientEventsSent) client events: "
+                  + (smoke.passed ? "ok" : "\(smoke.failureCount) script failures, \(smoke.botErrors) bot errors"))
+            failed = failed || !smoke.passed
+        } else {
+            print(Self.summary(definition, entities: entities))
+        }
+        if !definition.warnings.isEmpty { print("  warnings: \(definition.warnings.count)\(strict ? " (--strict)" : "")") }
+        if failed { throw ExitCode.failure }
     }
 
     static func summary(_ game: GameDefinition, entities: Int) -> String {

@@ -154,6 +154,50 @@ private func isHash(_ text: String) -> Bool {
         #expect(run.stderr.isEmpty, "\(run)")
     }
 
+    @Test(arguments: [
+        ("join", "function game.join(match, player) if player.id == 3 then error('no third') end return true end -- here"),
+        ("tick", "function game.tick(match, inputs, dt) if match.tick == 120 then local x = nil; x.y = 1 end end -- here"),
+        ("event", "function game.event(match, player, name, data) error('bad ' .. name) end -- here"),
+        ("leave", "function game.leave(match, player) error('cannot leave') end -- here"),
+    ])
+    func checkPlaysASmokeMatchThatFindsEveryCallbacksErrors(_ callback: String, _ body: String) throws {
+        var lines = ["local game = { name = 'smoky', max_players = 4 }",
+                     "game.state = { dot = { x = 'u8' } }",
+                     "game.input = { dx = 'i8', go = 'bool' }",
+                     "game.client_events = { ping = { n = 'u8', text = { 'string', 8 } } }"]
+        if callback != "tick" { lines.append("function game.tick(match, inputs, dt) end") }
+        if callback != "event" { lines.append("function game.event(match, player, name, data) end") }
+        lines += [body, "return game"]
+        let source = lines.joined(separator: "\n")
+        let game = try GameFolder(["game.lua": source])
+        let run = try tickwire("check", game.path)
+        #expect(run.status == 1 && run.exitedCleanly, "\(run)")
+        #expect(run.stderr.contains("game.\(callback) failed at tick ") && run.stderr.contains("game.lua:\(line(of: "-- here", in: source))"), "\(run)")
+        #expect(run.stdout.contains("smoke match: "), "\(run)")
+    }
+
+    @Test func checkWarnsOfMisspelledCallbacksAndStrictFailsOnThem() throws {
+        let source = """
+        local game = { name = "typos" }
+        game.state = { dot = { x = "u8" } }
+        game.client_events = { ping = { n = "u8" } }
+        function game.tick(match, inputs, dt) end
+        function game.leaves(match, player) end -- leaves
+        function game.on_join(match, player) end -- on_join
+        function game.spawn_dot(match) end
+        return game
+        """
+        let game = try GameFolder(["game.lua": source])
+        let run = try tickwire("check", game.path)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.contains("game.lua:\(line(of: "-- leaves", in: source)): warning: Tickwire never calls game.leaves (did you mean game.leave?)"), "\(run)")
+        #expect(run.stderr.contains("warning: Tickwire never calls game.on_join (did you mean game.join?)"), "\(run)")
+        #expect(!run.stderr.contains("spawn_dot"), "a helper is not a typo: \(run)")
+        #expect(run.stderr.contains("game.client_events is declared but there is no game.event"), "\(run)")
+        let strict = try tickwire("check", game.path, "--strict")
+        #expect(strict.status == 1, "\(strict)")
+    }
+
     @Test func checkNamesTheLineOfABadFieldType() throws {
         let source = """
         local game = { name = "bad" }
