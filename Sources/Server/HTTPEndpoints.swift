@@ -11,6 +11,7 @@ import NIOWebSocket
 ///     POST /matches               {"game": NAME, "params": {…}} → 201, the new match
 ///     GET  /matches/ID            one match
 ///     GET  /matches/ID/state      its state as JSON (--dev, or the operator's token)
+///     GET  /games                 every game: name, tick rate, seats, matches; or why it did not load
 ///     GET  /healthz               {"status":"ok","matches":N}, 503 once stopping
 ///     GET  /metrics               Prometheus text exposition
 ///     GET  /replay                a replay's playback (tickwire replay --serve)
@@ -160,6 +161,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
             let answer = directory.host(id: id).map { HTTPResponse.json(.ok, encoding: $0.summary) }
                 ?? .text(.notFound, "no match \"\(id)\" on this server (see GET /matches)")
             respond(answer, to: head, context: context)
+        case .games: respond(.json(.ok, encoding: GameListing.all(in: directory)), to: head, context: context)
         case .health:
             let answer = directory.isStopping
                 ? HTTPResponse.json(.serviceUnavailable, Array(#"{"status":"stopping"}"#.utf8))

@@ -10,6 +10,7 @@ extension HTTPEndpoints {
         case createMatch
         case match(id: String)
         case matchState(id: String)
+        case games
         case health
         case metrics
         case replayStatus
@@ -34,6 +35,8 @@ extension HTTPEndpoints {
         switch path {
         case "/matches":
             return method == .POST ? .createMatch : reads ? .listMatches(query: query) : .notAllowed(allow: "GET, HEAD, POST")
+        case "/games":
+            return reads ? .games : .notAllowed(allow: "GET, HEAD")
         case "/healthz":
             return reads ? .health : .notAllowed(allow: "GET, HEAD")
         case "/metrics":

@@ -11,6 +11,8 @@ import NIOCore
 /// matches; nothing here assumes it holds every match of a fleet.
 final class MatchDirectory: Sendable {
     let games: [String: GameDefinition]
+    /// Games of the folder that did not load, with why (file:line).
+    let brokenGames: [String: String]
     private let group: EventLoopGroup
     private let options: MatchOptions
     private let settings: MatchHost.Settings
@@ -30,9 +32,10 @@ final class MatchDirectory: Sendable {
         var stopping = false
     }
 
-    init(games: [String: GameDefinition], group: EventLoopGroup, options: MatchOptions,
+    init(games: [String: GameDefinition], brokenGames: [String: String] = [:], group: EventLoopGroup, options: MatchOptions,
          settings: MatchHost.Settings, maxMatches: Int, metrics: ServerMetrics, logger: Logger) {
         self.games = games
+        self.brokenGames = brokenGames
         self.group = group
         self.options = options
         self.settings = settings

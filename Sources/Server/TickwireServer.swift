@@ -50,7 +50,11 @@ public final class TickwireServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
-        let games = try configuration.games ?? Self.loadGames(folder: configuration.gamesFolder, limits: configuration.match.limits)
+        let (games, broken) = try configuration.games.map { ($0, [:]) }
+            ?? Self.loadGames(folder: configuration.gamesFolder, limits: configuration.match.limits)
+        for (name, error) in broken.sorted(by: { $0.key < $1.key }) {
+            logger.error("game skipped: it does not load", metadata: ["game": "\(name)", "error": "\(error)"])
+        }
         files = try configuration.webFolder.flatMap { folder in
             FileManager.default.fileExists(atPath: folder) ? try StaticFiles(root: folder) : nil
         }
@@ -62,7 +66,7 @@ public final class TickwireServer: Service, Sendable {
                                            maxOutboundBytes: configuration.maxOutboundBytes)
         metrics = ServerMetrics()
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
-        directory = MatchDirectory(games: games, group: group, options: configuration.match,
+        directory = MatchDirectory(games: games, brokenGames: broken, group: group, options: configuration.match,
                                    settings: MatchHost.Settings(resumeGrace: configuration.resumeGrace,
                                                                 maxSpectators: configuration.maxSpectatorsPerMatch,
                                                                 emptyTimeout: configuration.emptyMatchTimeout,
@@ -73,23 +77,30 @@ public final class TickwireServer: Service, Sendable {
         directory.supervise()
     }
 
-    static func loadGames(folder: String, limits: LuaLimits) throws -> [String: GameDefinition] {
+    /// Every game of `folder` that loads, and why each other one does not
+    /// (its file:line). A broken game is skipped, not fatal; only a folder
+    /// where no game loads stops the start, naming every failure.
+    static func loadGames(folder: String, limits: LuaLimits) throws -> (games: [String: GameDefinition], broken: [String: String]) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StartError(description: "the games folder \(folder) does not exist")
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         var games: [String: GameDefinition] = [:]
+        var broken: [String: String] = [:]
         for name in names.sorted() where FileManager.default.fileExists(atPath: "\(folder)/\(name)/game.lua") {
             do {
-                let game = try GameDefinition.load(folder: "\(folder)/\(name)", limits: limits)
-                games[name] = game
+                games[name] = try GameDefinition.load(folder: "\(folder)/\(name)", limits: limits)
             } catch {
-                throw StartError(description: "the game in \(folder)/\(name) does not load:\n\(error)")
+                broken[name] = "\(error)"
             }
         }
-        guard !games.isEmpty else { throw StartError(description: "no game in \(folder) (each game is a folder with game.lua)") }
-        return games
+        guard !games.isEmpty else {
+            if broken.isEmpty { throw StartError(description: "no game in \(folder) (each game is a folder with game.lua)") }
+            throw StartError(description: "no game in \(folder) loads:\n"
+                + broken.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "\n"))
+        }
+        return (games, broken)
     }
 
     static func makeTLS(certificate: String?, key: String?) throws -> NIOSSLContext? {

@@ -49,8 +49,8 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "With --serve: playback speed, times the game's tick rate (0.05 to 64).")
     var speed = 1.0
 
-    @Option(help: "With --serve: folder served at / (the browser client).")
-    var web = "web"
+    @Option(help: "With --serve: folder served at / (default: the web folder of the project this tickwire was built in).")
+    var web: String?
 
     func validate() throws {
         if let until, until < 0 { throw ValidationError("--until must be 0 or more") }
@@ -133,7 +133,7 @@ struct ReplayCommand: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.games = [recording.header.game: game]
-        config.webFolder = web
+        config.webFolder = web ?? ProjectFolder.web
         config.maxMatches = 1
         config.match.limits = recording.header.replayOptions.limits
         LoggingSystem.bootstrap { label in

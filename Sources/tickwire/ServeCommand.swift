@@ -21,13 +21,15 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
+    @Argument(help: "Folder of games, one subfolder with game.lua each (default games; the same as --games).")
+    var folder: String?
     @Option(help: "Address to listen on (default 0.0.0.0).")
     var host: String?
     @Option(help: "Port to listen on; 0 picks a free one (default 8080).")
     var port: Int?
     @Option(help: "Folder of games, one subfolder with game.lua each (default games).")
     var games: String?
-    @Option(help: "Folder served at / (default web; skipped when missing).")
+    @Option(help: "Folder served at / (default: the web folder of the project this tickwire was built in; none when there is none).")
     var web: String?
     @Option(help: "PEM certificate chain: serve https and wss (with --tls-key).")
     var tlsCert: String?
@@ -85,8 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
         var config = ServerConfiguration()
         config.host = try settings.value(host, "host", default: config.host)
         config.port = try settings.value(port, "port", default: config.port, in: 0...65535)
-        config.gamesFolder = try settings.value(games, "games", default: config.gamesFolder)
-        config.webFolder = try settings.value(web, "web", default: config.webFolder ?? "web")
+        if folder != nil, games != nil { throw ValidationError("give the games folder once: as the argument or as --games") }
+        config.gamesFolder = try settings.value(folder ?? games, "games", default: config.gamesFolder)
+        config.webFolder = try settings.optional(web, "web") ?? ProjectFolder.web
         config.tlsCertificate = try settings.optional(tlsCert, "tls-cert")
         config.tlsKey = try settings.optional(tlsKey, "tls-key")
         config.allowedOrigins = allowedOrigin.isEmpty ? settings.list("allowed-origin") : allowedOrigin

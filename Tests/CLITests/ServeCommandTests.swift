@@ -20,11 +20,12 @@ import WebSocket
         private var collected = Data()
         private let pipe = Pipe()
 
-        init(_ arguments: [String], environment: [String: String] = [:], command: String = "serve") throws {
+        init(_ arguments: [String], environment: [String: String] = [:], command: String = "serve",
+             in directory: URL = repoRoot) throws {
             guard let binary = tickwireBinary else { throw BinaryMissing() }
             process.executableURL = binary
             process.arguments = [command] + arguments
-            process.currentDirectoryURL = repoRoot
+            process.currentDirectoryURL = directory
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
@@ -146,5 +147,37 @@ import WebSocket
             #expect(status != nil && status != 0, "\(arguments) \(environment)")
             #expect(await server.logs(expected), "\(arguments): \(server.stderr)")
         }
+    }
+
+    @Test func aBrokenGameIsSkippedNamedAndListedAndTheOthersAreServed() async throws {
+        let games = try GameFixture([
+            "good/game.lua": "local g = { name = 'good' }\ng.state = { dot = { x = 'u8' } }\nfunction g.tick() end\nreturn g",
+            "bad/game.lua": "local g = { name = 'bad' }\ng.state = { dot = { x = 'fixd' } }\nfunction g.tick() end\nreturn g",
+            "worse/game.lua": "local g = {\nreturn g",
+        ])
+        // The folder as the argument, started elsewhere than the project: / still serves the project's page.
+        let elsewhere = FileManager.default.temporaryDirectory
+        let server = try ServerProcess([games.path, "--host", "127.0.0.1", "--port", "0"], in: elsewhere)
+        let port = try await server.port()
+        #expect(await server.logs("game skipped", "bad/game.lua:2", "worse/game.lua:"), "\(server.stderr)")
+        var http = try RawHTTP(port: port)
+        let listed = try http.exchange("GET /games HTTP/1.1\r\nHost: x\r\n\r\n")
+        let listing = try #require(try JSONSerialization.jsonObject(with: Data(listed.body)) as? [[String: Any]], "\(listed.text)")
+        #expect(listing.map { $0["name"] as? String } == ["bad", "good", "worse"], "\(listed.text)")
+        #expect((listing[0]["error"] as? String)?.contains("unknown field type 'fixd'") == true, "\(listed.text)")
+        #expect(listing[1]["error"] == nil && listing[1]["tickRate"] as? Int == 30, "\(listed.text)")
+        let page = try http.exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(page.status == 200 && page.text.contains("<html"), "the project's web/ from \(elsewhere.path)")
+        let good = try await TickwireConnection.connect("ws://127.0.0.1:\(port)/play?game=good")
+        _ = try await good.welcome
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(await server.exitStatus() == 0, "\(server.stderr)")
+    }
+
+    @Test func aFolderWhereNoGameLoadsStopsTheStartNamingEach() async throws {
+        let games = try GameFixture(["bad/game.lua": "local g = {\nreturn g", "worse/game.lua": "return 5"])
+        let server = try ServerProcess([games.path, "--port", "0"])
+        #expect(await server.exitStatus() == 1)
+        #expect(await server.logs("no game in", "bad/game.lua:", "worse/game.lua"), "\(server.stderr)")
     }
 }

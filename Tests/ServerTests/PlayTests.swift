@@ -3,6 +3,7 @@ import Engine
 import Foundation
 @testable import Server
 import Testing
+import TestSupport
 import WebSocket
 
 /// Players on a live server: joining, playing, seeing each other, leaving,

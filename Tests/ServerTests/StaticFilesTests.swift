@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 @testable import Server
 import Testing
+import TestSupport
 
 /// `StaticFiles` over a temporary folder laid out as
 ///
