@@ -47,6 +47,9 @@ import Testing
         var group: String { String(id.prefix { $0 != "." }) }
     }
 
+    /// Cases of the groups run (Autobahn TestSuite 0.8's case files).
+    static let expectedCases = 301
+
     @Test(
         .enabled(
             if: AutobahnTests.kosokuImportable || AutobahnTests.required,
@@ -72,6 +75,7 @@ import Testing
         let elapsed = ContinuousClock.now - started
 
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        #expect(results.count == Self.expectedCases, "every case has a result")
         var lines = ["Autobahn: \(results.count) cases in \(String(format: "%.1f", seconds)) s"]
         for group in Self.groups {
             let cases = results.filter { $0.group == group }
@@ -128,16 +132,23 @@ import Testing
             Issue.record("kosoku did not finish within \(Self.runLimit)")
         }
         let stderr = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
-        // Python itself has been seen to die of a signal on its way out on a
-        // loaded machine, after writing every result: run it once more then.
-        if process.terminationReason == .uncaughtSignal, attempt < 2 {
-            print("kosoku died of signal \(process.terminationStatus); running it again")
-            return try await runFuzzingClient(port: port, attempt: attempt + 1)
+        let decoder = JSONDecoder()
+        let stdout = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
+        let results = stdout.split(separator: "\n").compactMap { try? decoder.decode(CaseResult.self, from: Data($0.utf8)) }
+        // Python itself has been seen to die of a signal (SIGABRT) on its way
+        // out, after writing every result: the results are the verdict then;
+        // with results missing, it runs once more.
+        if process.terminationReason == .uncaughtSignal {
+            if results.count == Self.expectedCases {
+                print("kosoku died of signal \(process.terminationStatus) after writing all \(results.count) results")
+                return results
+            }
+            if attempt < 2 {
+                print("kosoku died of signal \(process.terminationStatus) with \(results.count) results; running it again")
+                return try await runFuzzingClient(port: port, attempt: attempt + 1)
+            }
         }
         #expect(process.terminationStatus == 0, "kosoku exited with \(process.terminationStatus): \(stderr.suffix(2000))")
-
-        let decoder = JSONDecoder()
-        let stdout = try String(contentsOf: stdoutURL, encoding: .utf8)
         return try stdout.split(separator: "\n").map { try decoder.decode(CaseResult.self, from: Data($0.utf8)) }
     }
 }
