@@ -15,7 +15,7 @@ struct CreateMatchRequest: Equatable {
         do {
             let parsed = try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView))
             return .success(parsed.request)
-        } catch let error as Problem {
+        } catch let error as JSONBodyProblem {
             return .failure(HTTPRefusal(.badRequest, "\(error.message) \(example)"))
         } catch DecodingError.typeMismatch {
             return .failure(HTTPRefusal(.badRequest, "the body must be a JSON object \(example)"))
@@ -24,35 +24,24 @@ struct CreateMatchRequest: Equatable {
         }
     }
 
-    private struct Problem: Error {
-        let message: String
-    }
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     private struct Parsed: Decodable {
         var request: CreateMatchRequest
 
         init(from decoder: Decoder) throws {
-            let object = try decoder.container(keyedBy: Key.self)
+            let object = try decoder.container(keyedBy: JSONKey.self)
             if let unknown = object.allKeys.map(\.stringValue).sorted().first(where: { $0 != "game" && $0 != "params" }) {
-                throw Problem(message: "unknown field \"\(unknown)\"")
+                throw JSONBodyProblem(message: "unknown field \"\(unknown)\"")
             }
-            let gameKey = Key(stringValue: "game"), paramsKey = Key(stringValue: "params")
-            guard object.contains(gameKey) else { throw Problem(message: "\"game\" is missing") }
+            let gameKey = JSONKey(stringValue: "game"), paramsKey = JSONKey(stringValue: "params")
+            guard object.contains(gameKey) else { throw JSONBodyProblem(message: "\"game\" is missing") }
             guard let game = try? object.decode(String.self, forKey: gameKey) else {
-                throw Problem(message: "\"game\" must be a string")
+                throw JSONBodyProblem(message: "\"game\" must be a string")
             }
-            guard !game.isEmpty else { throw Problem(message: "\"game\" is empty") }
+            guard !game.isEmpty else { throw JSONBodyProblem(message: "\"game\" is empty") }
             var params: [String: MatchParameter] = [:]
             if object.contains(paramsKey), try !object.decodeNil(forKey: paramsKey) {
-                guard let values = try? object.nestedContainer(keyedBy: Key.self, forKey: paramsKey) else {
-                    throw Problem(message: "\"params\" must be an object")
+                guard let values = try? object.nestedContainer(keyedBy: JSONKey.self, forKey: paramsKey) else {
+                    throw JSONBodyProblem(message: "\"params\" must be an object")
                 }
                 for key in values.allKeys {
                     if let flag = try? values.decode(Bool.self, forKey: key) {
@@ -62,7 +51,7 @@ struct CreateMatchRequest: Equatable {
                     } else if let text = try? values.decode(String.self, forKey: key) {
                         params[key.stringValue] = .string(text)
                     } else {
-                        throw Problem(message: "params.\(key.stringValue) must be a number, a string or a boolean")
+                        throw JSONBodyProblem(message: "params.\(key.stringValue) must be a number, a string or a boolean")
                     }
                 }
             }

@@ -83,38 +83,29 @@ struct ReplayControlRequest: Equatable, Sendable {
         let example = #"(expected {"paused": true} or {"speed": 2})"#
         do {
             return .success(try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView)).request)
-        } catch let problem as Problem {
+        } catch let problem as JSONBodyProblem {
             return .failure(HTTPRefusal(.badRequest, "\(problem.message) \(example)"))
         } catch {
             return .failure(HTTPRefusal(.badRequest, "the body must be a JSON object \(example)"))
         }
     }
 
-    private struct Problem: Error { let message: String }
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     private struct Parsed: Decodable {
         var request = ReplayControlRequest()
 
         init(from decoder: Decoder) throws {
-            let object = try decoder.container(keyedBy: Key.self)
+            let object = try decoder.container(keyedBy: JSONKey.self)
             if let unknown = object.allKeys.map(\.stringValue).sorted().first(where: { $0 != "paused" && $0 != "speed" }) {
-                throw Problem(message: "unknown field \"\(unknown)\"")
+                throw JSONBodyProblem(message: "unknown field \"\(unknown)\"")
             }
-            let paused = Key(stringValue: "paused"), speed = Key(stringValue: "speed")
+            let paused = JSONKey(stringValue: "paused"), speed = JSONKey(stringValue: "speed")
             if object.contains(paused) {
-                guard let flag = try? object.decode(Bool.self, forKey: paused) else { throw Problem(message: "\"paused\" must be true or false") }
+                guard let flag = try? object.decode(Bool.self, forKey: paused) else { throw JSONBodyProblem(message: "\"paused\" must be true or false") }
                 request.paused = flag
             }
             if object.contains(speed) {
                 guard let number = try? object.decode(Double.self, forKey: speed), ReplayPlayback.speeds.contains(number) else {
-                    throw Problem(message: "\"speed\" must be a number from \(ReplayPlayback.speeds.lowerBound) to \(ReplayPlayback.speeds.upperBound)")
+                    throw JSONBodyProblem(message: "\"speed\" must be a number from \(ReplayPlayback.speeds.lowerBound) to \(ReplayPlayback.speeds.upperBound)")
                 }
                 request.speed = number
             }
