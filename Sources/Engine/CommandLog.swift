@@ -6,6 +6,12 @@ import Protocol
 public final class CommandLog: MatchLog {
     /// `commands[t]` holds the commands applied before tick t + 1.
     public private(set) var commands: [[MatchCommand]] = [[]]
+    /// Commands held, over every tick.
+    public private(set) var count = 0
+    /// The most a session keeps in memory for a reload (a few hundred
+    /// bytes each at most; a 16-player match at 30 Hz fills it in about
+    /// half an hour).
+    public static let maxCommands = 1_000_000
 
     public init() {}
 
@@ -14,6 +20,7 @@ public final class CommandLog: MatchLog {
     public func record(command: MatchCommand, outcome: MatchSession.Outcome, beforeTick: Int) {
         while commands.count < beforeTick { commands.append([]) }
         commands[beforeTick - 1].append(command)
+        count += 1
     }
 
     public func record(fact: MatchFact) {}

@@ -183,6 +183,13 @@ public final class Match {
         seats[playerID]!.inputs.push(input, sequence: sequence)
     }
 
+    /// Whether `values` is an input this match's schema can hold: one stored
+    /// value per input field, each in its field's range. Inputs decoded by
+    /// other rules (a reload changed the schema) are not.
+    public func accepts(input values: [Int64]) -> Bool {
+        values.count == inputQuantizers.count && zip(values, inputQuantizers).allSatisfy { $1.isValid($0) }
+    }
+
     /// Starts a player's input sequence over (waiting inputs are dropped):
     /// their seat has moved to a new connection, which numbers from 1.
     public func restartInputs(of playerID: Int) {

@@ -14,6 +14,9 @@ import Synchronization
 /// Confined to one thread, like its `Match`.
 public final class MatchSession {
     public let match: Match
+    /// The options the session was made with (its match's may also mute
+    /// the lines of a replayed history: `rebuilt`).
+    public let options: MatchOptions
     /// A hash checkpoint is logged every this many ticks (and at the end).
     public let checkpointEvery: Int
     /// Set once, at `init`; `detachLog` and the end only stop using it.
@@ -24,6 +27,9 @@ public final class MatchSession {
     /// The last tick that ran to its end, readable from any thread (the
     /// host that abandons a stuck match ends the log at it).
     private let completedTick = Atomic<Int>(0)
+    /// Every command applied, tick by tick, when the session keeps its
+    /// history (`keepsHistory`): what a reload replays on new rules.
+    public private(set) var history: CommandLog?
 
     /// What applying a command did.
     public enum Outcome: Sendable, Equatable {
@@ -35,11 +41,29 @@ public final class MatchSession {
     }
 
     /// Starts the match (`game.init` runs) and opens the log.
-    public init(game: GameDefinition, options: MatchOptions, log: (any MatchLog)? = nil,
-                checkpointEvery: Int = 30) throws(GameError) {
-        match = try Match(game: game, options: options)
+    /// With `keepsHistory`, every command is also kept in memory
+    /// (`history`), so the match can be rebuilt on new rules (`rebuilt`).
+    public convenience init(game: GameDefinition, options: MatchOptions, log: (any MatchLog)? = nil,
+                checkpointEvery: Int = 30, keepsHistory: Bool = false) throws(GameError) {
+        try self.init(game: game, options: options, log: log, checkpointEvery: checkpointEvery, keepsHistory: keepsHistory,
+                      replaying: nil)
+    }
+
+    /// `replaying`, when given, mutes the match's `info` lines while it is on.
+    init(game: GameDefinition, options: MatchOptions, log: (any MatchLog)?, checkpointEvery: Int, keepsHistory: Bool,
+         replaying: ReplayingFlag?) throws(GameError) {
+        self.options = options
+        var matchOptions = options
+        if let replaying, let logLine = options.logLine {
+            matchOptions.logLine = { line in
+                if line.level == .info && replaying.isOn { return }
+                logLine(line)
+            }
+        }
+        match = try Match(game: game, options: matchOptions)
         self.checkpointEvery = max(1, checkpointEvery)
         self.log = log
+        history = keepsHistory ? CommandLog() : nil
         match.reportFact = { [weak self] fact in
             guard let self, logging else { return }
             log?.record(fact: fact)
@@ -71,12 +95,14 @@ public final class MatchSession {
             match.restartInputs(of: player)
             outcome = .applied
         case .input(let player, let sequence, let values):
-            guard match.isSeated(player), values.count == match.schema.input.count else { return .ignored }
+            guard match.isSeated(player), match.accepts(input: values) else { return .ignored }
             match.submit(input: values, from: player, sequence: sequence)
             outcome = .applied
         case .clientEvent(let player, let event, let values, let strings):
             guard match.isSeated(player), match.schema.clientEvents.indices.contains(event),
-                  values.count == match.schema.clientEvents[event].fields.count else { return .ignored }
+                  values.count == match.schema.clientEvents[event].fields.count,
+                  zip(values, match.schema.clientEvents[event].fields).allSatisfy({ $1.type.quantizer.isValid($0) })
+            else { return .ignored }
             match.submit(clientEvent: event, values: values, strings: strings, from: player)
             outcome = .applied
         case .stop:
@@ -85,6 +111,7 @@ public final class MatchSession {
         }
         logNewFiles()
         if logging { log?.record(command: command, outcome: outcome, beforeTick: match.tick + 1) }
+        keep(command)
         return outcome
     }
 
@@ -94,6 +121,7 @@ public final class MatchSession {
         guard !ended else { return false }
         let running = match.step()
         completedTick.store(match.tick, ordering: .releasing)
+        history?.stepped(tick: match.tick, checkpoint: nil)
         logNewFiles()
         if logging { log?.stepped(tick: match.tick, checkpoint: match.tick % checkpointEvery == 0 ? match.stateHash.value : nil) }
         return running
@@ -102,8 +130,15 @@ public final class MatchSession {
     /// Closes the log with how the match ended. On the match's thread.
     public func end() {
         guard !ended else { return }
+        closeLog(outcome: match.status.summary)
+    }
+
+    var isEnded: Bool { ended }
+
+    /// Ends the session and its log with `outcome`.
+    func closeLog(outcome: String) {
         ended = true
-        if logging { log?.end(tick: match.tick, hash: match.stateHash.value, outcome: match.status.summary) }
+        if logging { log?.end(tick: match.tick, hash: match.stateHash.value, outcome: outcome) }
         logging = false
     }
 
@@ -118,6 +153,19 @@ public final class MatchSession {
 
     /// Stops logging (a write failed, or the host chose to), keeping the match.
     public func detachLog() { logging = false }
+
+    /// Keeps `command` in the history, which is dropped (and reloads of
+    /// this match refused) once it holds `CommandLog.maxCommands`.
+    private func keep(_ command: MatchCommand) {
+        guard let history else { return }
+        guard history.count < CommandLog.maxCommands else {
+            self.history = nil
+            match.report(.warning, "this match's history passed \(CommandLog.maxCommands) commands: it is no longer kept, "
+                + "and a reload of the rules will not reach this match")
+            return
+        }
+        history.record(command: command, outcome: .applied, beforeTick: match.tick + 1)
+    }
 
     private func logNewFiles() {
         guard logging, match.fileLedger.count > filesLogged else { return }
