@@ -178,6 +178,13 @@ final class LoopPlayers: TickwireLinkDelegate {
         players[link.tag] = player
     }
 
+    /// The match's rules were reloaded: random inputs follow the new
+    /// input schema (a bot's inputs that no longer fit are not sent).
+    func link(_ link: TickwireLink, didReload welcome: Welcome) {
+        guard case .randomInputs = settings.mode else { return }
+        randomInputs = (0..<64).map { _ in PackedInput(values: PackedInput.randomValues(for: welcome.schema, using: &rng), schema: welcome.schema) }
+    }
+
     func link(_ link: TickwireLink, didReceiveSnapshot header: SnapshotHeader, message: ByteBuffer) {
         let now = Self.now()
         let tag = link.tag

@@ -5,13 +5,16 @@ import WebSocket
 /// One message from the server, as the async face hands it out. Snapshots
 /// keep their bytes: decode them with a `ClientMirror` when the state matters.
 public enum ServerMessage: Sendable {
+    /// The first, or a later one for the same seat: the match's rules were
+    /// reloaded (new schemas; a full snapshot follows).
     case welcome(Welcome)
     case snapshot(SnapshotHeader, [UInt8])
     case error(ErrorMessage)
 }
 
 /// What a client does with each message the server sends, as a value: the
-/// order rules of docs/protocol.md (welcome first, once; then snapshots; an
+/// order rules of docs/protocol.md (welcome first; then snapshots; a later
+/// welcome for the same match and seat when its rules are reloaded; an
 /// error at any time, then the server closes) without sockets, shared by both
 /// client faces and tested alone.
 ///
@@ -20,6 +23,8 @@ public enum ServerMessage: Sendable {
 struct ServerMessageReader {
     enum Action {
         case welcome(Welcome)
+        /// A welcome after the first: the rules were reloaded.
+        case reloaded(Welcome)
         case snapshot(SnapshotHeader)
         case error(ErrorMessage)
         /// Close with this code: the server broke the protocol.
@@ -45,9 +50,15 @@ struct ServerMessageReader {
         }
         switch bytes.first {
         case MessageType.welcome.rawValue:
-            guard welcome == nil else { return .fail(.unexpectedMessage("a second welcome"), .protocolError) }
             do {
                 let decoded = try Welcome.decode(Array(bytes))
+                if let first = welcome {
+                    guard decoded.matchID == first.matchID, decoded.playerID == first.playerID else {
+                        return .fail(.unexpectedMessage("a second welcome for another match or seat"), .protocolError)
+                    }
+                    welcome = decoded
+                    return .reloaded(decoded)
+                }
                 welcome = decoded
                 return .welcome(decoded)
             } catch {

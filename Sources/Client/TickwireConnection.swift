@@ -22,6 +22,9 @@ public actor TickwireConnection {
     private let welcomeFuture: EventLoopFuture<Welcome>
     private let closedFuture: EventLoopFuture<WebSocketClosed>
     private var sequence: UInt64 = 0
+    /// The last welcome read (`next`): after a reload of the match's rules,
+    /// inputs are packed by its schema.
+    private var latestWelcome: Welcome?
 
     /// Messages a connection holds for a slow reader before it stops reading the socket.
     public static let bufferedMessages = 256
@@ -87,7 +90,9 @@ public actor TickwireConnection {
         // The iterator is a handle on shared storage: a copy reads the same stream.
         var iterator = self.iterator
         defer { self.iterator = iterator }
-        return try await iterator.next(isolation: self)
+        let message = try await iterator.next(isolation: self)
+        if case .welcome(let welcome)? = message { latestWelcome = welcome }
+        return message
     }
 
     /// The next snapshot, skipping other messages; nil once the connection ended.
@@ -120,7 +125,7 @@ public actor TickwireConnection {
     /// Returns the sequence sent.
     @discardableResult
     public func send(input: InputMessage) async throws -> UInt64 {
-        let schema = try await welcome.schema
+        let schema = try await currentSchema()
         var input = input
         if input.sequence == 0 {
             sequence += 1
@@ -128,8 +133,14 @@ public actor TickwireConnection {
         } else {
             sequence = max(sequence, input.sequence)
         }
-        try await send(bytes: input.encode(schema: schema))
+        try await send(bytes: input.encoded(schema: schema))
         return input.sequence
+    }
+
+    /// The schema of the last welcome read (waiting for the first).
+    private func currentSchema() async throws -> GameSchema {
+        if let latestWelcome { return latestWelcome.schema }
+        return try await welcome.schema
     }
 
     /// Sends input values with the next sequence number; returns it.
@@ -139,8 +150,8 @@ public actor TickwireConnection {
     }
 
     public func send(clientEvent: ClientEventMessage) async throws {
-        let schema = try await welcome.schema
-        try await send(bytes: clientEvent.encode(schema: schema))
+        let schema = try await currentSchema()
+        try await send(bytes: clientEvent.encoded(schema: schema))
     }
 
     public func send(ack: AckMessage) async throws {
@@ -198,6 +209,8 @@ private final class ConnectionWatcher: ChannelDuplexHandler {
         switch reader.read(message) {
         case .welcome(let decoded):
             welcome.succeed(decoded)
+            yield(.welcome(decoded))
+        case .reloaded(let decoded):
             yield(.welcome(decoded))
         case .snapshot(let header):
             guard case .binary(let buffer) = message else { return }

@@ -7,6 +7,9 @@ import WebSocket
 public protocol TickwireLinkDelegate: AnyObject {
     func linkDidConnect(_ link: TickwireLink)
     func link(_ link: TickwireLink, didReceive welcome: Welcome)
+    /// The match's rules were reloaded: `welcome` holds the new schemas
+    /// (`link.welcome` and `link.mirror` already use them).
+    func link(_ link: TickwireLink, didReload welcome: Welcome)
     /// `message` is the whole snapshot; `link.mirror` has applied it already
     /// when the link decodes state.
     func link(_ link: TickwireLink, didReceiveSnapshot header: SnapshotHeader, message: ByteBuffer)
@@ -22,6 +25,7 @@ public protocol TickwireLinkDelegate: AnyObject {
 extension TickwireLinkDelegate {
     public func linkDidConnect(_ link: TickwireLink) {}
     public func link(_ link: TickwireLink, didReceive welcome: Welcome) {}
+    public func link(_ link: TickwireLink, didReload welcome: Welcome) {}
     public func link(_ link: TickwireLink, didReceive error: ErrorMessage) {}
     public func link(_ link: TickwireLink, didFail error: TickwireClientError) {}
     public func link(_ link: TickwireLink, didClose closed: WebSocketClosed) {}
@@ -91,7 +95,8 @@ public final class TickwireLink {
     /// Needs the welcome (the input schema); before it, sends nothing and returns 0.
     @discardableResult
     public func send(input values: [Int64]) -> UInt64 {
-        guard let schema = welcome?.schema else { return 0 }
+        // Values made for other rules (before a reload) are not sent.
+        guard let schema = welcome?.schema, schema.accepts(input: values) else { return 0 }
         inputSequence += 1
         send(bytes: InputMessage(sequence: inputSequence, values: values).encode(schema: schema))
         return inputSequence
@@ -145,6 +150,10 @@ public final class TickwireLink {
             self.welcome = welcome
             if decodesState { mirror = ClientMirror(schema: welcome.schema) }
             delegate?.link(self, didReceive: welcome)
+        case .reloaded(let welcome):
+            self.welcome = welcome
+            if decodesState { mirror = ClientMirror(schema: welcome.schema) }
+            delegate?.link(self, didReload: welcome)
         case .snapshot(let header):
             guard case .binary(let buffer) = message else { return }
             lastSnapshot = header

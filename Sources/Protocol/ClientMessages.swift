@@ -33,6 +33,14 @@ public struct InputMessage: Sendable, Equatable {
         var copy = self
         return encodeMessage("input") { (w: inout BitWriter) throws(ProtocolError) in try copy.serialize(&w, schema: schema) }
     }
+
+    /// The message, or why `values` do not fit `schema`'s input.
+    public func encoded(schema: GameSchema) throws(ProtocolError) -> [UInt8] {
+        var copy = self
+        var writer = BitWriter(capacity: 32)
+        try copy.serialize(&writer, schema: schema)
+        return writer.finish()
+    }
 }
 
 /// A one-shot message from a player to the game (say, chat), declared in
@@ -66,6 +74,14 @@ public struct ClientEventMessage: Sendable, Equatable {
     public func encode(schema: GameSchema) -> [UInt8] {
         var copy = self
         return encodeMessage("client event") { (w: inout BitWriter) throws(ProtocolError) in try copy.serialize(&w, schema: schema) }
+    }
+
+    /// The message, or why it does not fit `schema`'s client events.
+    public func encoded(schema: GameSchema) throws(ProtocolError) -> [UInt8] {
+        var copy = self
+        var writer = BitWriter(capacity: 32)
+        try copy.serialize(&writer, schema: schema)
+        return writer.finish()
     }
 }
 

@@ -80,3 +80,11 @@ public struct GameSchema: Sendable, Equatable {
     public static let maxFieldsPerSet = 64
     public static let maxEvents = 255
 }
+
+extension GameSchema {
+    /// Whether `values` is an input of this schema: one stored value per
+    /// input field, each in its type's range.
+    public func accepts(input values: [Int64]) -> Bool {
+        values.count == input.count && zip(values, input).allSatisfy { $1.type.quantizer.isValid($0) }
+    }
+}

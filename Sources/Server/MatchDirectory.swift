@@ -10,18 +10,31 @@ import NIOCore
 /// returns are then reached on their own loops. It holds only this process's
 /// matches; nothing here assumes it holds every match of a fleet.
 final class MatchDirectory: Sendable {
-    let games: [String: GameDefinition]
-    /// Games of the folder that did not load, with why (file:line).
-    let brokenGames: [String: String]
-    private let group: EventLoopGroup
-    private let options: MatchOptions
+    /// The games served now, by the name `/play?game=` takes; a reload
+    /// replaces one (`reload(game:)`).
+    var games: [String: GameDefinition] { catalog.withLockedValue { $0.games } }
+    /// Games of the folder that do not load, with why (file:line): at the
+    /// start, or since a reload of a game never served.
+    var brokenGames: [String: String] { catalog.withLockedValue { $0.broken } }
+    /// Why the last reload of a served game was refused (it still serves
+    /// the rules that loaded before), by game.
+    var reloadErrors: [String: String] { catalog.withLockedValue { $0.reloadErrors } }
+    let catalog: NIOLockedValueBox<Catalog>
+
+    struct Catalog {
+        var games: [String: GameDefinition]
+        var broken: [String: String]
+        var reloadErrors: [String: String] = [:]
+    }
+    let group: EventLoopGroup
+    let options: MatchOptions
     private let settings: MatchHost.Settings
     private let maxMatches: Int
     private let metrics: ServerMetrics
-    private let logger: Logger
-    private let state = NIOLockedValueBox(State())
+    let logger: Logger
+    let state = NIOLockedValueBox(State())
 
-    private struct State {
+    struct State {
         var hosts: [String: MatchHost] = [:]
         var tokens: [String: MatchHost] = [:]
         /// Matches being created (counted against `maxMatches`).
@@ -34,8 +47,7 @@ final class MatchDirectory: Sendable {
 
     init(games: [String: GameDefinition], brokenGames: [String: String] = [:], group: EventLoopGroup, options: MatchOptions,
          settings: MatchHost.Settings, maxMatches: Int, metrics: ServerMetrics, logger: Logger) {
-        self.games = games
-        self.brokenGames = brokenGames
+        catalog = NIOLockedValueBox(Catalog(games: games, broken: brokenGames))
         self.group = group
         self.options = options
         self.settings = settings

@@ -28,7 +28,11 @@ import WebSocket
 /// (the supervisor ends the session's log: `MatchDirectory.abandon`).
 final class MatchHost: @unchecked Sendable {
     let id: String
-    let game: GameDefinition
+    /// The rules the match runs now, readable from any thread (connections
+    /// decode inputs by its schema); replaced only by a reload, on `eventLoop`.
+    let rulesBox: NIOLockedValueBox<Rules>
+    var rules: Rules { rulesBox.withLockedValue { $0 } }
+    var game: GameDefinition { rules.game }
     /// The name the server serves the game under (its folder's name, as in
     /// `/play?game=`), which `game.name` from the rules need not match.
     let gameKey: String
@@ -52,21 +56,28 @@ final class MatchHost: @unchecked Sendable {
     private let published: NIOLockedValueBox<MatchSummary>
 
     /// The match behind its boundary. The reference is read from any
-    /// thread (the supervisor ends its log); the session itself is used
-    /// only on `eventLoop`.
-    let session: MatchSession
+    /// thread (the supervisor ends its log) and replaced by a reload; the
+    /// session itself is used only on `eventLoop`.
+    let sessionBox: NIOLockedValueBox<MatchSession>
+    var session: MatchSession { sessionBox.withLockedValue { $0 } }
     let settings: Settings
     let directory: MatchDirectory
     let metrics: ServerMetrics
     var logger: Logger
-    private var schedule: TickSchedule
-    private var nextTick: Scheduled<Void>?
+    var schedule: TickSchedule
+    var nextTick: Scheduled<Void>?
     var seating: MatchSeating
     /// `settings.clock` at creation: the seating's time is measured from it.
     private let clockOrigin: NIODeadline
     private(set) var ended = false
     private var lastDropped = 0
     private var lastFailures = 0
+
+    /// A new match's counters start from zero (a reload).
+    func resetCounters() {
+        lastDropped = match.droppedInputs
+        lastFailures = match.failureCount
+    }
 
     struct Settings: Sendable {
         var resumeGrace: Duration
@@ -80,6 +91,9 @@ final class MatchHost: @unchecked Sendable {
         var hardLimit: Duration = .milliseconds(2500)
         /// The time seats run by (grace, empty timeout, ack delays).
         var clock: ServerClock = .system
+        /// Matches keep their command history, so a reload of their game's
+        /// rules reaches them (`serve --dev`/`--watch`).
+        var keepsHistory = false
         /// The log each new match records into (`ServerConfiguration.makeMatchLog`).
         var makeMatchLog: (@Sendable (_ matchID: String, _ game: GameDefinition, _ options: MatchOptions) -> (any MatchLog)?)?
     }
@@ -100,7 +114,7 @@ final class MatchHost: @unchecked Sendable {
             let matchLogger = logger
             options.logLine = matchLogger.matchLine
             let log = settings.makeMatchLog?(id, game, options)
-            let session = try MatchSession(game: game, options: options, log: log)
+            let session = try MatchSession(game: game, options: options, log: log, keepsHistory: settings.keepsHistory)
             let host = MatchHost(id: id, game: game, gameKey: gameKey, session: session, settings: settings, directory: directory,
                                  metrics: metrics, logger: logger, thread: thread)
             host.scheduleNextTick()
@@ -139,8 +153,8 @@ final class MatchHost: @unchecked Sendable {
         self.id = id
         self.gameKey = gameKey
         self.playback = playback
-        self.game = game
-        self.session = session
+        rulesBox = NIOLockedValueBox(Rules(game: game, generation: 0, schemaChangedAt: nil))
+        sessionBox = NIOLockedValueBox(session)
         self.settings = settings
         self.directory = directory
         self.metrics = metrics
@@ -168,9 +182,10 @@ final class MatchHost: @unchecked Sendable {
 
     /// What a match is doing while it runs Lua.
     enum Work: Int, Sendable, CustomStringConvertible {
-        case idle, tick, join, leave, stop
+        case idle, tick, join, leave, stop, reload
         var description: String {
             switch self {
+            case .reload: "a reload (the match's history replayed on new rules)"
             case .idle: "nothing"
             case .tick: "a tick (game.tick, game.result or an event)"
             case .join: "a join (game.join)"
@@ -220,9 +235,9 @@ final class MatchHost: @unchecked Sendable {
 
     // MARK: Ticks
 
-    private func elapsed(_ at: NIODeadline) -> Duration { .nanoseconds((at - created).nanoseconds) }
+    func elapsed(_ at: NIODeadline) -> Duration { .nanoseconds((at - created).nanoseconds) }
 
-    private func scheduleNextTick() {
+    func scheduleNextTick() {
         let deadline = created + TimeAmount(schedule.nextDeadline)
         nextTick = eventLoop.scheduleTask(deadline: deadline) { [self] in runTick() }
     }
@@ -279,14 +294,16 @@ final class MatchHost: @unchecked Sendable {
         }
     }
 
-    private func applyInbox() {
+    func applyInbox() {
+        let generation = rules.generation
         for item in inbox.drain() {
             switch item {
-            case .input(let player, let link, let message):
-                guard seating.isAttached(player: player, link: link) else { continue }
+            case .input(let player, let link, let rules, let message):
+                // Decoded by rules a reload has replaced: its layout may not be this schema's.
+                guard rules == generation, seating.isAttached(player: player, link: link) else { continue }
                 apply(.input(player: player, sequence: UInt32(truncatingIfNeeded: message.sequence), values: message.values))
-            case .clientEvent(let player, let link, let message):
-                guard seating.isAttached(player: player, link: link) else { continue }
+            case .clientEvent(let player, let link, let rules, let message):
+                guard rules == generation, seating.isAttached(player: player, link: link) else { continue }
                 apply(.clientEvent(player: player, event: message.event, values: message.values, strings: message.strings))
             case .ack(_, _, let tick, let at):
                 if let delay = seating.ackDelay(tick: tick, at: seatingTime(at)) {

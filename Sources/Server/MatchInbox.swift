@@ -11,8 +11,10 @@ import Protocol
 /// `maxFramesPerSecond`, see `PlayerConnection`) before they get here, and the match drains it every tick.
 final class MatchInbox: Sendable {
     enum Item: Sendable {
-        case input(player: Int, link: Int, InputMessage)
-        case clientEvent(player: Int, link: Int, ClientEventMessage)
+        /// `rules` is the generation of the rules whose schema decoded it
+        /// (`MatchHost.Rules`): the match drops what a reload made stale.
+        case input(player: Int, link: Int, rules: Int, InputMessage)
+        case clientEvent(player: Int, link: Int, rules: Int, ClientEventMessage)
         /// The last tick a client applied, and when the ack arrived (on the
         /// match's `ServerClock`).
         case ack(player: Int, link: Int, tick: Int, at: NIODeadline)

@@ -107,7 +107,7 @@ struct MatchSeating {
         var awayUntil: Duration?
     }
 
-    let settings: Settings
+    private(set) var settings: Settings
     private(set) var seats: [Int: Seat] = [:]
     /// Spectators by link id.
     private(set) var spectators: [Int: Recipient] = [:]
@@ -261,6 +261,43 @@ struct MatchSeating {
         for link in spectators.keys.sorted() { actions.append(.close(link: link, reason)) }
         seats.removeAll()
         spectators.removeAll()
+        return actions
+    }
+
+    // MARK: Reloads
+
+    /// The match was rebuilt on reloaded rules (`MatchSession.rebuilt`):
+    /// no frame a client holds is a baseline of the new match, so every
+    /// link's next frame is a full snapshot; with `schemaChanged`, a new
+    /// welcome goes first (same player id and token, the new schemas).
+    /// A seat the new rules did not give (`game.join` refused it on the
+    /// replayed history) is closed and its token retired; no `game.leave`
+    /// runs, as the player never sat in the new match.
+    mutating func rulesReloaded(maxPlayers: Int, schemaChanged: Bool, isSeated: (Int) -> Bool) -> [Action] {
+        guard !isOver else { return [] }
+        settings.maxPlayers = maxPlayers
+        var actions: [Action] = []
+        for player in seats.keys.sorted() {
+            guard isSeated(player) else {
+                let seat = seats.removeValue(forKey: player)!
+                if let link = seat.recipient?.link {
+                    actions.append(.close(link: link, .error(.refused, "the reloaded rules did not seat this player")))
+                }
+                actions.append(.retire(token: seat.resumeToken))
+                continue
+            }
+            guard var recipient = seats[player]!.recipient else { continue }
+            recipient.baseline = nil
+            seats[player]!.recipient = recipient
+            if schemaChanged {
+                actions.append(.welcome(link: recipient.link, player: player,
+                                        resumeToken: hasGrace ? seats[player]!.resumeToken : ""))
+            }
+        }
+        for link in spectators.keys.sorted() {
+            spectators[link]!.baseline = nil
+            if schemaChanged { actions.append(.welcome(link: link, player: 0, resumeToken: "")) }
+        }
         return actions
     }
 

@@ -140,9 +140,12 @@ final class PlayerConnection: ChannelInboundHandler {
             close(context, .error(.forbidden, "spectators cannot send inputs or events"), label: "spectator-input")
         case .player(let host, let id):
             let message: ClientMessage
+            let rules = host.rules
             do {
-                message = try ClientMessage.decode(Array(buffer.readableBytesView), schema: host.game.schema)
+                message = try ClientMessage.decode(Array(buffer.readableBytesView), schema: rules.game.schema)
             } catch {
+                // Sent before the client read the welcome of reloaded rules: dropped, not fatal.
+                if rules.tolerates(at: host.settings.clock.now()) { return }
                 return close(context, .error(.malformed, "\(error)"), label: "malformed")
             }
             switch message {
@@ -151,8 +154,8 @@ final class PlayerConnection: ChannelInboundHandler {
                     return close(context, .error(.malformed, "input sequence \(input.sequence) after \(lastSequence): sequences increase"), label: "malformed")
                 }
                 lastSequence = input.sequence
-                host.inbox.post(.input(player: id, link: linkID, input))
-            case .clientEvent(let event): host.inbox.post(.clientEvent(player: id, link: linkID, event))
+                host.inbox.post(.input(player: id, link: linkID, rules: rules.generation, input))
+            case .clientEvent(let event): host.inbox.post(.clientEvent(player: id, link: linkID, rules: rules.generation, event))
             case .ack(let ack): host.inbox.post(.ack(player: id, link: linkID, tick: ack.tick, at: host.settings.clock.now()))
             }
         }

@@ -14,6 +14,12 @@ public struct ServerConfiguration: Sendable {
     public var stateAccess: MatchStateAccess = .closed
     /// Games already loaded, by name, served instead of `gamesFolder`'s.
     public var games: [String: GameDefinition]?
+    /// Hot reload (`serve --dev`, `--watch`): each game's folder is watched,
+    /// a saved edit that loads replaces the game's rules, and every running
+    /// match of it is rebuilt on them without dropping a client (matches
+    /// keep their command history for this). A new game folder is loaded
+    /// too.
+    public var hotReload = false
     /// Static files served at `/` (the browser client); nil serves none.
     public var webFolder: String? = "web"
     /// PEM certificate chain and key: both set serves `https`/`wss`.

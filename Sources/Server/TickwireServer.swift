@@ -27,6 +27,8 @@ public final class TickwireServer: Service, Sendable {
     private let files: StaticFiles?
     private let tls: NIOSSLContext?
     private let webSocket: WebSocketConfiguration
+    /// Watches the game folders when hot reload is on.
+    private let watcher: GameFolderWatcher?
     private let state = NIOLockedValueBox(State())
     /// Called with the bound port once `run()` has started listening.
     private let onListening: @Sendable (Int) -> Void
@@ -72,9 +74,22 @@ public final class TickwireServer: Service, Sendable {
                                                                 emptyTimeout: configuration.emptyMatchTimeout,
                                                                 hardLimit: configuration.hardLimit,
                                                                 clock: configuration.clock,
+                                                                keepsHistory: configuration.hotReload,
                                                                 makeMatchLog: configuration.makeMatchLog),
                                    maxMatches: configuration.maxMatches, metrics: metrics, logger: logger)
         directory.supervise()
+        watcher = configuration.hotReload
+            ? Self.makeWatcher(configuration: configuration, games: games, broken: broken, directory: directory) : nil
+    }
+
+    /// A watcher whose saved edits reload the game they touch.
+    private static func makeWatcher(configuration: ServerConfiguration, games: [String: GameDefinition], broken: [String: String],
+                                    directory: MatchDirectory) -> GameFolderWatcher {
+        var folders = games.mapValues(\.folder)
+        for name in broken.keys { folders[name] = "\(configuration.gamesFolder)/\(name)" }
+        return GameFolderWatcher(root: configuration.games == nil ? configuration.gamesFolder : nil, folders: folders) { game, folder in
+            _ = directory.reload(game: game, folder: folder)
+        }
     }
 
     /// Every game of `folder` that loads, and why each other one does not
@@ -147,6 +162,7 @@ public final class TickwireServer: Service, Sendable {
             throw StartError(description: "cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
         state.withLockedValue { $0.listener = listener }
+        watcher?.start()
         let port = listener.localAddress?.port ?? configuration.port
         logger.info("listening", metadata: ["address": "\(tls == nil ? "http" : "https")://\(configuration.host):\(port)",
                                             "games": "\(directory.games.keys.sorted().joined(separator: ","))"])
@@ -175,6 +191,7 @@ public final class TickwireServer: Service, Sendable {
         }
         guard let listener else { return }
         logger.info("shutting down")
+        watcher?.stop()
         try? await listener.close()
         try? await directory.stopAll().get()
         let deadline = ContinuousClock.now + .seconds(3)

@@ -64,8 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
-    @Flag(help: "Development mode: GET /matches/ID/state answers anyone (it shows what players may not see).")
+    @Flag(help: "Development mode: hot reload (as --watch), and GET /matches/ID/state answers anyone (it shows what players may not see).")
     var dev = false
+    @Flag(help: "Hot reload: a saved edit to a game's folder that loads replaces its rules, and every running match of it moves to them without dropping a client (a match is rebuilt by replaying its history on the new rules).")
+    var watch = false
     @Option(help: "A token that reads any match's state: GET /matches/ID/state with Authorization: Bearer <token>.")
     var operatorToken: String?
     @Option(help: "Record every match into a replay file in this folder (see tickwire replay).")
@@ -105,6 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxMatches = try settings.value(maxMatches, "max-matches", default: config.maxMatches, in: 1...1_000_000)
         config.maxSpectatorsPerMatch = try settings.value(maxSpectators, "max-spectators", default: config.maxSpectatorsPerMatch, in: 0...100_000)
         config.threads = try settings.value(threads, "threads", default: config.threads, in: 1...1024)
+        config.hotReload = dev || watch
         if dev {
             config.stateAccess = .open
         } else if let token = try settings.optional(operatorToken, "operator-token") {
