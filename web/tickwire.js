@@ -805,6 +805,28 @@ export class Mirror {
     /** @type {State|null} the state of the last snapshot applied */
     this.state = null;
     this.matchStored = this.coder.match.map((f) => zeroOf(f));
+    /** Set by `reload` until the full snapshot that follows it. */
+    this.reloaded = false;
+  }
+
+  /**
+   * Takes a later `welcome` for the same match and seat: the match's rules
+   * were reloaded, and the schemas are now the new ones. The state held
+   * stays until the full snapshot that follows, which is reported against
+   * it: an entity of the same kind before and after is `changed` in the
+   * fields whose values differ.
+   * @param {Uint8Array|ArrayBuffer|number[]} welcome
+   */
+  reload(welcome) {
+    const { coder, ...header } = readWelcome(toBytes(welcome));
+    if (header.match !== this.welcome.match || header.player !== this.welcome.player) {
+      throw new ProtocolError('unknown', 'a second welcome for another match or seat');
+    }
+    this.coder = coder;
+    this.schema = coder.describe();
+    this.welcome = { ...header, schema: this.schema };
+    this.matchStored = coder.match.map((f) => zeroOf(f));
+    this.reloaded = true;
   }
 
   /**
@@ -822,6 +844,9 @@ export class Mirror {
     const distance = r.varint(tick, 'baseline distance');
     const lastInput = r.varint();
     const full = distance === 0;
+    if (this.reloaded && !full) {
+      throw new ProtocolError('baseline', `snapshot ${tick} is a delta, but the rules were just reloaded: a full snapshot comes first`);
+    }
     if (!full && this.state?.tick !== tick - distance) {
       throw new ProtocolError('baseline', `snapshot ${tick} is coded against tick ${tick - distance}, but this client holds ${this.state ? `tick ${this.state.tick}` : 'nothing'}`);
     }
@@ -915,7 +940,10 @@ export class Mirror {
     const report = { added: [], removed: [], changed: [] };
     for (const key of touched) {
       const before = previous.get(key), after = entities.get(key);
-      if (before && after && before[KIND] === after[KIND]) {
+      if (this.reloaded && before && after && before.kind === after.kind) {
+        const names = Object.keys(after.fields).filter((name) => !sameDecoded(before.fields[name], after.fields[name]));
+        if (names.length > 0) report.changed.push({ entity: after, fields: names });
+      } else if (before && after && before[KIND] === after[KIND]) {
         const fields = c.kinds[after[KIND]].fields;
         const names = fields.filter((f, i) => !sameStored(before[STORED][i], after[STORED][i])).map((f) => f.name);
         if (names.length > 0) report.changed.push({ entity: after, fields: names });
@@ -929,9 +957,16 @@ export class Mirror {
     const match = {};
     c.match.forEach((f, i) => { match[f.name] = f.decode(matchStored[i]); });
     this.matchStored = matchStored;
+    this.reloaded = false;
     this.state = { tick, lastInput, match, entities };
     return { state: this.state, events, ...report };
   }
+}
+
+/** Whether two decoded field values are the same (vectors and quaternions by component). */
+function sameDecoded(a, b) {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
 }
 
 function zeroOf(field) {
@@ -1216,6 +1251,7 @@ function errorSentence(code, reason) {
  * Events (`on(type, listener)`):
  * - `status` (Status): connecting, playing, spectating, reconnecting, closed; with a sentence to show
  * - `welcome` (Welcome): a seat (or a spectator's view) in a match; again after each reconnect
+ * - `reload` (Welcome): the match's rules were reloaded (`tickwire serve --dev`); `welcome.schema` is the new one
  * - `snapshot` (State): after each snapshot is applied
  * - `added` (Entity), `changed` (Entity, string[] field names), `removed` (Entity)
  * - `event` (GameEvent): the game's events for this client, in order
@@ -1368,7 +1404,14 @@ export class TickwireClient {
     try {
       switch (bytes[0]) {
         case MessageType.welcome: {
-          if (connection.welcomed) throw new ProtocolError('unknown', 'a second welcome on one connection');
+          if (connection.welcomed) {
+            // The match's rules were reloaded: same seat, new schemas; a full snapshot follows.
+            this.mirror.reload(bytes);
+            this.welcome = { ...this.mirror.welcome, resumed: this.welcome?.resumed ?? false };
+            this.buffer = new InterpolationBuffer(this.mirror.schema, this.welcome.tickRate, this.options.interpolationTicks);
+            this.emit('reload', this.welcome);
+            break;
+          }
           this.mirror = new Mirror(bytes);
           const w = this.mirror.welcome;
           this.welcome = { ...w, resumed: connection.resuming };

@@ -34,12 +34,27 @@ import WebSocket
         var reader = ServerMessageReader()
         #expect(closeCode(reader.read(Self.snapshot)) == .protocolError)   // before the welcome
         _ = reader.read(Self.welcome)
-        #expect(closeCode(reader.read(Self.welcome)) == .protocolError)    // a second welcome
+        let otherSeat = Welcome(playerID: 4, matchID: "m1", tickRate: 30, tick: 10, schema: Self.schema).encode()
+        #expect(closeCode(reader.read(otherSeat)) == .protocolError)        // a second welcome for another seat
+        let otherMatch = Welcome(playerID: 3, matchID: "m2", tickRate: 30, tick: 10, schema: Self.schema).encode()
+        #expect(closeCode(reader.read(otherMatch)) == .protocolError)       // … or another match
         #expect(closeCode(reader.read(InputMessage(sequence: 1, values: [0]).encode(schema: Self.schema))) == .protocolError)
         #expect(closeCode(reader.read([0x7F])) == .protocolError)
         #expect(closeCode(reader.read([])) == .protocolError)
         #expect(closeCode(reader.read([0x02, 0x80])) == .protocolError)    // a broken header
         #expect(closeCode(reader.read(.text("hello"))) == .unsupportedData)
+    }
+
+    @Test func aLaterWelcomeForTheSameSeatIsAReload() {
+        var reader = ServerMessageReader()
+        _ = reader.read(Self.welcome)
+        let schema = GameSchema(match: FieldSet(name: "match", index: 0, fields: []), kinds: [],
+                                input: [Field(name: "y", type: .bool)], events: [])
+        let reloaded = Welcome(playerID: 3, matchID: "m1", tickRate: 20, tick: 40, schema: schema).encode()
+        guard case .reloaded(let w) = reader.read(reloaded) else { Issue.record("no reload"); return }
+        #expect(w.schema.input.map(\.name) == ["y"])
+        #expect(reader.welcome?.tickRate == 20)
+        guard case .snapshot = reader.read(Self.snapshot) else { Issue.record("no snapshot after the reload"); return }
     }
 
     @Test func anotherVersionClosesWith4002() {

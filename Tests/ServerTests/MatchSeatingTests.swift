@@ -39,6 +39,35 @@ import Testing
         #expect(!seating.isAttached(player: 1, link: 8))
     }
 
+    @Test func aReloadResendsFullSnapshotsAndWelcomesOnASchemaChange() {
+        var seating = Self.seating(maxPlayers: 3)
+        _ = join(&seating, link: 7, player: 1)
+        _ = join(&seating, link: 8, player: 2)
+        _ = seating.admit(.spectator, link: 9, tick: 0)
+        let first = seating.fanOut(tick: 1, history: 64, now: .zero) { _ in true }
+        #expect(first.deliveries.allSatisfy { $0.baseline == nil })
+        #expect(seating.fanOut(tick: 2, history: 64, now: .zero) { _ in true }.deliveries.allSatisfy { $0.baseline == 1 })
+
+        // Same schema: no welcome, but the next frames are full.
+        #expect(seating.rulesReloaded(maxPlayers: 3, schemaChanged: false) { _ in true }.isEmpty)
+        #expect(seating.fanOut(tick: 3, history: 64, now: .zero) { _ in true }.deliveries.allSatisfy { $0.baseline == nil })
+
+        // A new schema: a welcome each (same seat and token), then full frames.
+        let actions = seating.rulesReloaded(maxPlayers: 3, schemaChanged: true) { _ in true }
+        #expect(actions == [.welcome(link: 7, player: 1, resumeToken: "token1"), .welcome(link: 8, player: 2, resumeToken: "token2"),
+                            .welcome(link: 9, player: 0, resumeToken: "")])
+        #expect(seating.fanOut(tick: 4, history: 64, now: .zero) { _ in true }.deliveries.count == 3)
+    }
+
+    @Test func aSeatTheReloadedRulesDidNotGiveIsClosedWithoutALeave() {
+        var seating = Self.seating(maxPlayers: 3)
+        _ = join(&seating, link: 7, player: 1)
+        _ = join(&seating, link: 8, player: 2)
+        let actions = seating.rulesReloaded(maxPlayers: 1, schemaChanged: false) { $0 == 1 }
+        #expect(actions == [.close(link: 8, .error(.refused, "the reloaded rules did not seat this player")), .retire(token: "token2")])
+        #expect(seating.playerCount == 1 && seating.settings.maxPlayers == 1)
+    }
+
     @Test func theGameRefusingAJoinLeavesNoSeat() {
         var seating = Self.seating()
         guard case .join(let request) = seating.admit(.player(name: "x", account: nil), link: 1, tick: 0) else {
