@@ -43,8 +43,10 @@ extension MatchSession {
     /// history, then what follows. Lines the replayed ticks `print` are not
     /// logged again; script errors are. Gives up past `deadline` (checked
     /// between ticks; one call is bounded by the Lua time limit).
-    public func rebuilt(on game: GameDefinition, log: (any MatchLog)?,
-                        deadline: ContinuousClock.Instant) throws(ReloadError) -> MatchSession {
+    /// `replayedTick` is called after each replayed tick (a supervisor
+    /// watches progress by it).
+    public func rebuilt(on game: GameDefinition, log: (any MatchLog)?, deadline: ContinuousClock.Instant,
+                        replayedTick: () -> Void = {}) throws(ReloadError) -> MatchSession {
         guard let history else { throw .historyNotKept }
         let replaying = ReplayingFlag()
         let next: MatchSession
@@ -67,6 +69,7 @@ extension MatchSession {
                 throw .tooLong(replayed: t, of: ticks.count - 1)
             }
             next.step()
+            replayedTick()
         }
         if case .failed(let failure) = next.match.status {
             next.abandonRebuild()

@@ -8,8 +8,9 @@ import NIOCore
 /// The session is rebuilt by replaying its own history on the new rules
 /// (`MatchSession.rebuilt`), on the match's thread, between two ticks. If
 /// that fails (the new rules fail on this match's history, or the replay
-/// takes more than half the hard limit), the match keeps its old rules and
-/// the reason is logged. If it succeeds, every client's next frame is a
+/// takes longer than `Settings.reloadLimit`), the match keeps its old rules
+/// and the reason is logged. The supervisor watches each replayed tick as
+/// it watches a live one (past the hard limit, the match is abandoned). If it succeeds, every client's next frame is a
 /// full snapshot, preceded by a new `welcome` when the schemas or the tick
 /// rate changed; a player the new rules did not seat is closed.
 extension MatchHost {
@@ -52,10 +53,12 @@ extension MatchHost {
         // What arrived since the last tick belongs to the old rules' history.
         applyInbox()
         let log = settings.makeMatchLog?(id, newGame, old.options)
-        let deadline = ContinuousClock.now + settings.hardLimit / 2
+        let deadline = ContinuousClock.now + settings.reloadLimit
         let next: MatchSession
         do {
-            next = try working(.reload) { try old.rebuilt(on: newGame, log: log, deadline: deadline) }
+            next = try working(.reload) {
+                try old.rebuilt(on: newGame, log: log, deadline: deadline) { busySince.store(NIODeadline.now().uptimeNanoseconds, ordering: .releasing) }
+            }
         } catch {
             guard !isAbandoned else { return .notRunning }
             logger.error("reload not applied to this match: it keeps the previous rules", metadata: ["reason": "\(error)"])

@@ -94,6 +94,9 @@ final class MatchHost: @unchecked Sendable {
         /// Matches keep their command history, so a reload of their game's
         /// rules reaches them (`serve --dev`/`--watch`).
         var keepsHistory = false
+        /// The longest a reload may replay a match's history (the match
+        /// does not tick meanwhile); past it, the match keeps its old rules.
+        var reloadLimit: Duration = .seconds(5)
         /// The log each new match records into (`ServerConfiguration.makeMatchLog`).
         var makeMatchLog: (@Sendable (_ matchID: String, _ game: GameDefinition, _ options: MatchOptions) -> (any MatchLog)?)?
     }

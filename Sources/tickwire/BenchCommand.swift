@@ -46,6 +46,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure recording instead: tick time with and without a recorder, file size, replay speed.")
     var recording = false
 
+    @Flag(help: "Measure hot reload instead: how long rebuilding a match on reloaded rules takes, by the length of its history.")
+    var reload = false
+
     @OptionGroup(title: "Fan-out over sockets") var fanOut: FanOutOptions
 
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
@@ -60,6 +63,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if fanOut.fanOut { return try fanOut.run(gameFolder: game) }
         if recording { return try runRecording() }
+        if reload { return try runReload() }
         let definition = try load()
         let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
         let options = MatchOptions(seed: seed, params: params)
@@ -160,6 +164,15 @@ struct BenchCommand: ParsableCommand {
         print("machine: \(Self.machine())")
         try RecordingBench(game: definition, options: MatchOptions(seed: seed, params: params), players: players,
                            ticks: ticks, rounds: rounds).run()
+    }
+
+    private func runReload() throws {
+        let definition = try load()
+        let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
+        print("tickwire bench --reload: \(definition.folder), \(players) bots, \(ticks) ticks, seed \(seed), \(rounds) rounds")
+        print("machine: \(Self.machine())")
+        try ReloadBench(game: definition, options: MatchOptions(seed: seed, params: params), players: players,
+                        ticks: ticks, rounds: rounds).run()
     }
 
     private func load() throws -> GameDefinition {
