@@ -404,6 +404,62 @@ class Suite:
                 check(code == 0, f"SIGTERM stops tickwire replay --serve with exit status 0, got {code}")
             shutil.rmtree(folder, ignore_errors=True)
 
+    def a_saved_edit_reaches_the_page(self):
+        """`tickwire serve FOLDER --dev` on a copy of arena: the page plays,
+        then game.lua is saved with a new ship field and a new MAX_HP; the
+        page stays in the same match, takes the new welcome (a `reload`
+        event), and its state shows the new field and the new hit points."""
+        b2 = self.b2
+        folder = tempfile.mkdtemp(prefix="tw-browser-dev-")
+        dev = None
+        try:
+            shutil.copytree(os.path.join(ROOT, "games", "arena"), os.path.join(folder, "arena"))
+            port = free_port()
+            dev = Server(self.server.binary, port, self.artifacts, name="dev",
+                         arguments=["serve", folder, "--dev", "--host", "127.0.0.1", "--port", str(port), "--web", "web"])
+            dev.start()
+            b2.driver.get(dev.http + "/")
+            wait_until(lambda: b2.driver.find_element(By.ID, "play").is_displayed(), TIMEOUT, "browser2: the dev server's lobby")
+            b2.driver.find_element(By.ID, "play").click()
+            self.wait_state(b2, "playing")
+            w = self.wait_welcome(b2, lambda w: w["player"] > 0, "a welcome from the dev server")
+            b2.js("window.arena.client.on('reload', (w) => { window.reloads = (window.reloads || 0) + 1; });")
+            mine = lambda: b2.js(SHIP_OF, w["player"])  # noqa: E731
+            before = wait_until(mine, TIMEOUT, "browser2: its ship on the dev server")
+            check(before["hp"] == 3 and "rank" not in before, f"arena's ship before the edit: hp 3, no rank; got {before}")
+            rules = os.path.join(folder, "arena", "game.lua")
+            with open(rules) as f:
+                source = f.read()
+            edited = source.replace("local MAX_HP        = 3", "local MAX_HP        = 5") \
+                           .replace('thrusting = "bool",', 'thrusting = "bool", rank = "u8",')
+            check(edited.count("MAX_HP        = 5") == 1 and "rank" in edited, "the edit applies to games/arena/game.lua")
+            with open(rules, "w") as f:
+                f.write(edited)
+            after = wait_until(lambda: (lambda s: s if s and "rank" in s and s["hp"] == 5 else None)(mine()), TIMEOUT,
+                               "browser2: its ship with the new field and 5 hit points", mine)
+            again = self.wait_welcome(b2, lambda x: x["match"] == w["match"], "the same match after the reload")
+            check(again["player"] == w["player"] and b2.js("return window.reloads || 0;") == 1,
+                  f"one reload event, same seat: {again}, reloads {b2.js('return window.reloads || 0;')}")
+            check(self.status(b2)["state"] == "playing", f"browser2 still plays: {self.status(b2)}")
+            # A broken save: the page plays on by the last rules that loaded.
+            with open(rules, "w") as f:
+                f.write(edited + "\nthis is not lua\n")
+            listed = wait_until(lambda: (lambda g: g.get("reloadError") if g else None)(
+                next((g for g in http_json(dev.http + "/games") if g["name"] == "arena"), None)), TIMEOUT,
+                "GET /games to list the refused reload")
+            tick = b2.js(STATE_TICK)
+            wait_until(lambda: (b2.js(STATE_TICK) or 0) > tick + 15, TIMEOUT, "browser2: the match to play on", lambda: b2.js(STATE_TICK))
+            check(b2.js("return window.reloads || 0;") == 1, "no reload event for a refused save")
+            self.console_is_clean(b2, "through a reload")
+            b2.driver.get("about:blank")
+            ok(f"serve --dev: a save reached match {w['match']} in the page (ship hp {before['hp']} → {after['hp']}, "
+               f"new field rank = {after['rank']}), one reload event, same seat; a broken save is refused: {listed[:60]!r}")
+        finally:
+            if dev:
+                code = dev.stop(timeout=20)
+                check(code == 0, f"SIGTERM stops tickwire serve --dev with exit status 0, got {code}")
+            shutil.rmtree(folder, ignore_errors=True)
+
     def refusal_is_explained(self):
         """A game the server does not have: the server refuses after the
         upgrade (error 10, close 4010) and the page says so in the lobby."""
@@ -464,6 +520,7 @@ class Suite:
         self.screenshot_of_a_match()
         self.spectating_works()
         self.a_replay_is_watched()
+        self.a_saved_edit_reaches_the_page()
         self.refusal_is_explained()
         self.console_still_clean()
         self.server_restart_recovers()
