@@ -134,4 +134,30 @@ import TestSupport
         #expect(session.apply(.input(player: 1, sequence: 1, values: [1, 1])) == .ignored)
         #expect(session.apply(.input(player: 1, sequence: 1, values: [-128])) == .applied)
     }
+
+    @Test func aRecordedMatchThatIsReloadedLeavesTwoRecordingsThatEachReplay() throws {
+        let (old, new) = (try GameFixture(game: Self.rules(step: 1)), try GameFixture(game: Self.rules(step: 10)))
+        let (oldGame, newGame) = (try old.load(), try new.load())
+        func recorder(_ game: GameDefinition, _ sink: MemoryReplaySink) -> MatchRecorder {
+            MatchRecorder(game: game, options: Self.options,
+                          settings: .init(matchID: "m1", origin: "test", flushEveryTicks: 20, checkpointEvery: 10), sink: sink)
+        }
+        let (before, after) = (MemoryReplaySink(), MemoryReplaySink())
+        let session = try MatchSession(game: oldGame, options: Self.options, log: recorder(oldGame, before),
+                                       checkpointEvery: 10, keepsHistory: true)
+        Self.play(session)
+        let rebuilt = try session.rebuilt(on: newGame, log: recorder(newGame, after), deadline: .now + .seconds(60))
+        session.endForReload()
+        for _ in 0..<15 { rebuilt.step() }
+        rebuilt.end()
+
+        let first = try MatchReplay(recording: Recording(bytes: before.bytes), game: oldGame)
+        try first.run()
+        #expect(first.divergence == nil && first.recordedEnd?.hash == session.match.stateHash.value)
+        #expect(first.recordedEnd?.outcome.contains("reloaded") == true)
+        let second = try MatchReplay(recording: Recording(bytes: after.bytes), game: newGame)
+        try second.run()
+        #expect(second.divergence == nil, "\(String(describing: second.divergence))")
+        #expect(second.tick == 55 && second.recordedEnd?.hash == rebuilt.match.stateHash.value)
+    }
 }
