@@ -52,6 +52,8 @@ final class GameFolderWatcher: @unchecked Sendable {
         }
     }
 
+    deinit { timer?.cancel() }
+
     func stop() {
         queue.sync {
             timer?.cancel()

@@ -327,6 +327,7 @@ final class MatchHost: @unchecked Sendable {
     /// Hands every writable client the frame for its baseline. Writes are
     /// batched per event loop: one hop per loop per tick, not per client.
     private func fanOut() {
+        let match = self.match
         guard let current = match.snapshots.latest else { return }
         let table = links.withLockedValue { $0 }
         let plan = seating.fanOut(tick: current.tick, history: match.options.snapshotHistory, now: seatingNow()) { id in

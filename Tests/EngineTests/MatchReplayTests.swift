@@ -27,7 +27,8 @@ import TestSupport
             for player in [2, 1] {
                 sequence[player, default: 0] += 1
                 let dx = Int64((t * player) % 7) - 3
-                session.apply(.input(player: player, sequence: sequence[player]!, values: [t % 5 == 0 ? 0 : dx, t % 3 == 0 ? 1 : 0]))
+                // Input fields in schema order: boost, dx.
+                session.apply(.input(player: player, sequence: sequence[player]!, values: [t % 3 == 0 ? 1 : 0, t % 5 == 0 ? 0 : dx]))
             }
             if t == 40 { session.apply(.leave(player: 2)) }
             if t == 41 { session.apply(.join(name: "Cy", account: nil)) }
@@ -123,7 +124,7 @@ import TestSupport
         let session = try MatchSession(game: game, options: options, log: recorder)
         session.apply(.join(name: "Ann", account: nil))
         for t in 1...2000 {
-            session.apply(.input(player: 1, sequence: UInt32(t), values: [Int64(t % 7) - 3, Int64(t % 2)]))
+            session.apply(.input(player: 1, sequence: UInt32(t), values: [Int64(t % 2), Int64(t % 7) - 3]))   // boost, dx
             session.step()
         }
         session.end()
