@@ -26,30 +26,40 @@ extension GameDefinition {
         return warnings
     }
 
-    /// The callback a function-valued key most likely meant: one within two
-    /// edits (`leaves`, `tik`), or a callback name inside it (`on_event`).
-    static func likelyMeant(_ key: String) -> String? {
+    /// The name among `candidates` that `key` most likely meant: the nearest
+    /// within two edits (`leaves`, `tik`, `spwan`), or, when `partsToo`, a
+    /// candidate that is one of its `_`-separated parts (`on_event`).
+    /// Callbacks are the default candidates.
+    static func likelyMeant(_ key: String, among candidates: [String] = callbackNames, partsToo: Bool = true) -> String? {
         let lower = key.lowercased()
-        if let close = callbackNames.map({ ($0, editDistance(lower, $0)) }).filter({ $0.1 <= 2 }).min(by: { $0.1 < $1.1 }) {
+        if let close = candidates.map({ ($0, editDistance(lower, $0)) }).filter({ $0.1 <= 2 }).min(by: { $0.1 < $1.1 }) {
             return close.0
         }
-        return callbackNames.first { name in
+        guard partsToo else { return nil }
+        return candidates.first { name in
             lower.split(whereSeparator: { $0 == "_" }).contains { $0 == name || $0 == name + "s" }
         }
     }
 
+    /// Edits (insert, delete, replace, or swap two neighbours) that turn `a`
+    /// into `b`: a swap counts as one, since `spwan` is one slip of the fingers.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in stride(from: 1, through: b.count, by: 1) {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        // d[i][j]: distance between a's first i and b's first j characters.
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
         }
-        return a.isEmpty ? b.count : row[b.count]
+        return d[a.count][b.count]
     }
 }

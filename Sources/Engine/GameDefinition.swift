@@ -79,8 +79,9 @@ public struct GameDefinition: Sendable {
             }
         }
         self.callbacks = callbacks
-        warnings = Self.lint(game, locator: locator)
         schema = try SchemaReader(locator: locator).read(game: game)
+        warnings = Self.lint(game, locator: locator)
+            + Self.lintMatchUses(source: source, chunkName: chunkName, matchFields: schema.match.fields.map(\.name))
         let welcomeBytes = Welcome(playerID: 0, matchID: "", tickRate: tickRate, tick: 0, schema: schema).encode().count
         guard welcomeBytes <= MessageType.maxMessageBytes else {
             throw fail(["state"], "the schemas take \(welcomeBytes) bytes on the wire, more than a message may hold (\(MessageType.maxMessageBytes)); declare fewer or shorter fields")

@@ -114,7 +114,7 @@ public final class Match {
             try pushParams()
             try lua.call(arguments: 1, results: 0)
         } catch {
-            throw GameError(error, context: "game.init failed")
+            throw designerError(error, context: "game.init failed")
         }
         takeSnapshot()
     }
@@ -330,7 +330,16 @@ public final class Match {
     }
 
     func recordFailure(_ error: LuaError, during callback: String) {
-        recordFailure(ScriptFailure(tick: tick, callback: callback, error: GameError(error)))
+        recordFailure(ScriptFailure(tick: tick, callback: callback, error: designerError(error)))
+    }
+
+    /// `error` as the designer reads it: with "did you mean match:spawn?"
+    /// when it comes of a method `match` does not have.
+    func designerError(_ error: LuaError, context: String? = nil) -> GameError {
+        let plain = GameError(error, context: context)
+        guard let hint = game.matchMethodHint(for: error) else { return plain }
+        return GameError(location: plain.location, message: "\(plain.message) (\(hint))",
+                         traceback: plain.traceback, kind: plain.kind)
     }
 
     func recordFailure(_ failure: ScriptFailure) {
