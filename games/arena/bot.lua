@@ -55,7 +55,8 @@ local function think(view, me)
   end
 
   local x, y = s.x, s.y
-  local tx, ty, fire, dist = nil, nil, false, 0
+  local tx, ty, dist
+  local fire = false
   local enemy = nearest_enemy(view, me, s)
   if enemy then
     me.target = enemy.id

@@ -57,7 +57,7 @@ game.events = {
   over  = { winner = "u8" },                 -- winner's player id, 0 for a draw
 }
 
-local sqrt, cos, sin, floor, ceil = math.sqrt, math.cos, math.sin, math.floor, math.ceil
+local sqrt, cos, sin, ceil = math.sqrt, math.cos, math.sin, math.ceil
 local TWO_PI = 2 * math.pi
 local HIT_R2 = (SHIP_RADIUS + BULLET_RADIUS) ^ 2
 
