@@ -14,7 +14,8 @@ struct CheckCommand: ParsableCommand {
             one), plays --ticks ticks, sends each declared client event now and then, and removes the \
             players, so that game.join, game.tick, game.event and game.leave all run. Exits with status 1 \
             and a file:line message when the game has a problem or any script error happened. Warnings \
-            (a misspelled callback, client events with no game.event) are printed; --strict fails on them.
+            (a misspelled callback, client events with no game.event, a method match does not have, and \
+            luacheck's findings when luacheck is installed) are printed; --strict fails on them.
             """
     )
 
@@ -45,8 +46,9 @@ struct CheckCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode.failure
         }
-        for warning in definition.warnings { StandardError.write(warning) }
-        var failed = strict && !definition.warnings.isEmpty
+        let warnings = definition.warnings + Luacheck.warnings(for: definition)
+        for warning in warnings { StandardError.write(warning) }
+        var failed = strict && !warnings.isEmpty
         if ticks > 0 {
             let options = MatchOptions(seed: 1, failurePolicy: .skipTick, log: { print("  \($0)") })
             let smoke = SmokeMatch(game: definition, options: options, ticks: ticks).play()
@@ -68,7 +70,7 @@ struct CheckCommand: ParsableCommand {
         } else {
             print(Self.summary(definition, entities: entities))
         }
-        if !definition.warnings.isEmpty { print("  warnings: \(definition.warnings.count)\(strict ? " (--strict)" : "")") }
+        if !warnings.isEmpty { print("  warnings: \(warnings.count)\(strict ? " (--strict)" : "")") }
         if failed { throw ExitCode.failure }
     }
 
