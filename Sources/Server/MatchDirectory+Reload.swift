@@ -52,6 +52,7 @@ extension MatchDirectory {
         }
         let hosts = state.withLockedValue { Array($0.hosts.values) }.filter { $0.gameKey == key && $0.playback == nil }
         logger.notice(isNew ? "game loaded" : "game reloaded", metadata: ["game": "\(key)", "matches": "\(hosts.count)"])
+        for warning in loaded.warnings { logger.warning("\(warning)", metadata: ["game": "\(key)"]) }
         let reloads = hosts.map { host in
             (host.thread.submit { host.reload(to: loaded) } ?? loop.makeSucceededFuture(.notRunning))
                 .map { (host.id, $0) }

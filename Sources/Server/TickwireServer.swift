@@ -57,6 +57,9 @@ public final class TickwireServer: Service, Sendable {
         for (name, error) in broken.sorted(by: { $0.key < $1.key }) {
             logger.error("game skipped: it does not load", metadata: ["game": "\(name)", "error": "\(error)"])
         }
+        for (name, game) in games.sorted(by: { $0.key < $1.key }) {
+            for warning in game.warnings { logger.warning("\(warning)", metadata: ["game": "\(name)"]) }
+        }
         files = try configuration.webFolder.flatMap { folder in
             FileManager.default.fileExists(atPath: folder) ? try StaticFiles(root: folder) : nil
         }

@@ -164,4 +164,23 @@ import TestSupport
         #expect(ann.scores().allSatisfy { $0 < 1000 })
         #expect(ann.welcomes == 1, "only the first")
     }
+
+    @Test func theLogSaysWhatAReloadDidAndReplayedPrintsAreNotRepeated() async throws {
+        let log = MatchLogLevelsTests.CapturedLog()
+        let printing = Self.counter(step: 1).replacingOccurrences(
+            of: "function game.tick(match, inputs, dt)", with: "function game.tick(match, inputs, dt)\n  if match.tick == 3 then print(\"tick three\") end")
+        let live = try await LiveServer(extraGames: ["counter": printing], logger: log.logger) { $0.hotReload = true }
+        defer { Task { await live.stop() } }
+        let ann = try await Player(try await live.connect("/play?game=counter", name: "Ann"))
+        #expect(try await ann.read { _ in ann.scores().first.map { $0 > 5 } ?? false })
+        let misspelled = printing.replacingOccurrences(of: "function game.leave(", with: "function game.leaves(")
+        try misspelled.write(to: live.games.appendingPathComponent("counter/game.lua"), atomically: true, encoding: .utf8)
+        let reloaded = { log.entries.contains { $0.message == "rules reloaded" && $0.level == .notice } }
+        #expect(try await ann.read { _ in reloaded() })
+        let entries = log.entries
+        #expect(entries.contains { $0.level == .warning && $0.message.contains("did you mean game.leave?") })
+        #expect(entries.filter { $0.message.contains("tick three") }.count == 1, "printed once, not again by the replay")
+        let notice = entries.first { $0.message == "rules reloaded" }
+        #expect(notice.map { "\($0.metadata["match"] ?? "")" } == ann.matchID, "the notice names the match")
+    }
 }
