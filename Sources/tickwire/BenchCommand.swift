@@ -158,21 +158,23 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func runRecording() throws {
-        let definition = try load()
-        let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
-        print("tickwire bench --recording: \(definition.folder), \(players) bots, \(ticks) ticks, seed \(seed), \(rounds) rounds")
-        print("machine: \(Self.machine())")
-        try RecordingBench(game: definition, options: MatchOptions(seed: seed, params: params), players: players,
-                           ticks: ticks, rounds: rounds).run()
+        let (definition, options) = try singleMatch("--recording")
+        try RecordingBench(game: definition, options: options, players: players, ticks: ticks, rounds: rounds).run()
     }
 
     private func runReload() throws {
+        let (definition, options) = try singleMatch("--reload")
+        try ReloadBench(game: definition, options: options, players: players, ticks: ticks, rounds: rounds).run()
+    }
+
+    /// The game and options of a bench that plays one bots match (`flag`
+    /// names it in the header), arena's limits out of reach.
+    private func singleMatch(_ flag: String) throws -> (GameDefinition, MatchOptions) {
         let definition = try load()
         let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
-        print("tickwire bench --reload: \(definition.folder), \(players) bots, \(ticks) ticks, seed \(seed), \(rounds) rounds")
+        print("tickwire bench \(flag): \(definition.folder), \(players) bots, \(ticks) ticks, seed \(seed), \(rounds) rounds")
         print("machine: \(Self.machine())")
-        try ReloadBench(game: definition, options: MatchOptions(seed: seed, params: params), players: players,
-                        ticks: ticks, rounds: rounds).run()
+        return (definition, MatchOptions(seed: seed, params: params))
     }
 
     private func load() throws -> GameDefinition {
