@@ -6,17 +6,25 @@ import Lua
 /// asked for each bot's input.
 ///
 /// Like a match, a brain belongs to one thread. A bot's Lua error costs that
-/// bot its input for the tick and is counted; it never touches the match.
+/// bot its turn (input and client events) for the tick and is counted; it
+/// never touches the match.
 public final class BotBrain {
     let lua: LuaState
     let schema: GameSchema
-    let view, think, add, remove: LuaRef
+    let view, think, add, remove, event, unknown: LuaRef
     public private(set) var errorCount = 0
     public private(set) var firstError: GameError?
-    private let log: @Sendable (String) -> Void
-    private let idKey: LuaKey
+    /// What works but is likely a mistake, each once, as
+    /// "bot.lua:line: warning: …": an input or client event field the game
+    /// does not declare (`{ dirr = 1 }` for `dir`), which would otherwise be
+    /// dropped without a word.
+    public internal(set) var warnings: [String] = []
+    let log: @Sendable (String) -> Void
+    let idKey: LuaKey
     private let inputCodecs: [LuaQuantizer]
-    private let botChunkName: String
+    let clientEventCodecs: [[LuaQuantizer]]
+    let botChunkName: String
+    let botLocator: SourceLocator
 
     public init(game: GameDefinition, seed: Int64, limits: LuaLimits = LuaLimits(),
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws(GameError) {
@@ -25,7 +33,9 @@ public final class BotBrain {
         }
         schema = game.schema
         inputCodecs = game.schema.input.map(\.type.luaQuantizer)
+        clientEventCodecs = game.schema.clientEvents.map { $0.fields.map(\.type.luaQuantizer) }
         botChunkName = game.botChunkName
+        botLocator = SourceLocator(source: botSource, chunkName: game.botChunkName)
         self.log = log
         do throws(LuaError) {
             let lua = try LuaState(limits: limits)
@@ -43,6 +53,7 @@ public final class BotBrain {
             }
             let (view, think, add, remove) = (try field("view"), try field("think"), try field("add"), try field("remove"))
             (self.view, self.think, self.add, self.remove) = (view, think, add, remove)
+            (event, unknown) = (try field("event"), try field("unknown"))
             let setup = try field("setup")
             stack.pop()
             idKey = try lua.key("id")
@@ -56,7 +67,10 @@ public final class BotBrain {
             try stack.push(strings: schema.events.map(\.name))
             try stack.push(stringLists: schema.events.map { $0.fields.map(\.name) })
             try stack.push(strings: schema.input.map(\.name))
-            try lua.call(arguments: 7, results: 0)
+            try stack.push(strings: schema.clientEvents.map(\.name))
+            try stack.push(stringLists: schema.clientEvents.map { $0.fields.map(\.name) })
+            stack.push(Match.clientEventQueueLimit)
+            try lua.call(arguments: 10, results: 0)
             lua.release(setup)
         } catch {
             throw GameError(error)
@@ -129,40 +143,57 @@ public final class BotBrain {
         }
     }
 
-    /// The bot's input for this tick, quantized in `schema.input` order, or
-    /// nil when it sends none (or its `think` failed).
-    public func think(playerID: Int) -> [Int64]? {
+    /// The bot's turn for this tick: its input, quantized in `schema.input`
+    /// order (nil when it sends none), and its client events. A failed
+    /// `think`, or a client event that does not fit the game's
+    /// `client_events`, is a counted bot error and the turn is `.nothing`.
+    public func think(playerID: Int) -> BotTurn {
         let stack = lua.stack
         let base = stack.top
         defer { stack.setTop(base) }
         let width = schema.input.count
-        _ = stack.reserve(Int32(width + 4))
+        _ = stack.reserve(Int32(width + 6))
         stack.push(think)
         stack.push(playerID)
         do throws(LuaError) {
-            try lua.call(arguments: 1, results: Int32(width + 1))
+            try lua.call(arguments: 1, results: Int32(width + 3))
         } catch {
             record(error)
-            return nil
+            return .nothing
         }
-        guard stack.truthy(at: base + 1) else { return nil }
-        var strings = StringTable()
-        var input: [Int64] = []
-        input.reserveCapacity(width)
-        for (i, codec) in inputCodecs.enumerated() {
-            input.append(stack.quantize(at: base + 2 + Int32(i), codec: codec, strings: &strings, idKey: idKey.ref).0)
+        let events = Int(stack.integer(at: base + 2) ?? 0)
+        let unknownKeys = Int(stack.integer(at: base + 3) ?? 0)
+        var input: [Int64]?
+        if stack.truthy(at: base + 1) {
+            var strings = StringTable()
+            var values: [Int64] = []
+            values.reserveCapacity(width)
+            for (i, codec) in inputCodecs.enumerated() {
+                values.append(stack.quantize(at: base + 4 + Int32(i), codec: codec, strings: &strings, idKey: idKey.ref).0)
+            }
+            input = values
         }
-        return input
+        stack.setTop(base)
+        if unknownKeys > 0 { warnOfUnknownKeys(unknownKeys) }
+        guard events > 0 else { return BotTurn(input: input) }
+        do throws(GameError) {
+            return BotTurn(input: input, clientEvents: try clientEvents(events))
+        } catch {
+            record(error)
+            return .nothing
+        }
     }
 
-    private func record(_ error: LuaError) {
+    func record(_ error: LuaError) { record(GameError(error)) }
+
+    func record(_ failure: GameError) {
         errorCount += 1
         guard firstError == nil else { return }
-        let failure = GameError(error)
         // Errors the engine raises about what think returned carry no line;
         // they are still about bot.lua.
-        firstError = failure.location != nil ? failure
+        let located = failure.location != nil ? failure
             : GameError(location: botChunkName, message: failure.message, traceback: failure.traceback, kind: failure.kind)
-        log("bot error: \(firstError!)")
+        firstError = located
+        log("bot error: \(located)")
     }
 }

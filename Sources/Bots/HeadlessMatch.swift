@@ -22,6 +22,8 @@ public struct HeadlessMatchReport: Sendable {
     public let firstScriptFailure: String?
     public let botErrors: Int
     public let firstBotError: String?
+    /// The bots' warnings (undeclared input or client event fields), each once.
+    public let botWarnings: [String]
     public let droppedInputs: Int
     public let overruns: Int
     /// Wall time the match took.
@@ -59,6 +61,7 @@ public struct HeadlessMatch {
                                 stateHash: match?.stateHash ?? StateHash(), scriptFailures: match?.failureCount ?? 0,
                                 firstScriptFailure: match?.failures.first?.description,
                                 botErrors: brain?.errorCount ?? 0, firstBotError: brain?.firstError?.description,
+                                botWarnings: brain?.warnings ?? [],
                                 droppedInputs: match?.droppedInputs ?? 0, overruns: overruns,
                                 elapsed: ContinuousClock.now - started)
         }
@@ -97,8 +100,12 @@ public struct HeadlessMatch {
                 return report(.failed("the bots could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
             }
             for id in seated {
-                if let input = brain.think(playerID: id) {
+                let turn = brain.think(playerID: id)
+                if let input = turn.input {
                     session.apply(.input(player: id, sequence: UInt32(truncatingIfNeeded: match.tick + 1), values: input))
+                }
+                for event in turn.clientEvents {
+                    session.apply(.clientEvent(player: id, event: event.event, values: event.values, strings: event.strings))
                 }
             }
             schedule.waitForNextTick(on: &clock)

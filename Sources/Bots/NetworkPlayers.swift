@@ -209,7 +209,9 @@ final class LoopPlayers: TickwireLinkDelegate {
                 bots.brain.observe(state)
                 bots.observedTick = header.tick
             }
-            guard let values = bots.brain.think(playerID: players[tag].playerID) else { return }
+            let turn = bots.brain.think(playerID: players[tag].playerID)
+            for event in turn.clientEvents { link.send(clientEvent: event) }
+            guard let values = turn.input else { return }
             sequence = link.send(input: values)
         case .randomInputs:
             guard !randomInputs.isEmpty else { return }

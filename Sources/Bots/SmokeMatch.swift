@@ -21,6 +21,8 @@ public struct SmokeMatch {
         public var failureCount = 0
         public var botErrors = 0
         public var firstBotError: String?
+        /// The bots' warnings (undeclared input or client event fields), each once.
+        public var botWarnings: [String] = []
         public var clientEventsSent = 0
         /// Why the match could not start, if it could not.
         public var startFailure: String?
@@ -67,8 +69,13 @@ public struct SmokeMatch {
                 }
             }
             for id in seated {
-                let values = brain.map { $0.think(playerID: id) } ?? game.schema.input.map { $0.randomStoredValue(using: &rng) }
-                if let values { session.apply(.input(player: id, sequence: UInt32(match.tick + 1), values: values)) }
+                let turn = brain.map { $0.think(playerID: id) }
+                    ?? BotTurn(input: game.schema.input.map { $0.randomStoredValue(using: &rng) })
+                if let values = turn.input { session.apply(.input(player: id, sequence: UInt32(match.tick + 1), values: values)) }
+                for event in turn.clientEvents {
+                    session.apply(.clientEvent(player: id, event: event.event, values: event.values, strings: event.strings))
+                    report.clientEventsSent += 1
+                }
             }
             if match.tick % 50 == 10, let id = seated.randomElement(using: &rng) {
                 for (index, event) in game.schema.clientEvents.enumerated() {
@@ -87,6 +94,7 @@ public struct SmokeMatch {
         report.failureCount = match.failureCount
         report.botErrors = brain?.errorCount ?? 0
         report.firstBotError = brain?.firstError?.description
+        report.botWarnings = brain?.warnings ?? []
         return report
     }
 }

@@ -112,9 +112,15 @@ public final class TickwireLink {
         return inputSequence
     }
 
-    public func send(clientEvent: ClientEventMessage) {
-        guard let schema = welcome?.schema else { return }
-        send(bytes: clientEvent.encode(schema: schema))
+    /// Sends a client event; returns false, sending nothing, before the
+    /// welcome or when the event does not fit the match's client events
+    /// (made for other rules, before a reload).
+    @discardableResult
+    public func send(clientEvent: ClientEventMessage) -> Bool {
+        guard let schema = welcome?.schema, schema.accepts(clientEvent: clientEvent),
+              let bytes = try? clientEvent.encoded(schema: schema) else { return false }
+        send(bytes: bytes)
+        return true
     }
 
     public func send(ack tick: Int) {

@@ -7,7 +7,7 @@ extension GameDefinition {
     /// The keys Tickwire reads from the game table.
     static let knownKeys = ["name", "tick_rate", "max_players", "state", "input", "events", "client_events",
                             "init", "join", "leave", "tick", "result", "event"]
-    static let callbackNames = ["init", "join", "leave", "tick", "result", "event"]
+    public static let callbackNames = ["init", "join", "leave", "tick", "result", "event"]
 
     /// Warnings about `game`, each "file:line: warning: …".
     static func lint(_ game: LuaValue, locator: SourceLocator) -> [String] {
@@ -30,7 +30,7 @@ extension GameDefinition {
     /// within two edits (`leaves`, `tik`, `spwan`), or, when `partsToo`, a
     /// candidate that is one of its `_`-separated parts (`on_event`).
     /// Callbacks are the default candidates.
-    static func likelyMeant(_ key: String, among candidates: [String] = callbackNames, partsToo: Bool = true) -> String? {
+    public static func likelyMeant(_ key: String, among candidates: [String] = callbackNames, partsToo: Bool = true) -> String? {
         let lower = key.lowercased()
         if let close = candidates.map({ ($0, editDistance(lower, $0)) }).filter({ $0.1 <= 2 }).min(by: { $0.1 < $1.1 }) {
             return close.0
@@ -43,7 +43,7 @@ extension GameDefinition {
 
     /// Edits (insert, delete, replace, or swap two neighbours) that turn `a`
     /// into `b`: a swap counts as one, since `spwan` is one slip of the fingers.
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

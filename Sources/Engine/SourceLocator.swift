@@ -5,11 +5,11 @@
 /// (`state`), then the first after it that assigns the kind (`ship`), then the
 /// field (`x`), written `x =`, `["x"] =` or `function game.x(`. This is a best effort that fits how games are written; when a
 /// name cannot be found the nearest enclosing line is used.
-struct SourceLocator {
+public struct SourceLocator {
     let chunkName: String
     private let lines: [Substring]
 
-    init(source: String, chunkName: String) {
+    public init(source: String, chunkName: String) {
         self.chunkName = chunkName
         lines = source.split(separator: "\n", omittingEmptySubsequences: false)
     }
@@ -25,6 +25,13 @@ struct SourceLocator {
             }
         }
         return "\(chunkName):\(found ? line + 1 : 1)"
+    }
+
+    /// `chunk:line` of the first line that assigns `name` (`name =`,
+    /// `["name"] =`), or nil when no line does: bots' warnings point at the
+    /// line that wrote a misspelled field.
+    public func location(ofAssignment name: String) -> String? {
+        lines.indices.first { assigns(lines[$0], name) }.map { "\(chunkName):\($0 + 1)" }
     }
 
     private func assigns(_ line: Substring, _ name: String) -> Bool {

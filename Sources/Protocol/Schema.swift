@@ -87,4 +87,17 @@ extension GameSchema {
     public func accepts(input values: [Int64]) -> Bool {
         values.count == input.count && zip(values, input).allSatisfy { $1.type.quantizer.isValid($0) }
     }
+
+    /// Whether `message` is a client event of this schema: a declared event,
+    /// one stored value per field, each in its type's range, strings in the
+    /// message's table. (A client event made for other rules, before a
+    /// reload, may not be.)
+    public func accepts(clientEvent message: ClientEventMessage) -> Bool {
+        guard clientEvents.indices.contains(message.event) else { return false }
+        let fields = clientEvents[message.event].fields
+        return message.values.count == fields.count && zip(message.values, fields).allSatisfy { value, field in
+            if case .string = field.type { return message.strings.indices.contains(Int(clamping: value)) }
+            return field.type.quantizer.isValid(value)
+        }
+    }
 }

@@ -14,8 +14,9 @@ struct CheckCommand: ParsableCommand {
             one), plays --ticks ticks, sends each declared client event now and then, and removes the \
             players, so that game.join, game.tick, game.event and game.leave all run. Exits with status 1 \
             and a file:line message when the game has a problem or any script error happened. Warnings \
-            (a misspelled callback, client events with no game.event, a method match does not have, and \
-            luacheck's findings when luacheck is installed) are printed; --strict fails on them.
+            (a misspelled callback, client events with no game.event, a method match does not have, a bot \
+            sending undeclared input or client event fields, and luacheck's findings when luacheck is \
+            installed) are printed; --strict fails on them.
             """
     )
 
@@ -46,9 +47,10 @@ struct CheckCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode.failure
         }
-        let warnings = definition.warnings + Luacheck.warnings(for: definition)
-        for warning in warnings { StandardError.write(warning) }
-        var failed = strict && !warnings.isEmpty
+        let definitionWarnings = definition.warnings + Luacheck.warnings(for: definition)
+        for warning in definitionWarnings { StandardError.write(warning) }
+        var warnings = definitionWarnings.count
+        var failed = false
         if ticks > 0 {
             let options = MatchOptions(seed: 1, failurePolicy: .skipTick, log: { print("  \($0)") })
             let smoke = SmokeMatch(game: definition, options: options, ticks: ticks).play()
@@ -61,17 +63,19 @@ struct CheckCommand: ParsableCommand {
                 StandardError.write("… and \(smoke.failureCount - smoke.scriptFailures.count) more script failures")
             }
             if let bot = smoke.firstBotError { StandardError.write("bot.lua: \(bot) (\(smoke.botErrors) bot errors)") }
+            for warning in smoke.botWarnings { StandardError.write(warning) }
+            warnings += smoke.botWarnings.count
             print(Self.summary(definition, entities: entities))
             let seats = "\(smoke.seated) of \(definition.maxPlayers) players seated"
                 + (smoke.refused.isEmpty ? "" : " (refused: \(smoke.refused.prefix(3).joined(separator: "; ")))")
             print("  smoke match: \(seats), \(smoke.ticks) ticks, \(smoke.clientEventsSent) client events: "
                   + (smoke.passed ? "ok" : "\(smoke.failureCount) script failures, \(smoke.botErrors) bot errors"))
-            failed = failed || !smoke.passed
+            failed = !smoke.passed
         } else {
             print(Self.summary(definition, entities: entities))
         }
-        if !warnings.isEmpty { print("  warnings: \(warnings.count)\(strict ? " (--strict)" : "")") }
-        if failed { throw ExitCode.failure }
+        if warnings > 0 { print("  warnings: \(warnings)\(strict ? " (--strict)" : "")") }
+        if failed || (strict && warnings > 0) { throw ExitCode.failure }
     }
 
     static func summary(_ game: GameDefinition, entities: Int) -> String {

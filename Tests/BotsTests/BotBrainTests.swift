@@ -116,7 +116,7 @@ private func bot(_ body: String) -> String {
         let bots = try MatchWithBots(game: viewGame, bot: viewBot)
         try bots.step()
         _ = bots.log.drain()
-        #expect(bots.brain.think(playerID: 1) == bots.input(["dx": -3, "go": 1]))
+        #expect(bots.brain.think(playerID: 1).input == bots.input(["dx": -3, "go": 1]))
         let tau = 2 * Double.pi
         #expect(bots.log.drain() == [
             "bot 1 (bot1) tick 1",
@@ -139,14 +139,14 @@ private func bot(_ body: String) -> String {
         _ = bots.log.drain()
         var events: [Int: [String]] = [:]
         for id in 1...3 {
-            #expect(bots.brain.think(playerID: id) == bots.input(["dx": Int64(-3 * id), "go": id == 1 ? 1 : 0]))
+            #expect(bots.brain.think(playerID: id).input == bots.input(["dx": Int64(-3 * id), "go": id == 1 ? 1 : 0]))
             events[id] = bots.log.drain().filter { $0.hasPrefix("event") }
         }
         #expect(events[1] == ["event[1] note to=1 text=hello", "event[2] boom to=0 by=2 n=2"])
         #expect(events[2] == ["event[1] boom to=0 by=2 n=2", "event[2] note to=2 text=two"])
         #expect(events[3] == ["event[1] boom to=0 by=2 n=2"])
         // Bot 1 again, after the others: its filtered list is rebuilt from all events.
-        _ = bots.brain.think(playerID: 1)
+        _ = bots.brain.think(playerID: 1).input
         #expect(bots.log.drain().filter { $0.hasPrefix("event") } == events[1])
     }
 
@@ -155,7 +155,7 @@ private func bot(_ body: String) -> String {
         for tick in 1...3 {
             try bots.step()
             _ = bots.log.drain()
-            _ = bots.brain.think(playerID: 1)
+            _ = bots.brain.think(playerID: 1).input
             let seen = bots.log.drain()
             #expect(seen.first == "bot 1 (bot1) tick \(tick)")
             #expect(seen.contains("match label=hell round=\(tick)"))
@@ -174,14 +174,14 @@ private func bot(_ body: String) -> String {
         var sent: [[Int64]?] = []
         for _ in 1...3 {
             try bots.step()
-            sent.append(bots.brain.think(playerID: 1))
+            sent.append(bots.brain.think(playerID: 1).input)
         }
-        sent.append(bots.brain.think(playerID: 2))
+        sent.append(bots.brain.think(playerID: 2).input)
         #expect(sent == [[11, 0], [21, 0], [31, 0], [12, 0]].map { bots.input(["dx": $0[0]]) })
         // A bot that leaves and comes back starts with a fresh `me`.
         bots.brain.remove(playerID: 1)
         bots.brain.add(playerID: 1, name: "again")
-        #expect(bots.brain.think(playerID: 1) == bots.input(["dx": 11]))
+        #expect(bots.brain.think(playerID: 1).input == bots.input(["dx": 11]))
         #expect(bots.brain.errorCount == 0)
     }
 
@@ -191,8 +191,8 @@ private func bot(_ body: String) -> String {
             return { go = true, extra = "ignored" }
             """))
         try bots.step()
-        #expect(bots.brain.think(playerID: 1) == nil)
-        #expect(bots.brain.think(playerID: 2) == bots.input(["go": 1]))
+        #expect(bots.brain.think(playerID: 1).input == nil)
+        #expect(bots.brain.think(playerID: 2).input == bots.input(["go": 1]))
         #expect(bots.brain.errorCount == 0)
     }
 
@@ -210,7 +210,7 @@ private func bot(_ body: String) -> String {
     @Test func globalThinkIsAccepted() throws {
         let bots = try MatchWithBots(game: dotsGame, bot: "function think(view, me) return { dx = 7 } end")
         try bots.step()
-        #expect(bots.brain.think(playerID: 2) == bots.input(["dx": 7]))
+        #expect(bots.brain.think(playerID: 2).input == bots.input(["dx": 7]))
     }
 
     // MARK: Bot errors
@@ -219,8 +219,8 @@ private func bot(_ body: String) -> String {
     func nonTableInputIsACountedErrorNamingBotLua() throws {
         let bots = try MatchWithBots(game: dotsGame, bot: bot("return 'left' -- here"))
         try bots.step()
-        #expect(bots.brain.think(playerID: 1) == nil)
-        #expect(bots.brain.think(playerID: 2) == nil)
+        #expect(bots.brain.think(playerID: 1).input == nil)
+        #expect(bots.brain.think(playerID: 2).input == nil)
         #expect(bots.brain.errorCount == 2)
         let error = try #require(bots.brain.firstError)
         #expect(error.message.contains("think must return an input table or nil, got string"))
@@ -230,12 +230,12 @@ private func bot(_ body: String) -> String {
     @Test func nonTableInputIsACountedError() throws {
         let bots = try MatchWithBots(game: dotsGame, bot: bot("if view.tick == 1 then return 'left' end\nreturn { dx = 1 }"))
         try bots.step()
-        #expect(bots.brain.think(playerID: 1) == nil)
-        #expect(bots.brain.think(playerID: 2) == nil)
+        #expect(bots.brain.think(playerID: 1).input == nil)
+        #expect(bots.brain.think(playerID: 2).input == nil)
         #expect(bots.brain.errorCount == 2)
         #expect(bots.brain.firstError?.message.contains("think must return an input table or nil, got string") == true)
         try bots.step()
-        #expect(bots.brain.think(playerID: 1) == bots.input(["dx": 1]))
+        #expect(bots.brain.think(playerID: 1).input == bots.input(["dx": 1]))
         #expect(bots.brain.errorCount == 2)
     }
 

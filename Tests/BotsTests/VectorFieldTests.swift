@@ -98,7 +98,7 @@ end }
         match.step()
         let first = try #require(match.snapshots.latest)
         brain.observe(first)
-        let input = try #require(brain.think(playerID: 1))
+        let input = try #require(brain.think(playerID: 1).input)
         #expect(brain.errorCount == 0)
         var seen: [String: [Double]] = [:]
         for line in botLog.drain() {

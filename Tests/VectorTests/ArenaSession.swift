@@ -57,7 +57,7 @@ enum ArenaSession {
             }
             brain.observe(try bots.apply(match.frame(baseline: bots.state?.tick, audience: .everyone)))
             for id in seated {
-                guard let input = brain.think(playerID: id) else { continue }
+                guard let input = brain.think(playerID: id).input else { continue }
                 sequences[id, default: 0] += 1
                 match.submit(input: input, from: id, sequence: UInt32(sequences[id]!))
                 if id == viewer, session != nil { sentInputs.append((sequences[id]!, input)) }
