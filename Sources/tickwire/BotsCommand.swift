@@ -71,8 +71,11 @@ struct BotsCommand: ParsableCommand {
     @Option(help: "Matches to play.")
     var matches = 8
 
-    @Option(help: "Bots per match (at most the game's max_players); with --connect, connections in all.")
-    var players = 8
+    @Option(name: .customLong("players"), help: "Bots per match (at most the game's max_players; default 8, or max_players when fewer); with --connect, connections in all (default 8).")
+    var requestedPlayers: Int?
+
+    /// Connections with --connect; bots per match when the game is not known yet.
+    var players: Int { requestedPlayers ?? 8 }
 
     @Option(help: "Most ticks per match.")
     var ticks = 3000
@@ -130,6 +133,8 @@ struct BotsCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(definition.folder) has no bot.lua: write one returning { think = function(view, me) ... end }\n".utf8))
             throw ExitCode.failure
         }
+        // Small games (cards for 2 to 4) play with no --players at all.
+        let players = requestedPlayers ?? min(8, definition.maxPlayers)
         guard players <= definition.maxPlayers else {
             throw ValidationError("\(definition.name) seats at most \(definition.maxPlayers) players; --players is \(players)")
         }
@@ -177,6 +182,11 @@ struct BotsCommand: ParsableCommand {
                     if let file = report.recording { print("  match \(report.index + 1): tickwire replay \(file)") }
                 }
             }
+        }
+        // Every match's bots find the same typos: say each once.
+        var warned = Set<String>()
+        for warning in reports.flatMap(\.botWarnings) where warned.insert(warning).inserted {
+            StandardError.write(warning)
         }
         let erring = reports.filter { $0.scriptFailures > 0 || $0.botErrors > 0 }
         if !erring.isEmpty {
