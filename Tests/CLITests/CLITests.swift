@@ -64,13 +64,14 @@ struct Outcome: CustomStringConvertible {
     var description: String { "status \(status)\(signaled ? " (signal)" : "")\(timedOut ? " (timed out)" : "")\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
 }
 
-/// Runs `tickwire` with `arguments` in the repository root; kills it after
-/// `timeout` seconds so a hang fails the test instead of blocking the suite.
-func tickwire(_ arguments: String..., timeout: Double = 60) throws -> Outcome {
-    try tickwire(arguments, timeout: timeout)
+/// Runs `tickwire` with `arguments` in `directory` (the repository root by
+/// default); kills it after `timeout` seconds so a hang fails the test
+/// instead of blocking the suite.
+func tickwire(_ arguments: String..., in directory: URL = repoRoot, timeout: Double = 60) throws -> Outcome {
+    try tickwire(arguments, in: directory, timeout: timeout)
 }
 
-func tickwire(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
+func tickwire(_ arguments: [String], in directory: URL = repoRoot, timeout: Double = 60) throws -> Outcome {
     let binary = try #require(tickwireBinary, "no tickwire binary found beside the test binary or in \(repoRoot.path)/.build; build it with `swift build --build-tests` or set TICKWIRE_BINARY")
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -84,7 +85,7 @@ func tickwire(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
-    process.currentDirectoryURL = repoRoot
+    process.currentDirectoryURL = directory
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = out
     process.standardError = err
@@ -104,12 +105,16 @@ func tickwire(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
 }
 
 /// A game folder written for one test, removed when the test ends.
-private final class GameFolder {
+final class GameFolder {
     let url: URL
     init(_ files: [String: String]) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cli-game-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        for (name, text) in files { try text.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, text) in files {
+            let file = url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+        }
     }
     var path: String { url.path }
     deinit { try? FileManager.default.removeItem(at: url) }
@@ -117,7 +122,7 @@ private final class GameFolder {
 
 
 /// One row of `tickwire bots`' table.
-private struct Row {
+struct Row {
     let match: Int
     let ticks: Int
     let hash: String
@@ -125,7 +130,7 @@ private struct Row {
 }
 
 /// The rows of `tickwire bots`' table (`    1    300  150edabb172c084e  ran out of ticks`).
-private func tableRows(_ stdout: String) -> [Row] {
+func tableRows(_ stdout: String) -> [Row] {
     stdout.split(separator: "\n").compactMap { line in
         let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
         guard parts.count == 4, let match = Int(parts[0]), let ticks = Int(parts[1]) else { return nil }
@@ -196,6 +201,21 @@ private func isHash(_ text: String) -> Bool {
         #expect(run.stderr.contains("game.client_events is declared but there is no game.event"), "\(run)")
         let strict = try tickwire("check", game.path, "--strict")
         #expect(strict.status == 1, "\(strict)")
+    }
+
+    @Test func checkWarnsOfABotsUndeclaredInputFieldsAndStrictFailsOnThem() throws {
+        let bot = "return { think = function(view, me)\n  return { dirr = 1 } -- here\nend }"
+        let game = try GameFolder(["game.lua": "local g = { name = 'typo' }\ng.state = { dot = { x = 'u8' } }\ng.input = { dir = 'i8' }\nfunction g.tick() end\nreturn g",
+                                   "bot.lua": bot])
+        let run = try tickwire("check", game.path, "--ticks", "5")
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderrLines == ["\(game.path)/bot.lua:\(line(of: "-- here", in: bot)): warning: think returned input field 'dirr', which game.input does not declare (did you mean dir?)"], "\(run)")
+        #expect(run.stdout.contains("  warnings: 1"), "\(run)")
+        let strict = try tickwire("check", game.path, "--ticks", "5", "--strict")
+        #expect(strict.status == 1, "\(strict)")
+        let bots = try tickwire("bots", game.path, "--matches", "2", "--players", "2", "--ticks", "5")
+        #expect(bots.status == 0, "\(bots)")
+        #expect(bots.stderrLines.filter { $0.contains("warning: think returned input field 'dirr'") }.count == 1, "once for the run: \(bots)")
     }
 
     @Test func checkNamesTheLineOfABadFieldType() throws {
