@@ -59,6 +59,17 @@ import ProtocolTestSupport
         #expect(try decode(lookBytes, schema) == .clientEvent(look))
     }
 
+    @Test func aSchemaAcceptsOnlyClientEventsItCanEncode() {
+        let hi = StringTable([Array("hi".utf8)])
+        #expect(schema.accepts(clientEvent: ClientEventMessage(event: 0, values: [0], strings: hi)))
+        #expect(schema.accepts(clientEvent: ClientEventMessage(event: 1, values: [2 | 1 << 2 | 1 << 3])))
+        #expect(!schema.accepts(clientEvent: ClientEventMessage(event: 2, values: [])), "no third event")
+        #expect(!schema.accepts(clientEvent: ClientEventMessage(event: -1, values: [])))
+        #expect(!schema.accepts(clientEvent: ClientEventMessage(event: 0, values: [0])), "no string 0 in the table")
+        #expect(!schema.accepts(clientEvent: ClientEventMessage(event: 0, values: [0, 0], strings: hi)), "one value too many")
+        #expect(!schema.accepts(clientEvent: ClientEventMessage(event: 1, values: [3])), "x holds 0...2")
+    }
+
     @Test func ackBytesFollowTheSpec() throws {
         #expect(AckMessage(tick: 300).encode() == [0x83, 0xac, 0x02])
         #expect(try decode([0x83, 0xac, 0x02], schema) == .ack(AckMessage(tick: 300)))
