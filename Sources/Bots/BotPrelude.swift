@@ -25,6 +25,9 @@ local input_set, client_event_index, client_event_sets = {}, {}, {}
 -- Undeclared keys seen so far ("dirr", or "say.txt" for an event's field),
 -- and those first seen by the last think; client events the last think sent.
 local reported, fresh, outbox = {}, {}, {}
+-- Notes kept at most: a bot that makes up keys as it goes is warned of
+-- 32 times, not once a tick.
+local notes, max_notes = 0, 32
 
 local function set_of(names)
   local set = {}
@@ -55,8 +58,8 @@ local function note_unknown(t, declared, prefix)
   for key in pairs(t) do
     if type(key) == "string" and not declared[key] then
       local name = prefix .. key
-      if not reported[name] then
-        reported[name] = true
+      if not reported[name] and notes < max_notes then
+        reported[name], notes = true, notes + 1
         fresh[#fresh + 1] = name
       end
     end
