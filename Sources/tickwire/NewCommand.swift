@@ -5,14 +5,16 @@ import Foundation
 /// `tickwire new NAME [--template arena|topdown|3d|cards|chat] [--into DIR]`:
 /// writes a game folder (`game.lua`, `bot.lua`, `README.md`) from one of
 /// the templates built into the binary, so a designer starts from a game
-/// that already passes `check` and plays bot matches to a result.
+/// that already passes `check` and plays bot matches to a result, and its
+/// editor files (`EditorFiles`), so the editor completes it from the start.
 struct NewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new",
         abstract: "Start a game: write a game folder (game.lua, bot.lua, README.md) from a template.",
         discussion: """
             Writes DIR/NAME (games/NAME by default, relative to the current directory) and refuses a \
-            folder that exists and is not empty. The templates:
+            folder that exists and is not empty, then the game's editor files as tickwire types does. \
+            The templates:
 
             \(GameTemplate.all.map { "  \($0.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \($0.headline)" }.joined(separator: "\n"))
             """
@@ -65,13 +67,21 @@ struct NewCommand: ParsableCommand {
             throw Refusal("cannot write \(shown): \(error.localizedDescription)")
         }
         // The template must load; if it does not, say so rather than leave a broken game.
+        let definition: GameDefinition
         do {
-            _ = try GameDefinition.load(folder: shown)
+            definition = try GameDefinition.load(folder: shown)
         } catch {
             throw Refusal("\(shown) was written but does not load: \(error)")
         }
+        let editorFiles: [String]
+        do {
+            editorFiles = try EditorFiles.write(for: definition)
+        } catch {
+            throw Refusal("\(shown) was written, but not its editor files: \(error)")
+        }
         print("\(shown): a new game from the \(chosen.name) template")
         for file in files { print("  \(shown)/\(file.name)") }
+        for path in editorFiles { print("  \(path)") }
         print("""
             next:
               tickwire check \(shown)

@@ -13,7 +13,7 @@ import Testing
         #expect(made.status == 0 && made.stderr.isEmpty, "\(made)")
         #expect(made.stdoutLines.first == "\(folder): a new game from the \(template) template", "\(made)")
         #expect(made.stdout.contains("tickwire check \(folder)"), "\(made)")
-        for file in ["game.lua", "bot.lua", "README.md"] {
+        for file in ["game.lua", "bot.lua", "README.md", ".tickwire/types.lua", ".luarc.json", ".luacheckrc"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + file), "\(file) in \(made)")
         }
         let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)

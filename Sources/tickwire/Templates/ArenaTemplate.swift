@@ -20,6 +20,9 @@ extension GameTemplate {
         -- limit wins, or the leader when the clock runs out (a tie is a draw).
         -- Coordinates: x right, y up; angles in radians (0 = +x, counter-clockwise).
 
+        -- Your editor knows this table's fields and callbacks from .tickwire/types.lua,
+        -- written by `tickwire types` (again after you change the declarations).
+        ---@type tw.Game
         local game = { name = "__NAME__", tick_rate = 20, max_players = 8 }
 
         -- Tuning, in world units and seconds: start here.
@@ -191,6 +194,8 @@ extension GameTemplate {
           end
         end
 
+        ---@param view tw.View what this bot sees, as a player would
+        ---@param me tw.Me this bot: the same table every tick
         local function think(view, me)
           local s = my_ship(view, me)
           if not s or not s.alive then return nil end  -- nil: no input this tick

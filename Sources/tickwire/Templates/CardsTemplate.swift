@@ -27,6 +27,9 @@ extension GameTemplate {
         -- only their own cards, but a curious one can see them all, so keep this
         -- game among friends for now (or deal hands in private events, match:send).
 
+        -- Your editor knows this table's fields and callbacks from .tickwire/types.lua,
+        -- written by `tickwire types` (again after you change the declarations).
+        ---@type tw.Game
         local game = { name = "__NAME__", tick_rate = 10, max_players = 4 }
 
         -- Tuning, in cards and seconds: start here.
@@ -249,6 +252,8 @@ extension GameTemplate {
 
         local PLAYING = 2
 
+        ---@param view tw.View what this bot sees, as a player would
+        ---@param me tw.Me this bot: the same table every tick
         local function think(view, me)
           local m = view.match
           -- Act once per turn: the next view may come before the move is applied.

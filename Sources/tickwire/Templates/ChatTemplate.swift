@@ -26,6 +26,9 @@ extension GameTemplate {
         --   max_length   longest line in bytes (default 80, at most 200)
         --   banned       banned words, comma-separated: banned=frack,smeg
 
+        -- Your editor knows this table's fields and callbacks from .tickwire/types.lua,
+        -- written by `tickwire types` (again after you change the declarations).
+        ---@type tw.Game
         local game = { name = "__NAME__", tick_rate = 10, max_players = 16 }
 
         -- Tuning, in lines and seconds: start here.
@@ -157,6 +160,8 @@ extension GameTemplate {
           "has anyone seen the new map?", "gg", "see you all soon",
         }
 
+        ---@param view tw.View what this bot sees, as a player would
+        ---@param me tw.Me this bot: the same table every tick
         local function think(view, me)
           me.next_at = me.next_at or view.tick + math.random(5, 40)
           local answer

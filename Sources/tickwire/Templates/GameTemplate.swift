@@ -49,6 +49,10 @@ struct GameTemplate {
           callbacks (`game.init`, `game.join`, `game.tick`, ...) run the match.
         - `bot.lua`: a bot that plays it, for `tickwire bots` and the smoke
           match of `tickwire check`.
+        - `.tickwire/types.lua`, `.luarc.json`, `.luacheckrc`: what
+          lua-language-server and luacheck need to complete and check this
+          game. Run `tickwire types \(folder)` again after changing
+          `game.state`, `game.input` or the events.
 
         ## The loop
 

@@ -22,6 +22,9 @@ extension GameTemplate {
         -- runs out, the drone that was "it" for the shortest time wins.
         -- Coordinates: y up; x and z across the floor; units are metres, times seconds.
 
+        -- Your editor knows this table's fields and callbacks from .tickwire/types.lua,
+        -- written by `tickwire types` (again after you change the declarations).
+        ---@type tw.Game
         local game = { name = "__NAME__", tick_rate = 20, max_players = 8 }
 
         -- Tuning: start here.
@@ -184,6 +187,8 @@ extension GameTemplate {
           return { x = v.x / len, y = v.y / len, z = v.z / len }
         end
 
+        ---@param view tw.View what this bot sees, as a player would
+        ---@param me tw.Me this bot: the same table every tick
         local function think(view, me)
           local d = my_drone(view, me)
           if not d then return nil end                   -- nil: send no input this tick

@@ -20,6 +20,9 @@ extension GameTemplate {
         -- win (a tie is a draw).
         -- Coordinates: x right, y up, in world units; times in seconds.
 
+        -- Your editor knows this table's fields and callbacks from .tickwire/types.lua,
+        -- written by `tickwire types` (again after you change the declarations).
+        ---@type tw.Game
         local game = { name = "__NAME__", tick_rate = 20, max_players = 8 }
 
         -- Tuning: start here.
@@ -139,6 +142,8 @@ extension GameTemplate {
           end
         end
 
+        ---@param view tw.View what this bot sees, as a player would
+        ---@param me tw.Me this bot: the same table every tick
         local function think(view, me)
           local h = my_hero(view, me)
           if not h then return nil end                   -- nil: send no input this tick
