@@ -32,7 +32,7 @@ enum LuaLSAnnotations {
             -- In bot.lua, type think:
             --   ---@param view tw.View
             --   ---@param me tw.Me
-            --   ---@return tw.BotInput?
+            --   ---@return tw.BotInput?, tw.BotEvent[]?
             --   local function think(view, me) ... end
 
             """
@@ -272,10 +272,15 @@ enum LuaLSAnnotations {
 
             ---What bot.lua returns.
             ---@class tw.Bot
-            ---@field think fun(view: tw.View, me: tw.Me): tw.BotInput? nil sends no input this tick
+            ---@field think fun(view: tw.View, me: tw.Me): tw.BotInput?, tw.BotEvent[]? nil sends no input this tick; the second value, client events to send
+
+            ---A client event a bot sends: think's second value is a list of them.
+            ---@class tw.BotEvent
+            ---@field name tw.ClientEventName
+            ---@field data? table<string, any> the event's declared fields
 
             ---bot.lua may define think as a global instead of returning { think = think }.
-            ---@type fun(view: tw.View, me: tw.Me): tw.BotInput?
+            ---@type fun(view: tw.View, me: tw.Me): tw.BotInput?, tw.BotEvent[]?
             think = nil
 
             """
