@@ -41,7 +41,7 @@ import TestSupport
             "---@alias tw.Kind \"bullet\"|\"ship\"",
             "---@field turn integer declared i8",                                         // tw.Input
             "---@field tick? fun(match: tw.Match, inputs: table<integer, tw.Input>, dt: number) required: every tick",
-            "---@field think fun(view: tw.View, me: tw.Me): tw.BotInput? nil sends no input this tick",
+            "---@field think fun(view: tw.View, me: tw.Me): tw.BotInput?, tw.BotEvent[]? nil sends no input this tick; the second value, client events to send",
             "---@field ship tw.ship.seen[] the live ship entities, in id order",
         ] {
             #expect(lines.contains(expected), "types.lua lacks \(expected)")
