@@ -1,7 +1,10 @@
 import Bots
 import Client
 import Engine
+@testable import Server
+import Foundation
 import Testing
+import TestSupport
 
 /// Network bots against a live server: bot.lua over real sockets, and the
 /// light random-input load.
@@ -44,5 +47,34 @@ import Testing
         #expect(report.joined == 0)
         #expect(report.errorCount == 3)
         #expect(report.errors.keys.allSatisfy { $0.hasPrefix("error: ") }, "\(report.errors)")
+    }
+
+    @Test func networkBotsSendTheirClientEventsToTheServer() async throws {
+        let rules = """
+            local game = { name = "talk", tick_rate = 30, max_players = 4 }
+            game.state = { match = { heard = "u16" } }
+            game.input = { x = "i8" }
+            game.client_events = { say = { n = "u8" } }
+            function game.init(match) match.heard = 0 end
+            function game.join(match, player) return true end
+            function game.tick(match, inputs, dt) end
+            function game.event(match, player, name, data)
+              if name == "say" and data.n == 7 then match.heard = match.heard + 1 end
+            end
+            return game
+            """
+        let bot = "return { think = function(view, me) return { x = 1 }, { { name = \"say\", data = { n = 7 } } } end }"
+        let live = try await LiveServer(extraGames: ["talk": rules], files: ["talk/bot.lua": bot]) { $0.stateAccess = .open }
+        defer { Task { await live.stop() } }
+        let talk = try GameDefinition.load(folder: live.games.appendingPathComponent("talk").path)
+        var run = NetworkRun(server: try TickwireURL(live.url("")), game: "talk", mode: .bots(talk), players: 2, duration: .seconds(1))
+        run.threads = 1
+        let report = try await run.run()
+        #expect(report.errors.isEmpty && report.botErrors == 0, "\(report.errors) \(report.firstBotError ?? "")")
+        let id = try #require(live.server.directory.summaries().first { $0.game == "talk" }?.id)
+        let answer = try RawHTTP(port: live.port).exchange("GET /matches/\(id)/state HTTP/1.1\r\nHost: x\r\n\r\n")
+        let state = try #require(try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])
+        let heard = (state["match"] as? [String: Any])?["heard"] as? Int ?? 0
+        #expect(heard > 10, "the bots' say events reached game.event: \(String(decoding: answer.body, as: UTF8.self))")
     }
 }
