@@ -3,7 +3,7 @@ import Lua
 /// The Lua functions and tables of `MatchPrelude`, anchored in the registry
 /// so each tick reaches them without a lookup by name.
 struct EngineEntryPoints {
-    let initialize, join, leave, tick, compact, result, setup, clientEvent, repair: LuaRef
+    let initialize, join, leave, tick, compact, result, setup, reload, clientEvent, repair: LuaRef
     /// `ids`: the prelude's own id of every listed entity table (`idof`).
     let lists, events, match, ids: LuaRef
 
@@ -31,6 +31,7 @@ struct EngineEntryPoints {
         compact = try field("compact")
         result = try field("result")
         setup = try field("setup")
+        reload = try field("reload")
         clientEvent = try field("client_event")
         repair = try field("repair")
         lists = try field("lists")
@@ -54,5 +55,20 @@ struct EngineEntryPoints {
         try stack.push(stringLists: schema.clientEvents.map { $0.fields.map(\.name) })
         try lua.call(arguments: 7, results: 0)
         stack.pop()
+    }
+
+    /// Pushes `E.reload` and its arguments for the game table on top of the
+    /// stack (which stays below them): the caller makes the call (6
+    /// arguments), counted like every call into game code.
+    func pushReload(lua: LuaState, schema: GameSchema) throws(LuaError) {
+        let stack = lua.stack
+        let game = stack.top
+        stack.push(reload)
+        stack.pushCopy(of: game)
+        try stack.push(strings: schema.kinds.map(\.name))
+        try stack.push(strings: schema.input.map(\.name))
+        try stack.push(strings: schema.events.map(\.name))
+        try stack.push(strings: schema.clientEvents.map(\.name))
+        try stack.push(stringLists: schema.clientEvents.map { $0.fields.map(\.name) })
     }
 }

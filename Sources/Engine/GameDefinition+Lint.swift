@@ -6,8 +6,8 @@ import Lua
 extension GameDefinition {
     /// The keys Tickwire reads from the game table.
     static let knownKeys = ["name", "tick_rate", "max_players", "state", "input", "events", "client_events",
-                            "init", "join", "leave", "tick", "result", "event"]
-    public static let callbackNames = ["init", "join", "leave", "tick", "result", "event"]
+                            "init", "join", "leave", "tick", "result", "event", "reload"]
+    public static let callbackNames = ["init", "join", "leave", "tick", "result", "event", "reload"]
 
     /// Warnings about `game`, each "file:line: warning: …".
     static func lint(_ game: LuaValue, locator: SourceLocator) -> [String] {

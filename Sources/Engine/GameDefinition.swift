@@ -26,7 +26,7 @@ public struct GameDefinition: Sendable {
     public static let tickRates = 1...120
     /// Player ids are seat numbers and travel as 1...`Welcome.maxPlayerID`.
     public static let playerCounts = 1...Welcome.maxPlayerID
-    static let optionalCallbacks = ["init", "join", "leave", "result", "event"]
+    static let optionalCallbacks = ["init", "join", "leave", "result", "event", "reload"]
 
     /// Loads and validates the game in `folder`, running its top level once in
     /// a sandboxed state of its own.

@@ -7,11 +7,12 @@ import Lua
 /// another). It does not own a clock: whoever drives it calls `step()` once
 /// per tick, on a real clock in a server or a `VirtualClock` headless.
 public final class Match {
-    public let game: GameDefinition
+    /// The rules; replaced only by a reload in place (`Match+Reload`).
+    public internal(set) var game: GameDefinition
     public let options: MatchOptions
     public var schema: GameSchema { game.schema }
     /// Seconds per tick, handed to `game.tick` as `dt`.
-    public let dt: Double
+    public internal(set) var dt: Double
 
     public private(set) var tick = 0 {
         didSet { tickCounter.tick = tick }
@@ -28,13 +29,13 @@ public final class Match {
 
     let lua: LuaState
     let entry: EngineEntryPoints
-    let keys: SchemaKeys
+    var keys: SchemaKeys
     let reader = LuaTableReader()
     /// Field codings of the schema, for snapshot messages.
-    public let coding: SnapshotCoding
+    public internal(set) var coding: SnapshotCoding
     var frames = FrameCache(tick: -1)
     /// `schema.input`'s quantizers, for the tick loop.
-    private let inputQuantizers: [Quantizer]
+    var inputQuantizers: [Quantizer]
     var seats: [Seat?]
     private var warned: Set<String> = []
     var lastValueCountHint = 0

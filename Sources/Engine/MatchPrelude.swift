@@ -188,13 +188,50 @@ function methods:send(player, name, data)
 end
 
 -- Engine entry points. Kind, field and event names arrive sorted by name.
-function E.setup(g, kinds, inputs, event_names, seed, client_names, client_fields)
+local function setup_names(g, kinds, inputs, event_names, client_names, client_fields)
   game = g
   client_event_names, client_event_fields = client_names or {}, client_fields or {}
-  for k, name in ipairs(kinds) do kind_index[name], kind_names[k], lists[k] = k, name, {} end
+  for k, name in ipairs(kinds) do kind_index[name], kind_names[k] = k, name end
   for k, name in ipairs(event_names) do event_index[name] = k end
   input_names = inputs
+end
+
+function E.setup(g, kinds, inputs, event_names, seed, client_names, client_fields)
+  setup_names(g, kinds, inputs, event_names, client_names, client_fields)
+  for k = 1, #kinds do lists[k] = {} end
   if seed ~= nil then randomseed(seed) end
+end
+
+-- E.reload(g, ...): new rules in this running state, as E.setup's
+-- arguments. Entity lists are kept by kind name (the same `lists` table:
+-- the engine holds it); entities of a kind the new rules no longer declare
+-- leave the match. Then the new game.reload(match, old_game) carries the
+-- rules' own state over.
+function E.reload(g, kinds, inputs, event_names, client_names, client_fields)
+  local old = game
+  local by_name = {}
+  for k, name in ipairs(kind_names) do by_name[name] = lists[k] end
+  local kept = {}
+  for _, name in ipairs(kinds) do kept[name] = true end
+  for _, name in ipairs(kind_names) do
+    if not kept[name] then
+      for _, e in ipairs(by_name[name]) do
+        local id = idof[e]
+        if byid[id] == e then byid[id] = nil; live = live - 1 end
+      end
+    end
+  end
+  for k = #lists, 1, -1 do lists[k] = nil end
+  for k = #kind_names, 1, -1 do kind_names[k] = nil end
+  for name in next, kind_index do kind_index[name] = nil end
+  for name in next, event_index do event_index[name] = nil end
+  setup_names(g, kinds, inputs, event_names, client_names, client_fields)
+  for k, name in ipairs(kinds) do lists[k] = by_name[name] or {} end
+  if g.reload then
+    ran("reload")
+    g.reload(match, old)
+  end
+  E.compact()
 end
 
 -- The match's public player table; recreated if the rules replaced it.

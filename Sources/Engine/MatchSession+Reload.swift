@@ -13,8 +13,11 @@ import Synchronization
 extension MatchSession {
     /// Why a match keeps its old rules.
     public enum ReloadError: Error, CustomStringConvertible, Sendable {
-        /// The session does not keep its history (or dropped it: too long).
+        /// The session does not keep its history (or dropped it: too long,
+        /// or the match was reloaded in place).
         case historyNotKept
+        /// The new rules did not load into the running match (a reload in place).
+        case notLoaded(GameError)
         /// The new rules failed to start the match (`game.init`).
         case startFailed(GameError)
         /// A script error ended the rebuilt match during the replay.
@@ -25,7 +28,10 @@ extension MatchSession {
         public var description: String {
             switch self {
             case .historyNotKept:
-                "the match's history is not kept (it passed \(CommandLog.maxCommands) commands)"
+                "the match's history is not kept (it passed \(CommandLog.maxCommands) commands, "
+                    + "or the match was reloaded in place by game.reload)"
+            case .notLoaded(let error):
+                "the new rules do not load into the running match: \(error)"
             case .startFailed(let error):
                 "the new rules fail to start the match: \(error)"
             case .failed(let failure):
@@ -77,6 +83,23 @@ extension MatchSession {
         }
         replaying.end()
         return next
+    }
+
+    /// Moves the match to `game`'s rules in its own Lua state
+    /// (`Match.reloadInPlace`), for rules that define `game.reload`. The
+    /// log ends here (a recording cannot replay past a reload in place) and
+    /// the history is dropped, so a later rebuild by replay is refused.
+    public func reloadInPlace(on game: GameDefinition) throws(ReloadError) {
+        do {
+            try match.reloadInPlace(game)
+        } catch {
+            throw .notLoaded(error)
+        }
+        history = nil
+        if !isEnded {
+            closeLog(outcome: "the rules were reloaded in place at tick \(match.tick) (game.reload): not recorded further")
+            reopenForPlay()
+        }
     }
 
     /// Closes this session's log because its match goes on in `successor`,

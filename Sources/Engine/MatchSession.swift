@@ -27,9 +27,12 @@ public final class MatchSession {
     /// The last tick that ran to its end, readable from any thread (the
     /// host that abandons a stuck match ends the log at it).
     private let completedTick = Atomic<Int>(0)
+    /// Set once the log has been given its end (readable from the thread
+    /// that may abandon the match): a log is ended once.
+    private let logEnded = Atomic<Bool>(false)
     /// Every command applied, tick by tick, when the session keeps its
     /// history (`keepsHistory`): what a reload replays on new rules.
-    public private(set) var history: CommandLog?
+    public internal(set) var history: CommandLog?
 
     /// What applying a command did.
     public enum Outcome: Sendable, Equatable {
@@ -135,10 +138,16 @@ public final class MatchSession {
 
     var isEnded: Bool { ended }
 
+    /// After `closeLog`, the match plays on with nothing logged (a reload
+    /// in place ended the log, not the match).
+    func reopenForPlay() { ended = false }
+
     /// Ends the session and its log with `outcome`.
     func closeLog(outcome: String) {
         ended = true
-        if logging { log?.end(tick: match.tick, hash: match.stateHash.value, outcome: outcome) }
+        if logging, logEnded.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            log?.end(tick: match.tick, hash: match.stateHash.value, outcome: outcome)
+        }
         logging = false
     }
 
@@ -148,6 +157,7 @@ public final class MatchSession {
     /// thread), at the last tick that completed; whatever the stuck thread
     /// does afterwards goes to a closed log.
     public func endAbandoned(because reason: String) {
+        guard logEnded.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         log?.end(tick: completedTick.load(ordering: .acquiring), hash: nil, outcome: "abandoned: \(reason)")
     }
 

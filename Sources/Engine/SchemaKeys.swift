@@ -17,6 +17,9 @@ struct SchemaKeys {
     let kindQuantizers: [[LuaQuantizer]]
     let eventQuantizers: [[LuaQuantizer]]
 
+    /// Every distinct reference held, to release them together.
+    let all: [LuaRef]
+
     init(lua: LuaState, schema: GameSchema) throws(LuaError) {
         var interned: [String: LuaRef] = [:]
         func key(_ name: String) throws(LuaError) -> LuaRef {
@@ -45,5 +48,11 @@ struct SchemaKeys {
         matchQuantizers = schema.match.fields.map(\.type.luaQuantizer)
         kindQuantizers = schema.kinds.map { $0.fields.map(\.type.luaQuantizer) }
         eventQuantizers = schema.events.map { $0.fields.map(\.type.luaQuantizer) }
+        all = Array(interned.values)
+    }
+
+    /// Gives the references back (keys replaced by a reload's).
+    func release(from lua: LuaState) {
+        for ref in all { lua.release(ref) }
     }
 }

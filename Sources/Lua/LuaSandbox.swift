@@ -104,6 +104,9 @@ require = function(name)
   loaded[name] = value
   return value
 end
+
+-- Forgets the modules required so far (a reload of the rules in place).
+return function() loaded = {} end
 """#
 }
 
@@ -130,7 +133,17 @@ extension LuaState {
             return .results(2)
         }
         stack.push(sandbox.seed)
-        try call(arguments: 3, results: 0)
+        try call(arguments: 3, results: 1)
+        moduleCacheReset = try stack.ref()
+    }
+
+    /// Makes the next `require` of every module read its file again: new
+    /// rules loaded into a running state (a reload in place) get their
+    /// modules' new versions too. Nothing without a sandbox.
+    public func forgetModules() throws(LuaError) {
+        guard let moduleCacheReset else { return }
+        stack.push(moduleCacheReset)
+        try call(arguments: 0, results: 0)
     }
 }
 

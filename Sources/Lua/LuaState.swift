@@ -17,6 +17,8 @@ public final class LuaState {
     /// The main thread's stack.
     public let stack: LuaStack
     var functions: [SwiftFunctionBox] = []
+    /// The sandbox's function that empties `require`'s cache (`forgetModules`).
+    var moduleCacheReset: LuaRef?
     /// Chunk names too long for Lua to keep whole; see `restoringChunkNames`.
     private var longChunkNames: [String] = []
     private var watchdogToken: Int?

@@ -6,7 +6,9 @@ import NIOCore
 /// rules without dropping a client.
 ///
 /// The session is rebuilt by replaying its own history on the new rules
-/// (`MatchSession.rebuilt`), on the match's thread, between two ticks. If
+/// (`MatchSession.rebuilt`), on the match's thread, between two ticks; rules
+/// that define `game.reload` are loaded into the running match instead
+/// (`MatchSession.reloadInPlace`). If
 /// that fails (the new rules fail on this match's history, or the replay
 /// takes longer than `Settings.reloadLimit`), the match keeps its old rules
 /// and the reason is logged. The supervisor watches each replayed tick as
@@ -52,12 +54,17 @@ extension MatchHost {
         let oldGame = game
         // What arrived since the last tick belongs to the old rules' history.
         applyInbox()
-        let log = settings.makeMatchLog?(id, newGame, old.options)
-        let deadline = ContinuousClock.now + settings.reloadLimit
         let next: MatchSession
         do {
-            next = try working(.reload) {
-                try old.rebuilt(on: newGame, log: log, deadline: deadline) { busySince.store(NIODeadline.now().uptimeNanoseconds, ordering: .releasing) }
+            if newGame.callbacks.contains("reload") {
+                try working(.reload) { try old.reloadInPlace(on: newGame) }
+                next = old
+            } else {
+                let log = settings.makeMatchLog?(id, newGame, old.options)
+                let deadline = ContinuousClock.now + settings.reloadLimit
+                next = try working(.reload) {
+                    try old.rebuilt(on: newGame, log: log, deadline: deadline) { busySince.store(NIODeadline.now().uptimeNanoseconds, ordering: .releasing) }
+                }
             }
         } catch {
             guard !isAbandoned else { return .notRunning }
@@ -66,8 +73,10 @@ extension MatchHost {
         }
         guard !isAbandoned else { return .notRunning }
         let schemaChanged = newGame.schema != oldGame.schema || newGame.tickRate != oldGame.tickRate
-        old.endForReload()
-        sessionBox.withLockedValue { $0 = next }
+        if next !== old {
+            old.endForReload()
+            sessionBox.withLockedValue { $0 = next }
+        }
         let now = settings.clock.now()
         rulesBox.withLockedValue { rules in
             rules = Rules(game: newGame, generation: rules.generation + 1,
@@ -84,7 +93,8 @@ extension MatchHost {
         publish()
         let took = Double((NIODeadline.now() - started).nanoseconds) / 1e6
         logger.notice("rules reloaded", metadata: ["tick": "\(next.tick)", "schema": "\(schemaChanged ? "changed" : "same")",
-                                                   "replayed_ms": "\(Int(took.rounded()))"])
+                                                   "how": "\(next === old ? "in place (game.reload)" : "by replay")",
+                                                   "took_ms": "\(Int(took.rounded()))"])
         return .reloaded(schemaChanged: schemaChanged)
     }
 }

@@ -88,7 +88,7 @@ struct CheckCommand: ParsableCommand {
         for kind in schema.kinds { lines.append("  \(kind.name): \(list(kind.fields))") }
         lines.append("  input: \(list(schema.input))")
         for event in schema.events { lines.append("  event \(event.name): \(list(event.fields))") }
-        let optional = ["init", "join", "leave", "result", "event"].filter(game.callbacks.contains)
+        let optional = ["init", "join", "leave", "result", "event", "reload"].filter(game.callbacks.contains)
         lines.append("  callbacks: tick" + (optional.isEmpty ? "" : ", " + optional.joined(separator: ", ")))
         lines.append("  bot.lua: " + (game.botSource == nil ? "none" : "ok"))
         lines.append("  after init: \(entities) entit\(entities == 1 ? "y" : "ies")")

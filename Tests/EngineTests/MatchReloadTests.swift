@@ -161,3 +161,87 @@ import TestSupport
         #expect(second.tick == 55 && second.recordedEnd?.hash == rebuilt.match.stateHash.value)
     }
 }
+
+/// A reload in place (`game.reload`): the running match keeps its entities
+/// and the rules' own state is carried over by the game.
+@Suite struct MatchReloadInPlaceTests {
+    /// Avatars gain `step` per tick; `game.reload` rebuilds the module's
+    /// `avatars` table from the match and counts reloads in a match field.
+    static func rules(step: Int, extraKind: Bool = true, fail: Bool = false, withReload: Bool = true, level: Bool = false) -> String {
+        """
+        local game = { name = "places", tick_rate = 30, max_players = 4 }
+        game.state = { match = { reloads = "u8" }, avatar = { owner = "u8", score = "i32"\(level ? ", level = \"u8\"" : "") }\(extraKind ? ", rock = { x = \"u8\" }" : "") }
+        game.input = { push = "i8" }
+        local avatars = {}
+        function game.init(match) match.reloads = 0\(extraKind ? "; match:spawn(\"rock\", { x = 1 })" : "") end
+        function game.join(match, player)
+          avatars[player.id] = match:spawn("avatar", { owner = player.id, score = 0 })
+          return true
+        end
+        function game.tick(match, inputs, dt)
+          for _, a in pairs(avatars) do a.score = a.score + \(step) end
+        end
+        \(withReload ? """
+        function game.reload(match, old)
+          \(fail ? "error(\"reload broke\")" : "")
+          assert(type(old) == "table" and old.tick ~= game.tick)
+          match.reloads = match.reloads + 1
+          for a in match:each("avatar") do avatars[a.owner] = a\(level ? "; a.level = 9" : "") end
+        end
+        """ : "")
+        return game
+        """
+    }
+
+    func played(_ game: GameDefinition) throws -> MatchSession {
+        let session = try MatchSession(game: game, options: MatchOptions(seed: 3), keepsHistory: true)
+        session.apply(.join(name: "ann", account: nil))
+        session.apply(.join(name: "bob", account: nil))
+        for _ in 1...10 { session.step() }
+        return session
+    }
+
+    @Test func theMatchKeepsItsStateAndRunsTheNewRulesFromTheReloadOn() throws {
+        let (old, new) = (try GameFixture(game: Self.rules(step: 1)), try GameFixture(game: Self.rules(step: 100, extraKind: false, level: true)))
+        let session = try played(try old.load())
+        let tick = session.tick
+        try session.reloadInPlace(on: try new.load())
+        #expect(session.tick == tick && session.isRunning && session.match.failureCount == 0)
+        #expect(session.history == nil, "a reload in place ends the history a rebuild would replay")
+        session.step()
+        let state = MatchState(session.match)
+        let avatars = try #require(state.kinds.first { $0.name == "avatar" }).entities
+        #expect(avatars.count == 2)
+        for avatar in avatars {
+            #expect(avatar.fields["score"] == .number(10 + 100), "10 ticks at 1, then one at 100: \(avatar.fields)")
+            #expect(avatar.fields["level"] == .number(9))
+        }
+        #expect(state.kinds.map(\.name) == ["avatar"], "the rock's kind is gone, and the rock with it")
+        #expect(state.match["reloads"] == .number(1))
+        #expect(session.match.snapshots.latest?.entities.count == 2)
+    }
+
+    @Test func anErrorInGameReloadIsAScriptFailureAndTheNewRulesRun() throws {
+        let (old, new) = (try GameFixture(game: Self.rules(step: 1)), try GameFixture(game: Self.rules(step: 100, fail: true)))
+        let session = try played(try old.load())
+        try session.reloadInPlace(on: try new.load())
+        #expect(session.match.failures.first?.callback == "reload")
+        #expect("\(session.match.failures.first?.error ?? GameError(location: nil, message: ""))".contains("reload broke"))
+    }
+
+    @Test func rulesThatDoNotFitTheMatchLeaveItAsItWas() throws {
+        let old = try GameFixture(game: Self.rules(step: 1))
+        let session = try played(try old.load())
+        let hash = session.match.stateHash
+        let narrow = try GameFixture(game: Self.rules(step: 1).replacingOccurrences(of: "max_players = 4", with: "max_players = 1"))
+        do {
+            try session.reloadInPlace(on: try narrow.load())
+            Issue.record("seated player 2 does not fit max_players 1")
+        } catch {
+            #expect("\(error)".contains("below seated player 2"))
+        }
+        #expect(session.match.stateHash == hash && session.match.game.maxPlayers == 4)
+        #expect(session.history != nil)
+        #expect(session.step())
+    }
+}

@@ -183,4 +183,23 @@ import TestSupport
         let notice = entries.first { $0.message == "rules reloaded" }
         #expect(notice.map { "\($0.metadata["match"] ?? "")" } == ann.matchID, "the notice names the match")
     }
+
+    @Test func gameReloadMovesTheMatchInPlaceKeepingItsState() async throws {
+        let live = try await LiveServer(extraGames: ["counter": Self.counter(step: 1)]) { $0.hotReload = true }
+        defer { Task { await live.stop() } }
+        let ann = try await Player(try await live.connect("/play?game=counter", name: "Ann"))
+        #expect(try await ann.read { _ in ann.scores().first.map { $0 > 3 } ?? false })
+        let inPlace = Self.counter(step: 1000).replacingOccurrences(of: "return game", with: """
+            function game.reload(match, old)
+              for a in match:each("avatar") do avatars[a.owner] = a end
+            end
+            return game
+            """)
+        try inPlace.write(to: live.games.appendingPathComponent("counter/game.lua"), atomically: true, encoding: .utf8)
+        // The score kept what it had (a few ticks at 1) and now grows by 1000 a tick.
+        #expect(try await ann.read { _ in ann.scores().first.map { $0 > 2000 && $0 % 1000 != 0 } ?? false })
+        #expect(ann.welcomes == 1, "same schema: no new welcome")
+        let summaries = live.server.directory.summaries().filter { $0.game == "counter" }
+        #expect(summaries.map(\.id) == [ann.matchID] && summaries.first?.players == 1)
+    }
 }
