@@ -238,6 +238,7 @@ enum LuaLSAnnotations {
             ---@field leave? fun(match: tw.Match, player: tw.Player) the player is already gone from match.players
             ---@field tick? fun(match: tw.Match, inputs: table<integer, tw.Input>, dt: number) required: every tick
             ---@field result? fun(match: tw.Match): any non-nil (and not false) ends the match with this result
+            ---@field reload? fun(match: tw.Match, old: tw.Game) with serve --dev: the new rules are loaded into the running match, which keeps its entities; carry the rules' own state over here
             ---@field event? fun(match: tw.Match, player: tw.Player, name: tw.ClientEventName, data: \(data)) a player's client event before game.tick
 
             """
