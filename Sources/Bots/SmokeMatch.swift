@@ -3,9 +3,10 @@ import Lua
 
 /// The match `tickwire check` plays: every seat taken (bots of `bot.lua`,
 /// or random valid inputs without one), a few hundred ticks, each declared
-/// client event sent now and then, every player removed at the end. Every
+/// client event sent now and then, the rules reloaded in place halfway when
+/// they define `game.reload`, every player removed at the end. Every
 /// callback the game defines runs at least once, so an error in `join`,
-/// `tick`, `event` or `leave` is found before a player finds it.
+/// `tick`, `event`, `reload` or `leave` is found before a player finds it.
 public struct SmokeMatch {
     public let game: GameDefinition
     public let options: MatchOptions
@@ -26,7 +27,9 @@ public struct SmokeMatch {
         public var clientEventsSent = 0
         /// Why the match could not start, if it could not.
         public var startFailure: String?
-        public var passed: Bool { startFailure == nil && failureCount == 0 && botErrors == 0 }
+        /// Why the rules did not reload into the match (`game.reload`), if they did not.
+        public var reloadFailure: String?
+        public var passed: Bool { startFailure == nil && reloadFailure == nil && failureCount == 0 && botErrors == 0 }
     }
 
     public init(game: GameDefinition, options: MatchOptions, ticks: Int = 300) {
@@ -86,6 +89,9 @@ public struct SmokeMatch {
                 }
             }
             session.step()
+            if match.tick == ticks / 2, game.callbacks.contains("reload") {
+                do { try session.reloadInPlace(on: game) } catch { report.reloadFailure = "\(error)" }
+            }
         }
         for id in seated { session.apply(.leave(player: id)) }
         session.end()

@@ -58,6 +58,7 @@ struct CheckCommand: ParsableCommand {
                 StandardError.write(start)
                 throw ExitCode.failure
             }
+            if let reload = smoke.reloadFailure { StandardError.write("game.reload: \(reload)") }
             for failure in smoke.scriptFailures { StandardError.write(failure.description) }
             if smoke.failureCount > smoke.scriptFailures.count {
                 StandardError.write("… and \(smoke.failureCount - smoke.scriptFailures.count) more script failures")

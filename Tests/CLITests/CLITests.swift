@@ -203,6 +203,28 @@ private func isHash(_ text: String) -> Bool {
         #expect(strict.status == 1, "\(strict)")
     }
 
+    @Test func checkReloadsRulesThatDefineGameReloadAndNamesItsError() throws {
+        let source = """
+        local game = { name = "inplace" }
+        game.state = { dot = { x = "u8" } }
+        local dots = {}
+        function game.init(match) dots[1] = match:spawn("dot", { x = 1 }) end
+        function game.tick(match, inputs, dt) dots[1].x = (dots[1].x + 1) % 200 end
+        function game.reload(match, old)
+          for d in match:each("dot") do dots[#dots + 1] = d end
+          error("reload is broken") -- broken
+        end
+        return game
+        """
+        let game = try GameFolder(["game.lua": source])
+        let run = try tickwire("check", game.path, "--ticks", "40")
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("game.reload failed at tick 20"), "\(run)")
+        #expect(run.stderr.contains("game.lua:\(line(of: "-- broken", in: source)): reload is broken"), "\(run)")
+        let fixed = try GameFolder(["game.lua": source.replacingOccurrences(of: "error(\"reload is broken\") -- broken", with: "")])
+        #expect(try tickwire("check", fixed.path, "--ticks", "40").status == 0)
+    }
+
     @Test func checkWarnsOfABotsUndeclaredInputFieldsAndStrictFailsOnThem() throws {
         let bot = "return { think = function(view, me)\n  return { dirr = 1 } -- here\nend }"
         let game = try GameFolder(["game.lua": "local g = { name = 'typo' }\ng.state = { dot = { x = 'u8' } }\ng.input = { dir = 'i8' }\nfunction g.tick() end\nreturn g",
