@@ -5,8 +5,8 @@ import Lua
 /// calls it), so `tickwire check` says so, with "did you mean".
 extension GameDefinition {
     /// The keys Tickwire reads from the game table.
-    static let knownKeys = ["name", "tick_rate", "max_players", "state", "input", "events", "client_events",
-                            "init", "join", "leave", "tick", "result", "event", "reload"]
+    static let knownKeys = ["name", "tick_rate", "max_players", "empty_timeout", "state", "input", "events",
+                            "client_events", "init", "join", "leave", "tick", "result", "event", "reload"]
     public static let callbackNames = ["init", "join", "leave", "tick", "result", "event", "reload"]
 
     /// Warnings about `game`, each "file:line: warning: …".

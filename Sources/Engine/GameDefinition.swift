@@ -16,6 +16,8 @@ public struct GameDefinition: Sendable {
     public let tickRate: Int
     /// Seats per match, 1...255 (player ids are seat numbers).
     public let maxPlayers: Int
+    /// `game.empty_timeout`; nil when the game leaves it to the server.
+    public let emptyTimeout: EmptyTimeout?
     public let schema: GameSchema
     /// Which of init, join, leave, result, event the game defines (tick is required).
     public let callbacks: Set<String>
@@ -64,6 +66,10 @@ public struct GameDefinition: Sendable {
         }
         maxPlayers = try Self.integer(game["max_players"], default: 16, range: Self.playerCounts) {
             fail(["max_players"], "game.max_players must be a whole number from 1 to 255, got \($0)")
+        }
+        emptyTimeout = try Self.emptyTimeout(game["empty_timeout"]) {
+            fail(["empty_timeout"], "game.empty_timeout must be a whole number of seconds from 1 to 604800, "
+                + "or false to keep the match when nobody is in it, got \($0)")
         }
         guard game["tick"] == .function else {
             throw fail(["tick"], game["tick"] == .nil

@@ -229,6 +229,7 @@ enum LuaLSAnnotations {
             ---@field name? string non-empty, at most 64 bytes; the folder's name by default
             ---@field tick_rate? integer ticks per second, 1 to 120 (default 30)
             ---@field max_players? integer seats per match, 1 to 255 (default 16)
+            ---@field empty_timeout? integer|false seconds a match nobody is in lives on, 1 to 604800, or false: never ends for being empty (default: the server's, 60)
             ---@field state? table<string, table> entity kinds and their fields; `match` holds the match's own
             ---@field input? table<string, any> the fields of one input from a player
             ---@field events? table<string, table> event name -> its fields

@@ -249,7 +249,9 @@ private func expectSchemaFailure(_ source: String, _ words: String, sourceLocati
     }
 
     @Test(arguments: ["tick_rate = 0", "tick_rate = 121", "tick_rate = 2.5", "tick_rate = \"30\"",
-                      "max_players = 0", "max_players = 256", "name = \"\""])
+                      "max_players = 0", "max_players = 256", "name = \"\"",
+                      "empty_timeout = 0", "empty_timeout = 604801", "empty_timeout = 1.5", "empty_timeout = true",
+                      "empty_timeout = \"300\""])
     func settingsOutOfRange(setting: String) throws {
         let source = "local game = {\n \(setting), -- here\n}\n"
             + "game.state = { ship = { x = \"u8\" } }\nfunction game.tick() end\nreturn game"
@@ -262,6 +264,19 @@ private func expectSchemaFailure(_ source: String, _ words: String, sourceLocati
             let loaded = try fixture.load()
             #expect((loaded.tickRate, loaded.maxPlayers) == (rate, players))
         }
+    }
+
+    @Test func theEmptyTimeoutIsSecondsOrFalse() throws {
+        #expect(try GameFixture(game: game()).load().emptyTimeout == nil)
+        let seconds = try GameFixture(game: game(top: "game.empty_timeout = 300")).load()
+        #expect(seconds.emptyTimeout == .after(.seconds(300)))
+        #expect(seconds.emptyTimeout?.duration == .seconds(300))
+        let never = try GameFixture(game: game(top: "game.empty_timeout = false")).load()
+        #expect(never.emptyTimeout == .never)
+        #expect(never.emptyTimeout?.duration == nil)
+        #expect(never.warnings.isEmpty)
+        try expectSchemaFailure(game(top: "game.empty_timeout = -1 -- here"),
+                                "game.empty_timeout must be a whole number of seconds from 1 to 604800, or false")
     }
 
     // MARK: Running the top level
