@@ -82,8 +82,9 @@ final class MatchHost: @unchecked Sendable {
     struct Settings: Sendable {
         var resumeGrace: Duration
         var maxSpectators: Int
-        /// A match nobody is in ends after this.
-        var emptyTimeout: Duration = .seconds(60)
+        /// A match nobody is in ends after this; nil: never. A game's
+        /// `game.empty_timeout` overrides it for its matches (`start`).
+        var emptyTimeout: Duration? = .seconds(60)
         /// Work (a tick, a join) that runs longer than this is taken to be a
         /// call the Lua limits could not stop: the match is abandoned. Ten
         /// times the Lua time limit by default, so only a call that escaped
@@ -116,6 +117,9 @@ final class MatchHost: @unchecked Sendable {
             var options = options
             let matchLogger = logger
             options.logLine = matchLogger.matchLine
+            var settings = settings
+            // The game's own `empty_timeout`, when it says, wins over the server's.
+            if let timeout = game.emptyTimeout { settings.emptyTimeout = timeout.duration }
             let log = settings.makeMatchLog?(id, game, options)
             let session = try MatchSession(game: game, options: options, log: log, keepsHistory: settings.keepsHistory)
             let host = MatchHost(id: id, game: game, gameKey: gameKey, session: session, settings: settings, directory: directory,
@@ -141,7 +145,7 @@ final class MatchHost: @unchecked Sendable {
             options.logLine = matchLogger.matchLine
             let replay = try MatchReplay(recording: recording, game: game, options: options)
             var settings = settings
-            settings.emptyTimeout = .seconds(365 * 86_400)
+            settings.emptyTimeout = nil
             let playback = ReplayPlayback(replay: replay, match: id, file: file, speed: speed)
             let host = MatchHost(id: id, game: game, gameKey: gameKey, session: replay.session, settings: settings, directory: directory,
                                  metrics: metrics, logger: logger, thread: thread, playback: playback)

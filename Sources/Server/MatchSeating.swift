@@ -20,7 +20,8 @@ import Engine
 ///   resume or an account rejoining moves the seat and closes the old link.
 /// - Every token made is retired (`.retire`) when its seat goes.
 /// - `emptySince` is set while nobody is in the match (no seat, away or
-///   not, and no spectator); the match ends `emptyTimeout` after it.
+///   not, and no spectator); the match ends `emptyTimeout` after it, or
+///   never when that is nil.
 /// - Once `end` has run, the seating is over: every call returns nothing
 ///   and every admission is refused.
 struct MatchSeating {
@@ -29,8 +30,9 @@ struct MatchSeating {
         var maxSpectators: Int
         /// How long a dropped player's seat waits for a resume.
         var resumeGrace: Duration
-        /// How long a match with nobody in it lives on.
-        var emptyTimeout: Duration
+        /// How long a match with nobody in it lives on; nil: for ever (a
+        /// chat room, a replay).
+        var emptyTimeout: Duration?
     }
 
     /// What a connection asks of a match.
@@ -239,7 +241,7 @@ struct MatchSeating {
         if seats.isEmpty && spectators.isEmpty {
             let since = emptySince ?? now
             emptySince = since
-            if now - since >= settings.emptyTimeout {
+            if let timeout = settings.emptyTimeout, now - since >= timeout {
                 actions.append(.endMatch(.close(.normalClosure, "the match ended: nobody was in it")))
             }
         } else {

@@ -41,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
     var jwtSecret: String?
     @Option(help: "Seconds a dropped player keeps their seat to resume; 0 disables (default 10).")
     var resumeGrace: Double?
+    @Option(help: "Seconds a match nobody is in lives on before it ends, for games that do not set game.empty_timeout (default 60).")
+    var emptyTimeout: Double?
     @Option(help: "Largest message a client may send, in bytes (default 65536).")
     var maxMessageBytes: Int?
     @Option(help: "Messages per second a client may send, counted in WebSocket frames (pings and fragments too), before it is closed as flooding (default 120).")
@@ -97,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.allowedOrigins = allowedOrigin.isEmpty ? settings.list("allowed-origin") : allowedOrigin
         config.jwtSecret = try settings.optional(jwtSecret, "jwt-secret")
         config.resumeGrace = .seconds(try settings.value(resumeGrace, "resume-grace", default: 10, in: 0...86_400))
+        config.emptyMatchTimeout = .milliseconds(Int64(try settings.value(emptyTimeout, "empty-timeout", default: 60, in: 1...604_800) * 1000))
         config.maxMessageBytes = try settings.value(maxMessageBytes, "max-message-bytes", default: config.maxMessageBytes, in: 64...(1 << 24))
         config.maxMessagesPerSecond = try settings.value(maxMessagesPerSecond, "max-messages-per-second", default: config.maxMessagesPerSecond, in: 1...100_000)
         config.maxOutboundBytes = try settings.value(maxOutboundBytes, "max-outbound-bytes", default: config.maxOutboundBytes, in: (64 << 10)...(1 << 30))

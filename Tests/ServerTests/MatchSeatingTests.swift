@@ -7,7 +7,7 @@ import Testing
     typealias Action = MatchSeating.Action
 
     private static func seating(maxPlayers: Int = 2, maxSpectators: Int = 2, grace: Duration = .seconds(10),
-                                emptyTimeout: Duration = .seconds(60)) -> MatchSeating {
+                                emptyTimeout: Duration? = .seconds(60)) -> MatchSeating {
         MatchSeating(settings: MatchSeating.Settings(maxPlayers: maxPlayers, maxSpectators: maxSpectators,
                                                      resumeGrace: grace, emptyTimeout: emptyTimeout))
     }
@@ -198,6 +198,17 @@ import Testing
         #expect(seating.emptySince == .seconds(69))
         #expect(seating.tickDue(now: .seconds(128)).isEmpty)
         #expect(seating.tickDue(now: .seconds(129)) == [.endMatch(.close(.normalClosure, "the match ended: nobody was in it"))])
+    }
+
+    @Test func withoutAnEmptyTimeoutAnEmptyMatchGoesOn() {
+        var seating = Self.seating(grace: .zero, emptyTimeout: nil)
+        #expect(seating.tickDue(now: .zero).isEmpty)
+        _ = join(&seating, link: 1, player: 1)
+        #expect(seating.disconnected(link: 1, now: .seconds(1)).contains(.apply(.leave(player: 1))))
+        #expect(seating.tickDue(now: .seconds(1)).isEmpty)
+        #expect(seating.emptySince == .seconds(1))
+        #expect(seating.tickDue(now: .seconds(365 * 86_400)).isEmpty)
+        #expect(!seating.isOver)
     }
 
     @Test func aSpectatorKeepsAMatchAlive() {
