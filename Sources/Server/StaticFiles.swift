@@ -7,7 +7,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The browser client (`web/`) served at `/`.
+/// The browser client (`web/`) served at `/`; a page `NAME.html` is also
+/// served at `/NAME`.
 ///
 /// Reading: each request opens, `fstat`s and reads its file on NIO's shared
 /// blocking-I/O pool (`NIOThreadPool.singleton`), never on an event loop, so
@@ -70,8 +71,7 @@ struct StaticFiles: Sendable {
         }
         let notFound = HTTPResponse.text(.notFound, "no file at \(path)")
         if segments.contains(where: { $0.hasPrefix(".") }) { return notFound }
-        guard let resolved = Self.realPath(rootPrefix + segments.joined(separator: "/")),
-              resolved == root || resolved.hasPrefix(rootPrefix) else { return notFound }
+        guard let (resolved, name) = resolve(segments), resolved == root || resolved.hasPrefix(rootPrefix) else { return notFound }
 
         let fd = open(resolved, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return notFound }
@@ -93,7 +93,7 @@ struct StaticFiles: Sendable {
 
         let etag = Self.etag(size: size, modified: info.modificationTime)
         var answer = HTTPResponse(.ok, headers: [
-            "content-type": Self.contentType(of: segments.last ?? ""),
+            "content-type": Self.contentType(of: name),
             "cache-control": "no-cache",
             "etag": etag,
             "last-modified": Self.httpDate(info.modificationTime.seconds),
@@ -116,6 +116,19 @@ struct StaticFiles: Sendable {
     }
 
     // MARK: Paths
+
+    /// The real path of `segments` under the root, or of the page
+    /// `NAME.html` for a last segment `NAME` without an extension and
+    /// without a file of its own, so pages have plain addresses (`/chat`
+    /// serves `chat.html`), with the name its type is told by; nil when
+    /// neither exists.
+    private func resolve(_ segments: [String]) -> (path: String, name: String)? {
+        let path = rootPrefix + segments.joined(separator: "/")
+        let last = segments.last ?? ""
+        if let resolved = Self.realPath(path) { return (resolved, last) }
+        guard !last.contains(".") else { return nil }
+        return Self.realPath(path + ".html").map { ($0, last + ".html") }
+    }
 
     /// The decoded segments of a request path, with `index.html` for a
     /// folder (`/`, `/docs/`); a refusal for paths no file can have.

@@ -137,6 +137,19 @@ import TestSupport
         #expect(answer.headers.first(name: "location") == "/sub/")
     }
 
+    @Test func aPageIsServedWithoutItsExtension() throws {
+        let files = try StaticFiles(root: try Tree().web.path)
+        let page = get(files, "/sub/page")
+        #expect(page.status == .ok)
+        #expect(String(buffer: page.body) == "<p>page</p>")
+        #expect(page.headers.first(name: "content-type") == "text/html; charset=utf-8")
+        // Only for a name without an extension and without a file of its own.
+        #expect(get(files, "/app").status == .notFound)
+        #expect(get(files, "/sub/page.htm").status == .notFound)
+        #expect(get(files, "/sub").status == .movedPermanently)
+        #expect(get(files, "/.env").status == .notFound)
+    }
+
     @Test func theRootMustBeAFolderAndIsResolved() throws {
         let tree = try Tree()
         #expect(throws: StaticFiles.RootError.self) { try StaticFiles(root: tree.base.appendingPathComponent("nope").path) }
