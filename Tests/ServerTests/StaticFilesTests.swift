@@ -138,7 +138,8 @@ import TestSupport
     }
 
     @Test func aPageIsServedWithoutItsExtension() throws {
-        let files = try StaticFiles(root: try Tree().web.path)
+        let tree = try Tree()
+        let files = try StaticFiles(root: tree.web.path)
         let page = get(files, "/sub/page")
         #expect(page.status == .ok)
         #expect(String(buffer: page.body) == "<p>page</p>")
