@@ -84,7 +84,8 @@ struct CheckCommand: ParsableCommand {
         func list(_ fields: [Field]) -> String {
             fields.isEmpty ? "(none)" : fields.map { "\($0.name): \($0.type)" }.joined(separator: ", ")
         }
-        var lines = ["\(game.folder): ok — \(game.name), \(game.tickRate) Hz, up to \(game.maxPlayers) players"]
+        var lines = ["\(game.folder): ok — \(game.name), \(game.tickRate) Hz, up to \(game.maxPlayers) players"
+            + Self.emptyTimeoutNote(game.emptyTimeout)]
         lines.append("  match: \(list(schema.match.fields))")
         for kind in schema.kinds { lines.append("  \(kind.name): \(list(kind.fields))") }
         lines.append("  input: \(list(schema.input))")
@@ -94,5 +95,14 @@ struct CheckCommand: ParsableCommand {
         lines.append("  bot.lua: " + (game.botSource == nil ? "none" : "ok"))
         lines.append("  after init: \(entities) entit\(entities == 1 ? "y" : "ies")")
         return lines.joined(separator: "\n")
+    }
+
+    /// How long the game's empty matches live, when the game says (else the server decides).
+    private static func emptyTimeoutNote(_ timeout: GameDefinition.EmptyTimeout?) -> String {
+        switch timeout {
+        case nil: ""
+        case .never?: ", kept when empty"
+        case .after(let duration)?: ", ends \(duration.components.seconds) s after it empties"
+        }
     }
 }

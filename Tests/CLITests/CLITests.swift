@@ -159,6 +159,13 @@ private func isHash(_ text: String) -> Bool {
         #expect(run.stderr.isEmpty, "\(run)")
     }
 
+    @Test func checkOfChatSaysItsRoomsAreKeptWhenEmptyAndStrictPasses() throws {
+        let run = try tickwire("check", "games/chat", "--strict")
+        #expect(run.status == 0 && run.exitedCleanly, "\(run)")
+        #expect(run.stdoutLines.first == "games/chat: ok — chat, 10 Hz, up to 32 players, kept when empty", "\(run)")
+        #expect(run.stdoutLines.contains("  event said: by: entity(member), name: string(32), text: string(200)"))
+    }
+
     @Test(arguments: [
         ("join", "function game.join(match, player) if player.id == 3 then error('no third') end return true end -- here"),
         ("tick", "function game.tick(match, inputs, dt) if match.tick == 120 then local x = nil; x.y = 1 end end -- here"),
