@@ -200,19 +200,30 @@ public struct Recording: Sendable {
     public let files: [LoadedGameFile]
     /// The offset of a partial last chunk (the file was cut short), if any.
     public let truncatedAt: Int?
+    /// The last tick the recording reaches: its end record's, or, in a file
+    /// cut short, the ticks it advances (a seek's range).
+    public let lastTick: Int
 
     public init(bytes: [UInt8]) throws(ReplayFileError) {
         var decoder = try ReplayDecoder(bytes: bytes)
         var files: [LoadedGameFile] = []
+        var advanced = 0, ended: Int?
         while let records = try decoder.nextRecords() {
-            for case .file(let path, let hash, let contents) in records where !files.contains(where: { $0.path == path }) {
-                files.append(LoadedGameFile(path: path, hash: hash, contents: contents))
+            for record in records {
+                switch record {
+                case .file(let path, let hash, let contents) where !files.contains(where: { $0.path == path }):
+                    files.append(LoadedGameFile(path: path, hash: hash, contents: contents))
+                case .advance(let ticks): advanced += ticks
+                case .end(let tick, _, _): ended = tick
+                default: break
+                }
             }
         }
         self.bytes = bytes
         header = decoder.header
         self.files = files
         truncatedAt = decoder.truncatedAt
+        lastTick = ended ?? advanced
     }
 
     /// How the game in `folder` differs from the recorded files, one line

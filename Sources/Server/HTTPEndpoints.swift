@@ -15,7 +15,7 @@ import NIOWebSocket
 ///     GET  /healthz               {"status":"ok","matches":N}, 503 once stopping
 ///     GET  /metrics               Prometheus text exposition
 ///     GET  /replay                a replay's playback (tickwire replay --serve)
-///     POST /replay                {"paused": BOOL, "speed": X} → its new status
+///     POST /replay                {"paused": BOOL, "speed": X, "seek": TICK} → its new status
 ///     /play, /spectate            the upgrade's refusal, or 426 (WebSocket only)
 ///     GET  anything else          a static file, when `files` is set
 ///
@@ -170,7 +170,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         case .metrics:
             respond(HTTPResponse(.ok, headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"],
                                  body: ByteBuffer(bytes: metrics.exposition())), to: head, context: context)
-        case .replayStatus, .replayControl: respond(replay(route, body: body), to: head, context: context)
+        case .replayStatus, .replayControl: respondLater(replay(route, body: body, on: context.eventLoop), to: head, context: context)
         case .notUpgraded(let path): respond(notUpgraded(path), to: head, context: context)
         case .file(let path):
             guard let files else { return respond(.text(.notFound, "no file at \(path)"), to: head, context: context) }
@@ -184,17 +184,27 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// `GET /replay`: the playback's status; `POST /replay`: pause, resume
-    /// or change its speed. Only `tickwire replay --serve` has a playback.
-    private func replay(_ route: Route, body: ByteBuffer) -> HTTPResponse {
+    /// `GET /replay`: the playback's status; `POST /replay`: pause, resume,
+    /// change its speed or seek (answered once the replay is at the tick).
+    /// Only `tickwire replay --serve` has a playback.
+    private func replay(_ route: Route, body: ByteBuffer, on loop: EventLoop) -> EventLoopFuture<HTTPResponse> {
         guard let playback = directory.playbacks.first else {
-            return .text(.notFound, "this server plays no replay (tickwire replay FILE --serve does)")
+            return loop.makeSucceededFuture(.text(.notFound, "this server plays no replay (tickwire replay FILE --serve does)"))
         }
-        guard route == .replayControl else { return .json(.ok, encoding: playback.status) }
+        guard route == .replayControl else { return loop.makeSucceededFuture(.json(.ok, encoding: playback.status)) }
+        let request: ReplayControlRequest
         switch ReplayControlRequest.parse(body) {
-        case .success(let request): return .json(.ok, encoding: playback.control(request))
-        case .failure(let refusal): return .refusal(refusal)
+        case .success(let parsed): request = parsed
+        case .failure(let refusal): return loop.makeSucceededFuture(.refusal(refusal))
         }
+        let status = playback.control(request)
+        guard let tick = request.seek else { return loop.makeSucceededFuture(.json(.ok, encoding: status)) }
+        guard let host = directory.host(id: status.match) else {
+            return loop.makeSucceededFuture(.text(.notFound, "the replay has stopped"))
+        }
+        return host.seek(to: tick)
+            .map { HTTPResponse.json(.ok, encoding: $0) }
+            .recover { .text(.conflict, "\($0)") }
     }
 
     private func listMatches(query: Substring) -> HTTPResponse {

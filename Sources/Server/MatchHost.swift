@@ -146,7 +146,7 @@ final class MatchHost: @unchecked Sendable {
             let replay = try MatchReplay(recording: recording, game: game, options: options)
             var settings = settings
             settings.emptyTimeout = nil
-            let playback = ReplayPlayback(replay: replay, match: id, file: file, speed: speed)
+            let playback = ReplayPlayback(replay: replay, options: options, match: id, file: file, speed: speed)
             let host = MatchHost(id: id, game: game, gameKey: gameKey, session: replay.session, settings: settings, directory: directory,
                                  metrics: metrics, logger: logger, thread: thread, playback: playback)
             host.scheduleNextTick()
@@ -175,7 +175,7 @@ final class MatchHost: @unchecked Sendable {
         clockOrigin = settings.clock.now()
         published = NIOLockedValueBox(MatchSummary(id: id, game: gameKey, players: 0, spectators: 0,
                                                    capacity: game.maxPlayers, tick: session.tick, ageSeconds: 0,
-                                                   running: true))
+                                                   running: true, replay: playback == nil ? nil : true))
     }
 
     var summary: MatchSummary { published.withLockedValue { $0 } }
@@ -189,9 +189,10 @@ final class MatchHost: @unchecked Sendable {
 
     /// What a match is doing while it runs Lua.
     enum Work: Int, Sendable, CustomStringConvertible {
-        case idle, tick, join, leave, stop, reload
+        case idle, tick, join, leave, stop, reload, seek
         var description: String {
             switch self {
+            case .seek: "a seek (a replay played to another tick)"
             case .reload: "a reload (the match's history replayed on new rules)"
             case .idle: "nothing"
             case .tick: "a tick (game.tick, game.result or an event)"
@@ -360,7 +361,7 @@ final class MatchHost: @unchecked Sendable {
         let summary = MatchSummary(id: id, game: gameKey, players: players, spectators: watching,
                                    capacity: game.maxPlayers, tick: match.tick,
                                    ageSeconds: Double((NIODeadline.now() - created).nanoseconds) / 1e9,
-                                   running: session.isRunning && !ended)
+                                   running: session.isRunning && !ended, replay: playback == nil ? nil : true)
         published.withLockedValue { $0 = summary }
     }
 

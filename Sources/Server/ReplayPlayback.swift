@@ -9,10 +9,17 @@ import NIOCore
 /// holds still while paused or once the recording is over (so the last state
 /// stays on screen).
 ///
+/// A seek plays the recording to the tick asked for: forwards from where it
+/// is, or, behind it, from the start in a fresh match (a replay cannot run
+/// backwards; it replays some 20 000 ticks a second).
+///
 /// `replay` is touched only on the match's thread; the control and the
 /// status are behind a lock, for `GET`/`POST /replay` from any thread.
 final class ReplayPlayback: @unchecked Sendable {
-    let replay: MatchReplay
+    /// Replaced by a seek backwards (a new match from the recording's start).
+    private(set) var replay: MatchReplay
+    /// The options the replay was started with, for a seek's fresh match.
+    private let options: MatchOptions
     private let state: NIOLockedValueBox<Status>
 
     /// What `GET /replay` answers.
@@ -21,7 +28,8 @@ final class ReplayPlayback: @unchecked Sendable {
         var game: String
         var file: String
         var tick: Int
-        /// The recording's last tick, when it ends with an end record.
+        /// The recording's last tick (read before it plays: its end
+        /// record's, or the last a file cut short reaches).
         var lastTick: Int?
         var paused: Bool
         var speed: Double
@@ -33,9 +41,10 @@ final class ReplayPlayback: @unchecked Sendable {
     /// Speeds a playback may run at.
     static let speeds = 0.05...64.0
 
-    init(replay: MatchReplay, match: String, file: String, speed: Double) {
+    init(replay: MatchReplay, options: MatchOptions, match: String, file: String, speed: Double) {
         self.replay = replay
-        state = NIOLockedValueBox(Status(match: match, game: replay.header.game, file: file, tick: replay.tick, lastTick: nil,
+        self.options = options
+        state = NIOLockedValueBox(Status(match: match, game: replay.header.game, file: file, tick: replay.tick, lastTick: replay.recording.lastTick,
                                          paused: false, speed: min(max(speed, Self.speeds.lowerBound), Self.speeds.upperBound),
                                          finished: false, divergence: nil))
     }
@@ -62,25 +71,62 @@ final class ReplayPlayback: @unchecked Sendable {
                 state.withLockedValue { $0.divergence = "\(error)" }
             }
         }
+        publishProgress()
+        return period / speed
+    }
+
+    /// On the match's thread: plays the recording to `target` (or to its
+    /// end, if it ends before), calling `progress` after every replayed
+    /// tick so a watchdog sees work going on. Returns true when the replay
+    /// is a new match (the target was behind), whose session the host must
+    /// take. Throws when the fresh match cannot start (its rules fail to
+    /// load); the replay then stays where it was.
+    func seek(to target: Int, progress: () -> Void) throws -> Bool {
+        var replaced = false
+        if target < replay.tick {
+            replay = try MatchReplay(recording: replay.recording, game: replay.game, options: options)
+            replaced = true
+            state.withLockedValue { $0.divergence = nil }
+        }
+        while replay.tick < target, !replay.isFinished {
+            do {
+                try replay.stepOnce()
+            } catch {
+                state.withLockedValue { $0.divergence = "\(error)" }
+                break
+            }
+            progress()
+        }
+        publishProgress()
+        return replaced
+    }
+
+    private func publishProgress() {
         let end = replay.recordedEnd?.tick
         let divergence = replay.divergence?.description
         state.withLockedValue { status in
             status.tick = replay.tick
-            status.lastTick = end
+            status.lastTick = end ?? status.lastTick
             status.finished = replay.isFinished
             if let divergence { status.divergence = divergence }
         }
-        return period / speed
     }
 }
 
-/// The body of `POST /replay`: `{"paused": true}`, `{"speed": 2}`, or both.
+/// The body of `POST /replay`: `{"paused": true}`, `{"speed": 2}`,
+/// `{"seek": 120}`, or several at once.
 struct ReplayControlRequest: Equatable, Sendable {
     var paused: Bool?
     var speed: Double?
+    /// The tick to play the recording to (0 is the start).
+    var seek: Int?
+
+    /// The furthest tick a seek may name: far beyond any recording (ticks
+    /// are varints below 2^31 on the wire), small enough to be a plain Int.
+    static let maxSeek = 0x7fff_ffff
 
     static func parse(_ body: ByteBuffer) -> Result<ReplayControlRequest, HTTPRefusal> {
-        let example = #"(expected {"paused": true} or {"speed": 2})"#
+        let example = #"(expected {"paused": true}, {"speed": 2} or {"seek": 120})"#
         do {
             return .success(try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView)).request)
         } catch let problem as JSONBodyProblem {
@@ -95,10 +141,10 @@ struct ReplayControlRequest: Equatable, Sendable {
 
         init(from decoder: Decoder) throws {
             let object = try decoder.container(keyedBy: JSONKey.self)
-            if let unknown = object.allKeys.map(\.stringValue).sorted().first(where: { $0 != "paused" && $0 != "speed" }) {
+            if let unknown = object.allKeys.map(\.stringValue).sorted().first(where: { !["paused", "speed", "seek"].contains($0) }) {
                 throw JSONBodyProblem(message: "unknown field \"\(unknown)\"")
             }
-            let paused = JSONKey(stringValue: "paused"), speed = JSONKey(stringValue: "speed")
+            let paused = JSONKey(stringValue: "paused"), speed = JSONKey(stringValue: "speed"), seek = JSONKey(stringValue: "seek")
             if object.contains(paused) {
                 guard let flag = try? object.decode(Bool.self, forKey: paused) else { throw JSONBodyProblem(message: "\"paused\" must be true or false") }
                 request.paused = flag
@@ -108,6 +154,12 @@ struct ReplayControlRequest: Equatable, Sendable {
                     throw JSONBodyProblem(message: "\"speed\" must be a number from \(ReplayPlayback.speeds.lowerBound) to \(ReplayPlayback.speeds.upperBound)")
                 }
                 request.speed = number
+            }
+            if object.contains(seek) {
+                guard let tick = try? object.decode(Int.self, forKey: seek), (0...ReplayControlRequest.maxSeek).contains(tick) else {
+                    throw JSONBodyProblem(message: "\"seek\" must be a whole tick from 0 to \(ReplayControlRequest.maxSeek)")
+                }
+                request.seek = tick
             }
         }
     }

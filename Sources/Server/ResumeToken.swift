@@ -24,4 +24,7 @@ public struct MatchSummary: Sendable, Codable, Equatable {
     public let ageSeconds: Double
     /// False once the match has ended (it then leaves the list).
     public let running: Bool
+    /// True for a recording played back (`tickwire replay --serve`, steered
+    /// by `/replay`); absent for a live match.
+    public var replay: Bool? = nil
 }
