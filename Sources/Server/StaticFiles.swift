@@ -119,15 +119,24 @@ struct StaticFiles: Sendable {
 
     /// The real path of `segments` under the root, or of the page
     /// `NAME.html` for a last segment `NAME` without an extension and
-    /// without a file of its own, so pages have plain addresses (`/chat`
-    /// serves `chat.html`), with the name its type is told by; nil when
-    /// neither exists.
+    /// without a file of its own (or with only a folder of that name, which
+    /// may hold the page's scripts: `/inspect` serves `inspect.html` beside
+    /// `inspect/`), so pages have plain addresses (`/chat` serves
+    /// `chat.html`), with the name its type is told by; nil when neither
+    /// exists.
     private func resolve(_ segments: [String]) -> (path: String, name: String)? {
         let path = rootPrefix + segments.joined(separator: "/")
         let last = segments.last ?? ""
-        if let resolved = Self.realPath(path) { return (resolved, last) }
-        guard !last.contains(".") else { return nil }
-        return Self.realPath(path + ".html").map { ($0, last + ".html") }
+        let exact = Self.realPath(path)
+        if !last.contains("."), exact.map(Self.isFolder) ?? true, let page = Self.realPath(path + ".html") {
+            return (page, last + ".html")
+        }
+        return exact.map { ($0, last) }
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// The decoded segments of a request path, with `index.html` for a

@@ -130,6 +130,20 @@ import TestSupport
         #expect(String(buffer: huge.body).contains("larger than the 8 MiB"))
     }
 
+    /// A folder of the page's name (its scripts, as `inspect/` beside
+    /// `inspect.html`) does not hide the page; the folder's files are served.
+    @Test func aFolderOfThePagesNameDoesNotHideIt() throws {
+        let tree = try Tree()
+        let files = try StaticFiles(root: tree.web.path)
+        try FileManager.default.createDirectory(at: tree.web.appendingPathComponent("sub/page"), withIntermediateDirectories: true)
+        try "x".write(to: tree.web.appendingPathComponent("sub/page/main.js"), atomically: true, encoding: .utf8)
+        let page = get(files, "/sub/page")
+        #expect(String(buffer: page.body) == "<p>page</p>")
+        #expect(page.headers.first(name: "content-type") == "text/html; charset=utf-8")
+        #expect(String(buffer: get(files, "/sub/page/main.js").body) == "x")
+        #expect(get(files, "/sub").status == .movedPermanently)   // a folder without a page of its name
+    }
+
     @Test func aFolderWithoutItsSlashIsRedirected() throws {
         let tree = try Tree()
         let answer = get(try StaticFiles(root: tree.web.path), "/sub")
