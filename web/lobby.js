@@ -1,6 +1,8 @@
-// The lobby: the player's name (kept in localStorage), the Play button, and
-// the live list of running matches from GET /matches, refreshed every 2 s
-// while the lobby is shown.
+// The lobby: the player's name (kept in localStorage), the Play button, the
+// live list of running matches of every game from GET /matches, and every
+// game from GET /games with a link to the inspector, refreshed every 2 s
+// while the lobby is shown. This page draws its own game (arena by
+// default); a match of another game is joined or watched in the inspector.
 
 const NAME_KEY = 'tickwire.name';
 const REFRESH_MS = 2000;
@@ -52,6 +54,11 @@ export class Lobby {
       const button = /** @type {HTMLElement} */ (event.target).closest('button[data-action]');
       if (!button || /** @type {HTMLButtonElement} */ (button).disabled) return;
       const row = /** @type {HTMLElement} */ (button.closest('[data-match]'));
+      if (row.dataset.game && row.dataset.game !== this.game) {
+        const query = button.dataset.action === 'spectate' ? { match: row.dataset.match } : { game: row.dataset.game, match: row.dataset.match };
+        location.href = `/inspect?${new URLSearchParams(query)}`;
+        return;
+      }
       this.onJoin({
         game: row.dataset.game || this.game,
         match: row.dataset.match,
@@ -98,13 +105,12 @@ export class Lobby {
     if (!this.active || this.loading) return;
     this.loading = true;
     try {
-      const response = await fetch('/matches', { cache: 'no-store', headers: { accept: 'application/json' } });
-      if (!response.ok) throw new Error(`the server answered ${response.status} ${(await response.text()).trim()}`);
-      /** @type {MatchSummary[]} */
-      const matches = await response.json();
-      // Only this page's game, which it knows how to draw. (Filtered here
-      // rather than with ?game=, which answers 404 for a game the server lacks.)
-      if (this.active) this.render(matches.filter((m) => m.game === this.game));
+      const [matches, games] = await Promise.all([getJSON('/matches'), getJSON('/games')]);
+      // Every game's matches: this page's game first; the others open in the inspector.
+      if (this.active) {
+        this.render(/** @type {MatchSummary[]} */ (matches));
+        this.renderGames(games);
+      }
     } catch (error) {
       if (this.active) this.renderProblem(error instanceof TypeError ? 'the server is not reachable' : String(error.message ?? error));
     } finally {
@@ -147,6 +153,24 @@ export class Lobby {
     }
   }
 
+  /**
+   * Every game on the server, each with a link to the inspector, which
+   * joins any game (and says why one does not load).
+   * @param {{name: string, tickRate?: number, maxPlayers?: number, error?: string}[]} games
+   */
+  renderGames(games) {
+    const box = document.getElementById('games');
+    if (!box) return;
+    const key = JSON.stringify(games);
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    box.replaceChildren(element('ul', { className: 'game-list' }, ...games.map((g) => element('li', {},
+      element('strong', {}, g.name), ' ',
+      g.error ? element('span', { className: 'problem' }, `does not load: ${g.error}`)
+        : element('span', { className: 'hint' }, `${g.tickRate} Hz, ${g.maxPlayers} seats `),
+      g.error ? '' : element('a', { href: `/inspect?${new URLSearchParams({ game: g.name })}` }, 'Inspect')))));
+  }
+
   /** @param {string} why */
   renderProblem(why) {
     this.rows.clear();
@@ -165,8 +189,10 @@ function matchRow(m) {
   const spectate = element('button', { type: 'button', className: 'spectate secondary', title: `Watch match ${m.id}` }, 'Spectate');
   spectate.dataset.action = 'spectate';
   spectate.setAttribute('aria-label', `Spectate match ${m.id}`);
+  const inspect = element('a', { className: 'inspect', href: `/inspect?${new URLSearchParams({ match: m.id })}`,
+    title: `Watch match ${m.id} in the inspector` }, 'Inspect');
   const row = /** @type {HTMLTableRowElement} */ (element('tr', {},
-    element('td', {}, element('span', { className: 'game-name' }), element('span', { className: 'match-id' }, m.id)),
+    element('td', {}, element('span', { className: 'game-name' }), element('span', { className: 'match-id' }, m.id), ' ', inspect),
     element('td', { className: 'num players' }),
     element('td', { className: 'num spectators' }),
     element('td', { className: 'num age' }),
@@ -188,6 +214,13 @@ function updateRow(row, m) {
   join.title = full ? 'This match is full' : `Take a seat in match ${m.id}`;
   setText(join, full ? 'Full' : 'Join');
   row.classList.toggle('full', full);
+}
+
+/** GET a JSON document of this server. @param {string} path */
+async function getJSON(path) {
+  const response = await fetch(path, { cache: 'no-store', headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`the server answered ${response.status} ${(await response.text()).trim()}`);
+  return response.json();
 }
 
 /** @param {Element | null} el @param {string} text */
