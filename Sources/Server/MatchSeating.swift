@@ -279,25 +279,24 @@ struct MatchSeating {
         guard !isOver else { return [] }
         settings.maxPlayers = maxPlayers
         var actions: [Action] = []
-        for player in seats.keys.sorted() {
+        for (player, seat) in seats.sorted(by: { $0.key < $1.key }) {
             guard isSeated(player) else {
-                let seat = seats.removeValue(forKey: player)!
+                seats[player] = nil
                 if let link = seat.recipient?.link {
                     actions.append(.close(link: link, .error(.refused, "the reloaded rules did not seat this player")))
                 }
                 actions.append(.retire(token: seat.resumeToken))
                 continue
             }
-            guard var recipient = seats[player]!.recipient else { continue }
+            guard var recipient = seat.recipient else { continue }
             recipient.baseline = nil
-            seats[player]!.recipient = recipient
+            seats[player]?.recipient = recipient
             if schemaChanged {
-                actions.append(.welcome(link: recipient.link, player: player,
-                                        resumeToken: hasGrace ? seats[player]!.resumeToken : ""))
+                actions.append(.welcome(link: recipient.link, player: player, resumeToken: hasGrace ? seat.resumeToken : ""))
             }
         }
         for link in spectators.keys.sorted() {
-            spectators[link]!.baseline = nil
+            spectators[link]?.baseline = nil
             if schemaChanged { actions.append(.welcome(link: link, player: 0, resumeToken: "")) }
         }
         return actions
