@@ -4,8 +4,9 @@ import Lua
 /// so each tick reaches them without a lookup by name.
 struct EngineEntryPoints {
     let initialize, join, leave, tick, compact, result, setup, reload, clientEvent, repair: LuaRef
-    /// `ids`: the prelude's own id of every listed entity table (`idof`).
-    let lists, events, match, ids: LuaRef
+    /// `ids`: the prelude's own id of every listed entity table (`idof`);
+    /// `audience`: who sees an entity, where the rules said (`match:hide`).
+    let lists, events, match, ids, audience: LuaRef
 
     /// Runs the prelude in `lua` and anchors what it returns. Live entities
     /// are capped at what a snapshot may carry (`SnapshotDelta.maxEntities`)
@@ -38,6 +39,7 @@ struct EngineEntryPoints {
         events = try field("events")
         match = try field("match")
         ids = try field("ids")
+        audience = try field("audience")
     }
 
     /// Calls `E.setup(game, kinds, inputs, events)` with the game table that is

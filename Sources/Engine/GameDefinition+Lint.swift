@@ -6,7 +6,8 @@ import Lua
 extension GameDefinition {
     /// The keys Tickwire reads from the game table.
     static let knownKeys = ["name", "tick_rate", "max_players", "empty_timeout", "state", "input", "events",
-                            "client_events", "init", "join", "leave", "tick", "result", "event", "reload"]
+                            "client_events", "init", "join", "leave", "tick", "result", "event", "reload",
+                            "visible", "interest", "spectators"]
     public static let callbackNames = ["init", "join", "leave", "tick", "result", "event", "reload"]
 
     /// Warnings about `game`, each "file:line: warning: …".

@@ -19,6 +19,8 @@ public struct GameDefinition: Sendable {
     /// `game.empty_timeout`; nil when the game leaves it to the server.
     public let emptyTimeout: EmptyTimeout?
     public let schema: GameSchema
+    /// Who may see what (`game.visible`, `game.interest`, private fields).
+    public let visibility: GameVisibility
     /// Which of init, join, leave, result, event the game defines (tick is required).
     public let callbacks: Set<String>
     /// Likely mistakes that are not errors (`GameDefinition+Lint`), each
@@ -86,6 +88,7 @@ public struct GameDefinition: Sendable {
         }
         self.callbacks = callbacks
         schema = try SchemaReader(locator: locator).read(game: game)
+        visibility = try GameVisibility(game: game, schema: schema, locator: locator)
         warnings = Self.lint(game, locator: locator)
             + Self.lintMatchUses(source: source, chunkName: chunkName, matchFields: schema.match.fields.map(\.name))
         let welcomeBytes = Welcome(playerID: 0, matchID: "", tickRate: tickRate, tick: 0, schema: schema).encode().count

@@ -8,20 +8,30 @@
 /// its baseline still in the ring. Only the header
 /// (the player's last processed input) and the events differ per player.
 ///
-/// Per-player visibility will filter the entities a player may see before
-/// encoding; the cache key then becomes (baseline, view).
+/// When some player may not see everything (`GameVisibility`, or audiences
+/// the rules set), each viewer's state is its view of the tick
+/// (`TickViews`) and its baseline its view of the baseline's tick, which is
+/// what it was sent: the delta is encoded once per distinct (baseline view,
+/// view) and shared by every viewer with the same pair.
 extension Match {
     /// The latest snapshot as a message for `audience` holding `baseline`.
-    public func frame(baseline: Int?, audience: SnapshotMessage.Audience) -> [UInt8] {
+    ///
+    /// The state is `viewer`'s view (by default: a player's own, the whole
+    /// state for `.everyone`, and for `.spectator` what the game lets
+    /// spectators see); `viewer: .player(p)` with `.spectator` follows p.
+    public func frame(baseline: Int?, audience: SnapshotMessage.Audience, viewer: Viewer? = nil) -> [UInt8] {
         guard let current = snapshots.latest else { return [] }
         if frames.tick != current.tick { frames = FrameCache(tick: current.tick) }
         let base = baseline.flatMap { snapshots.snapshot(tick: $0) }.flatMap { $0.tick < current.tick ? $0 : nil }
-        let key = base?.tick ?? -1
+        let viewer = viewer ?? defaultViewer(of: audience)
+        let now = views.views(tick: current.tick)?.view(for: viewer) ?? (id: -1, snapshot: current)
+        let then = base.map { b in views.views(tick: b.tick)?.view(for: viewer) ?? (id: -1, snapshot: b) }
+        let key = FrameCache.Key(baseline: base?.tick ?? -1, baselineView: then?.id ?? -1, view: now.id)
         let state: [UInt8]
         if let cached = frames.states[key] {
             state = cached
         } else {
-            state = SnapshotMessage.state(from: base, to: current, coding: coding)
+            state = SnapshotMessage.state(from: then?.snapshot, to: now.snapshot, coding: coding)
             frames.states[key] = state
             frames.encodes += 1
         }
@@ -46,6 +56,23 @@ extension Match {
         return SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, lastInput: lastInput) + state + events
     }
 
+    /// Whose view `audience` gets unless told: a player its own; a
+    /// spectator what the game lets spectators see (`game.spectators`);
+    /// `.everyone`, a headless observer, the whole state.
+    public func defaultViewer(of audience: SnapshotMessage.Audience) -> Viewer {
+        switch audience {
+        case .player(let id): .player(id)
+        case .spectator: game.visibility.spectators == .public ? .public : .everything
+        case .everyone: .everything
+        }
+    }
+
+    /// Distinct views made for the latest tick so far (0 when everyone sees
+    /// everything), for figures.
+    public var viewsThisTick: Int {
+        snapshots.latest.flatMap { views.views(tick: $0.tick)?.viewCount } ?? 0
+    }
+
     /// The first message for a player (0: a spectator): the game's schemas,
     /// so the client decodes the snapshots that follow, starting with a full
     /// one of the next tick (which holds what `game.join` just did).
@@ -61,8 +88,15 @@ extension Match {
 /// The encodes of one tick, shared between players.
 struct FrameCache {
     var tick: Int
-    /// State delta by baseline tick (-1: full).
-    var states: [Int: [UInt8]] = [:]
+    /// One state encode: from a baseline tick (-1: none, a full snapshot)
+    /// and a view of it, to a view of this tick (-1: the whole state).
+    struct Key: Hashable {
+        let baseline: Int
+        let baselineView: Int
+        let view: Int
+    }
+
+    var states: [Key: [UInt8]] = [:]
     var events: [SnapshotMessage.Audience: [UInt8]] = [:]
     var encodes = 0
 

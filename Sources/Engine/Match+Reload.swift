@@ -41,7 +41,7 @@ extension Match {
             guard stack.type(at: -1) == .table else {
                 throw GameError(location: newGame.chunkName, message: "game.lua must end with `return game`")
             }
-            newKeys = try SchemaKeys(lua: lua, schema: newGame.schema)
+            newKeys = try SchemaKeys(lua: lua, schema: newGame.schema, visibility: newGame.visibility)
         } catch let error as GameError {
             throw error
         } catch let error as LuaError {

@@ -43,13 +43,16 @@ extension Match {
         let engineIDs = stack.top
         stack.push(entry.lists)
         var broken = false
+        // Owners, by entity id, of the kinds whose visibility needs them.
+        var owned: [(id: UInt32, owner: UInt8)] = []
         for k in 0..<keys.kinds.count {
             let codecs = keys.kindQuantizers[k]
             stack.rawGet(table: -1, index: k + 1)
-            let rows = reader.readList(at: -1, keys: keys.kinds[k], quantizers: codecs, idKey: keys.id,
+            let rows = reader.readList(at: -1, keys: keys.kindReads[k], quantizers: keys.kindReadQuantizers[k], idKey: keys.id,
                                        check: (engineIDs, keys.kind, keys.kindNames[k]), on: stack)
             stack.pop()
             if rows.mismatches > 0 { broken = true }
+            let ownerColumn = keys.ownerColumns[k]
             var previous: Int64 = 0
             for row in 0..<rows.count {
                 guard let id = rows.id(row: row), id > previous, id <= Int64(UInt32.max) else {
@@ -59,6 +62,10 @@ extension Match {
                 previous = id
                 entities.append(Snapshot.Entity(id: UInt32(id), kind: UInt16(k), offset: Int32(clamping: values.count)))
                 quantizeRow(rows, row, codecs, into: &values, strings: &strings, owner: k)
+                if let ownerColumn {
+                    let (seat, _) = rows.value(row: row, field: ownerColumn)
+                    if (1...Int64(Welcome.maxPlayerID)).contains(seat) { owned.append((UInt32(id), UInt8(seat))) }
+                }
             }
             if broken && !repaired { break }
         }
@@ -124,9 +131,65 @@ extension Match {
         let taken = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
         let admitted = admits(taken)
         let snapshot = admitted ? taken : repeatingPreviousState(at: tick)
+        let previousFacts = snapshots.latest.flatMap { views.views(tick: $0.tick)?.facts }
         recordHistory(snapshot, shared: !admitted)
         snapshots.append(snapshot)
         stateHash.add(snapshot, coding: coding)
+        let facts = admitted ? viewFacts(of: snapshot, owned: owned) : previousFacts
+        views.set(facts.map { TickViews(snapshot: snapshot, facts: $0, rules: game.visibility, schema: schema) }, tick: tick)
+    }
+
+    /// What decides this tick's views besides the rules, or nil when
+    /// everyone sees everything: the game declares no visibility and the
+    /// rules set no audience.
+    private func viewFacts(of snapshot: Snapshot, owned: [(id: UInt32, owner: UInt8)]) -> ViewFacts? {
+        let audiences = readAudiences()
+        guard game.visibility.isDeclared || !audiences.isEmpty else { return nil }
+        var facts = ViewFacts(audiences: audiences)
+        if keys.ownerColumns.contains(where: { $0 != nil }) {
+            var owners = [UInt8](repeating: 0, count: snapshot.entities.count)
+            // Both lists are by id once sorted: one merge.
+            let sorted = keys.kinds.count > 1 ? owned.sorted { $0.id < $1.id } : owned
+            var j = 0
+            for (i, e) in snapshot.entities.enumerated() where j < sorted.count {
+                while j < sorted.count, sorted[j].id < e.id { j += 1 }
+                if j < sorted.count, sorted[j].id == e.id { owners[i] = sorted[j].owner }
+            }
+            facts.owners = owners
+        }
+        return facts
+    }
+
+    /// The prelude's `audience` table (`match:hide`, `match:show`): entity
+    /// id → false, true or a set of seats. Bounded by the live entities
+    /// (despawn clears an entry) and seats 1...255.
+    private func readAudiences() -> [UInt32: EntityAudience] {
+        let stack = lua.stack
+        let base = stack.top
+        defer { stack.setTop(base) }
+        guard stack.reserve(6) else { return [:] }
+        stack.push(entry.audience)
+        let table = stack.top
+        var audiences: [UInt32: EntityAudience] = [:]
+        stack.pushNil()
+        while stack.next(table: table) {
+            defer { stack.pop() }
+            guard let id = stack.integer(at: -2), (1...Int64(UInt32.max)).contains(id) else { continue }
+            switch stack.type(at: -1) {
+            case .boolean: audiences[UInt32(id)] = stack.truthy(at: -1) ? .everyone : .nobody
+            case .table:
+                var set = PlayerSet()
+                let players = stack.top
+                stack.pushNil()
+                while stack.next(table: players) {
+                    if let seat = stack.integer(at: -2) { set.insert(Int(seat)) }
+                    stack.pop()
+                }
+                audiences[UInt32(id)] = .players(set)
+            default: break
+            }
+        }
+        return audiences
     }
 
     /// Appends one row the reader holds; string fields go to `strings`.

@@ -34,6 +34,8 @@ public final class Match {
     /// Field codings of the schema, for snapshot messages.
     public internal(set) var coding: SnapshotCoding
     var frames = FrameCache(tick: -1)
+    /// Each recent tick's views, when some player may not see everything.
+    var views: ViewRing
     /// `schema.input`'s quantizers, for the tick loop.
     var inputQuantizers: [Quantizer]
     var seats: [Seat?]
@@ -73,6 +75,7 @@ public final class Match {
         self.options = options
         dt = 1 / Double(game.tickRate)
         snapshots = SnapshotRing(capacity: options.snapshotHistory)
+        views = ViewRing(capacity: options.snapshotHistory)
         snapshotBytes = Array(repeating: 0, count: options.snapshotHistory)
         cpuSpending = CPUSpending(budget: options.cpuBudget, period: .seconds(1) / game.tickRate)
         seats = Array(repeating: nil, count: game.maxPlayers + 1)
@@ -95,7 +98,7 @@ public final class Match {
             sandbox.moduleRead = { path, bytes in ledger.add(LoadedGameFile(path: path, contents: bytes)) }
             try lua.installSandbox(sandbox)
             entry = try EngineEntryPoints(lua: lua, maxEntities: options.maxEntities)
-            keys = try SchemaKeys(lua: lua, schema: game.schema)
+            keys = try SchemaKeys(lua: lua, schema: game.schema, visibility: game.visibility)
             try lua.load(source: game.source, chunkName: game.chunkName)
             try lua.call(arguments: 0, results: 1)
             guard lua.stack.type(at: -1) == .table else {

@@ -45,6 +45,10 @@ local gone = {}                 -- entities despawned since the last compact
 local idof = {}                 -- listed table -> its engine id
 local seated = {}               -- player id -> player, for seated players only
 local events = {}
+-- audience[id]: who sees a live entity, when the rules said (match:hide,
+-- match:show): false nobody, true everyone, or a set { [player id] = true }.
+-- Unlisted entities follow their kind's rule. Cleared on despawn.
+local audience = {}
 local next_id, live, dirty = 0, 0, false
 local max_id = 4294967295       -- ids go on the wire as 32-bit numbers
 -- Game callbacks run since the last snapshot, for E.repair: `before` those
@@ -90,8 +94,26 @@ local function unlist(e)
   gone[e] = nil
 end
 
-function methods:spawn(kind, fields)
+-- A player table or id, as a seat number (1...255), or an error at the
+-- caller's caller.
+local function player_id(player, what)
+  local id = type(player) == "table" and rawget(player, "id") or player
+  if math_type(id) ~= "integer" or id < 1 or id > 255 then
+    error(("%s: expected a player or a player id, got %s"):format(what,
+      type(id) == "number" and tostring(id) or "a " .. type(player)), 3)
+  end
+  return id
+end
+
+function methods:spawn(kind, fields, options)
   local k = kind_of(kind, 2)
+  local owner
+  if options ~= nil then
+    if type(options) ~= "table" then
+      error(("spawn: options must be a table such as { owner = player }, got %s"):format(type(options)), 2)
+    end
+    if options.owner ~= nil then owner = player_id(options.owner, "spawn: owner") end
+  end
   if fields == nil then fields = {}
   elseif type(fields) ~= "table" then
     error(("spawn: fields must be a table, got %s"):format(type(fields)), 2)
@@ -108,6 +130,7 @@ function methods:spawn(kind, fields)
   end
   next_id = next_id + 1
   fields.id, fields.kind = next_id, kind
+  if owner ~= nil then fields.owner = owner end
   idof[fields] = next_id
   local list = lists[k]
   list[#list + 1] = fields
@@ -122,9 +145,46 @@ function methods:despawn(e)
     error("despawn: not a live entity", 2)
   end
   byid[id] = nil
+  audience[id] = nil
   gone[e] = true
   live = live - 1
   dirty = true
+end
+
+local function live_id(e, what)
+  local id = type(e) == "table" and idof[e] or nil
+  if id == nil or byid[id] ~= e then error(what .. ": not a live entity", 3) end
+  return id
+end
+
+-- match:hide(e): no player sees e; match:hide(e, player): one player fewer
+-- in the list of those who do.
+function methods:hide(e, player)
+  local id = live_id(e, "hide")
+  if player == nil then audience[id] = false; return end
+  local p, seen = player_id(player, "hide"), audience[id]
+  if type(seen) == "table" then
+    seen[p] = nil
+  elseif seen ~= false then
+    error("hide: this entity is not shown to a list of players (match:show(e, player) makes one); "
+      .. "match:hide(e) hides it from everyone", 2)
+  end
+end
+
+-- match:show(e): every player sees e, however far; match:show(e, player):
+-- one more player in the list of those who do.
+function methods:show(e, player)
+  local id = live_id(e, "show")
+  if player == nil then audience[id] = true; return end
+  local p, seen = player_id(player, "show"), audience[id]
+  if seen == true then return end
+  if type(seen) ~= "table" then seen = {}; audience[id] = seen end
+  seen[p] = true
+end
+
+-- Back to the rule of e's kind (game.visible, game.interest).
+function methods:reset_visibility(e)
+  audience[live_id(e, "reset_visibility")] = nil
 end
 
 function methods:each(kind)
@@ -220,6 +280,9 @@ function E.reload(g, kinds, inputs, event_names, client_names, client_fields)
         if byid[id] == e then byid[id] = nil; live = live - 1 end
       end
     end
+  end
+  for id in next, audience do
+    if byid[id] == nil then audience[id] = nil end
   end
   for k = #lists, 1, -1 do lists[k] = nil end
   for k = #kind_names, 1, -1 do kind_names[k] = nil end
@@ -365,7 +428,7 @@ function E.result()
   if game.result then return game.result(match) end
 end
 
-E.lists, E.events, E.match, E.ids = lists, events, match, idof
+E.lists, E.events, E.match, E.ids, E.audience = lists, events, match, idof, audience
 return E
 """#
 }

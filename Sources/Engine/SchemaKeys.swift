@@ -16,11 +16,18 @@ struct SchemaKeys {
     let matchQuantizers: [LuaQuantizer]
     let kindQuantizers: [[LuaQuantizer]]
     let eventQuantizers: [[LuaQuantizer]]
+    /// What the snapshot reads of each kind's tables: its fields, then, when
+    /// visibility needs an owner the kind does not declare, the `owner` key
+    /// (unsent: a player table or id, quantized like an entity link).
+    let kindReads: [[LuaRef]]
+    let kindReadQuantizers: [[LuaQuantizer]]
+    /// The column of each kind's rows that holds its owner, if read.
+    let ownerColumns: [Int?]
 
     /// Every distinct reference held, to release them together.
     let all: [LuaRef]
 
-    init(lua: LuaState, schema: GameSchema) throws(LuaError) {
+    init(lua: LuaState, schema: GameSchema, visibility: GameVisibility) throws(LuaError) {
         var interned: [String: LuaRef] = [:]
         func key(_ name: String) throws(LuaError) -> LuaRef {
             if let k = interned[name] { return k }
@@ -48,6 +55,22 @@ struct SchemaKeys {
         matchQuantizers = schema.match.fields.map(\.type.luaQuantizer)
         kindQuantizers = schema.kinds.map { $0.fields.map(\.type.luaQuantizer) }
         eventQuantizers = schema.events.map { $0.fields.map(\.type.luaQuantizer) }
+        let owner = try key("owner")
+        var reads = kinds, readQuantizers = kindQuantizers
+        var ownerColumns: [Int?] = []
+        for k in schema.kinds.indices {
+            guard visibility.readsOwner(kind: k) else { ownerColumns.append(nil); continue }
+            if let f = visibility.kinds[k].ownerField {
+                ownerColumns.append(f)
+            } else {
+                ownerColumns.append(reads[k].count)
+                reads[k].append(owner)
+                readQuantizers[k].append(FieldType.entity(kind: nil).luaQuantizer)
+            }
+        }
+        kindReads = reads
+        kindReadQuantizers = readQuantizers
+        self.ownerColumns = ownerColumns
         all = Array(interned.values)
     }
 

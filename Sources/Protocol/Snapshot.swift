@@ -6,7 +6,7 @@
 /// entity's `offset` marks where its fields (in schema order) begin. String
 /// fields hold an index into `strings`.
 public struct Snapshot: Sendable {
-    public struct Entity: Sendable, Equatable {
+    public struct Entity: Sendable, Hashable {
         public let id: UInt32
         /// Index into `GameSchema.kinds` (0-based).
         public let kind: UInt16
