@@ -91,15 +91,28 @@ public struct HeadlessMatch {
         var schedule = TickSchedule(tickRate: game.tickRate, start: clock.now())
         // The bots see the match as a network client does: every tick's state
         // goes through the wire format (a delta from the last one) and back.
+        // In a game that hides things, each bot sees its own player's view.
         let mirror = ClientMirror(schema: game.schema)
+        let ownViews = game.visibility.isDeclared
+        var mirrors: [Int: ClientMirror] = [:]
+        if ownViews { for id in seated { mirrors[id] = ClientMirror(schema: game.schema) } }
         while match.tick < maxTicks, match.status.isRunning {
             do {
-                let frame = match.frame(baseline: mirror.state?.tick, audience: .everyone)
-                brain.observe(try mirror.apply(frame))
+                if !ownViews {
+                    let frame = match.frame(baseline: mirror.state?.tick, audience: .everyone)
+                    brain.observe(try mirror.apply(frame))
+                }
             } catch {
                 return report(.failed("the bots could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
             }
             for id in seated {
+                if let own = mirrors[id] {
+                    do {
+                        brain.observe(try own.apply(match.frame(baseline: own.state?.tick, audience: .player(id))))
+                    } catch {
+                        return report(.failed("bot \(id) could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
+                    }
+                }
                 let turn = brain.think(playerID: id)
                 if let input = turn.input {
                     session.apply(.input(player: id, sequence: UInt32(truncatingIfNeeded: match.tick + 1), values: input))

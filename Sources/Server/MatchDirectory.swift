@@ -207,9 +207,9 @@ final class MatchDirectory: Sendable {
             loop.makeSucceededFuture((nil, .refused(.error(code, reason))))
         }
         switch request.target {
-        case .spectate(let matchID):
+        case .spectate(let matchID, let follow):
             guard let host = host(id: matchID) else { return refuse(.notFound, "no match \"\(matchID)\" on this server") }
-            return admit(host, .spectator)
+            return admit(host, .spectator(follow: follow))
         case .resume(let token):
             guard let host = host(forToken: token) else {
                 return refuse(.notFound, "no seat holds this resume token (its grace period may have ended)")

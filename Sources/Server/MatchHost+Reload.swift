@@ -89,6 +89,7 @@ extension MatchHost {
             scheduleNextTick()
         }
         perform(seating.rulesReloaded(maxPlayers: newGame.maxPlayers, schemaChanged: schemaChanged,
+                                      spectatorsMayFollow: newGame.visibility.spectators == .everything,
                                       isSeated: next.match.isSeated))
         publish()
         let took = Double((NIODeadline.now() - started).nanoseconds) / 1e6

@@ -12,7 +12,7 @@ extension MatchHost {
         eventLoop.preconditionInEventLoop()
         guard !isAbandoned else { return .refused(.error(.matchOver, "the match was abandoned")) }
         defer { publish() }
-        if playback != nil, admission != .spectator {
+        if playback != nil, case .spectator = admission {} else if playback != nil {
             return .refused(.error(.refused, "this match is a replay: watch it with /spectate?match=\(id)"))
         }
         guard playback != nil || session.isRunning, !ended else { return .refused(.error(.matchOver, "the match is over")) }

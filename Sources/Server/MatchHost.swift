@@ -171,7 +171,8 @@ final class MatchHost: @unchecked Sendable {
         schedule = TickSchedule(tickRate: game.tickRate, start: .zero)
         seating = MatchSeating(settings: MatchSeating.Settings(maxPlayers: game.maxPlayers, maxSpectators: settings.maxSpectators,
                                                                resumeGrace: settings.resumeGrace,
-                                                               emptyTimeout: settings.emptyTimeout))
+                                                               emptyTimeout: settings.emptyTimeout,
+                                                               spectatorsMayFollow: game.visibility.spectators == .everything))
         clockOrigin = settings.clock.now()
         published = NIOLockedValueBox(MatchSummary(id: id, game: gameKey, players: 0, spectators: 0,
                                                    capacity: game.maxPlayers, tick: session.tick, ageSeconds: 0,
@@ -341,7 +342,7 @@ final class MatchHost: @unchecked Sendable {
         var batches = FrameBatches()
         for delivery in plan.deliveries {
             guard let link = table[delivery.link] else { continue }
-            let bytes = match.frame(baseline: delivery.baseline, audience: delivery.audience)
+            let bytes = match.frame(baseline: delivery.baseline, audience: delivery.audience, viewer: delivery.viewer)
             batches.add(bytes, to: link.channel)
             metrics.bytesOut.increment(by: Int64(bytes.count))
             metrics.frameBytes.record(bytes.count)

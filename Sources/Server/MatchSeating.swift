@@ -33,13 +33,17 @@ struct MatchSeating {
         /// How long a match with nobody in it lives on; nil: for ever (a
         /// chat room, a replay).
         var emptyTimeout: Duration?
+        /// Whether a spectator may watch one player's view (not when the
+        /// game shows spectators only the public view).
+        var spectatorsMayFollow = true
     }
 
     /// What a connection asks of a match.
     enum Admission: Sendable, Equatable {
         case player(name: String, account: String?)
         case resume(token: String)
-        case spectator
+        /// `follow`: the seat whose view the spectator watches.
+        case spectator(follow: Int?)
     }
 
     /// The answer to an admission.
@@ -94,6 +98,8 @@ struct MatchSeating {
         /// Tick at which the link was attached, for the too-slow check
         /// before the first frame.
         let since: Int
+        /// A spectator following a player sees that player's view.
+        var follow: Int? = nil
     }
 
     /// A player's seat; it outlives a dropped connection for the grace period.
@@ -154,11 +160,15 @@ struct MatchSeating {
                 return .decided(.refused(.error(.notFound, "no seat holds this resume token (its grace period may have ended)")), [])
             }
             return reattach(seat.player, link: link, tick: tick)
-        case .spectator:
+        case .spectator(let follow):
             guard spectators.count < settings.maxSpectators else {
                 return .decided(.refused(.error(.matchFull, "the match has its most spectators (\(settings.maxSpectators))")), [])
             }
-            spectators[link] = Recipient(link: link, baseline: nil, since: tick)
+            if follow != nil, !settings.spectatorsMayFollow {
+                return .decided(.refused(.error(.refused, "this game shows spectators only what every player may see "
+                                                + "(game.spectators = \"public\"), so they cannot follow a player")), [])
+            }
+            spectators[link] = Recipient(link: link, baseline: nil, since: tick, follow: follow)
             emptySince = nil
             return .decided(.spectator, [.welcome(link: link, player: 0, resumeToken: "")])
         }
@@ -275,9 +285,11 @@ struct MatchSeating {
     /// A seat the new rules did not give (`game.join` refused it on the
     /// replayed history) is closed and its token retired; no `game.leave`
     /// runs, as the player never sat in the new match.
-    mutating func rulesReloaded(maxPlayers: Int, schemaChanged: Bool, isSeated: (Int) -> Bool) -> [Action] {
+    mutating func rulesReloaded(maxPlayers: Int, schemaChanged: Bool, spectatorsMayFollow: Bool = true,
+                                isSeated: (Int) -> Bool) -> [Action] {
         guard !isOver else { return [] }
         settings.maxPlayers = maxPlayers
+        settings.spectatorsMayFollow = spectatorsMayFollow
         var actions: [Action] = []
         for (player, seat) in seats.sorted(by: { $0.key < $1.key }) {
             guard isSeated(player) else {
@@ -310,6 +322,8 @@ struct MatchSeating {
         let link: Int
         let audience: SnapshotMessage.Audience
         let baseline: Int?
+        /// Whose view, when not the audience's own (a spectator following a player).
+        var viewer: Viewer? = nil
     }
 
     /// What a tick's fan-out does.
@@ -333,7 +347,8 @@ struct MatchSeating {
             // and its events must not arrive twice.
             if recipient.baseline == tick { return true }
             guard isWritable(recipient.link) else { return tick - (recipient.baseline ?? recipient.since) < history - 1 }
-            plan.deliveries.append(Delivery(link: recipient.link, audience: audience, baseline: recipient.baseline))
+            plan.deliveries.append(Delivery(link: recipient.link, audience: audience, baseline: recipient.baseline,
+                                            viewer: settings.spectatorsMayFollow ? recipient.follow.map { .player($0) } : nil))
             recipient.baseline = tick
             return true
         }

@@ -7,13 +7,15 @@ import NIOHTTP1
 ///     /play?game=arena&match=ID                     that match
 ///     /play?resume=TOKEN                            the seat a dropped connection held
 ///     /spectate?match=ID                            watch without a seat
+///     /spectate?match=ID&follow=N                   watch what player N sees
 ///
 /// Parsing is total: garbage gets an `HTTPRefusal` naming what is wrong.
 struct PlayRequest: Sendable, Equatable {
     enum Target: Sendable, Equatable {
         case play(game: String, match: String?)
         case resume(token: String)
-        case spectate(match: String)
+        /// `follow`: the seat whose view to watch (nil: the spectators' view).
+        case spectate(match: String, follow: Int?)
     }
 
     var target: Target
@@ -47,7 +49,14 @@ struct PlayRequest: Sendable, Equatable {
             guard let match = value("match"), !match.isEmpty else {
                 return .failure(HTTPRefusal(.badRequest, "/spectate needs ?match=ID (see GET /matches)"))
             }
-            return .success(PlayRequest(target: .spectate(match: match), name: name, token: token))
+            var follow: Int?
+            if let text = value("follow") {
+                guard let seat = Int(text), (1...Welcome.maxPlayerID).contains(seat) else {
+                    return .failure(HTTPRefusal(.badRequest, "follow must be a player id from 1 to \(Welcome.maxPlayerID)"))
+                }
+                follow = seat
+            }
+            return .success(PlayRequest(target: .spectate(match: match, follow: follow), name: name, token: token))
         }
         if let resume = value("resume"), !resume.isEmpty {
             return .success(PlayRequest(target: .resume(token: resume), name: name, token: token))

@@ -43,7 +43,7 @@ import Testing
         var seating = Self.seating(maxPlayers: 3)
         _ = join(&seating, link: 7, player: 1)
         _ = join(&seating, link: 8, player: 2)
-        _ = seating.admit(.spectator, link: 9, tick: 0)
+        _ = seating.admit(.spectator(follow: nil), link: 9, tick: 0)
         let first = seating.fanOut(tick: 1, history: 64, now: .zero) { _ in true }
         #expect(first.deliveries.allSatisfy { $0.baseline == nil })
         #expect(seating.fanOut(tick: 2, history: 64, now: .zero) { _ in true }.deliveries.allSatisfy { $0.baseline == 1 })
@@ -174,13 +174,13 @@ import Testing
     @Test func spectatorsAreWelcomedUpToTheLimitAndForgottenWhenGone() throws {
         var seating = Self.seating(maxSpectators: 2)
         for link in [1, 2] {
-            #expect(decided(seating.admit(.spectator, link: link, tick: 0))?.1 == [.welcome(link: link, player: 0, resumeToken: "")])
+            #expect(decided(seating.admit(.spectator(follow: nil), link: link, tick: 0))?.1 == [.welcome(link: link, player: 0, resumeToken: "")])
         }
-        let (third, _) = try #require(decided(seating.admit(.spectator, link: 3, tick: 0)))
+        let (third, _) = try #require(decided(seating.admit(.spectator(follow: nil), link: 3, tick: 0)))
         #expect(third == .refused(.error(.matchFull, "the match has its most spectators (2)")))
         #expect(seating.disconnected(link: 1, now: .zero).isEmpty)
         #expect(seating.spectatorCount == 1)
-        #expect(decided(seating.admit(.spectator, link: 3, tick: 0))?.0 == .spectator)
+        #expect(decided(seating.admit(.spectator(follow: nil), link: 3, tick: 0))?.0 == .spectator)
     }
 
     @Test func anEmptyMatchEndsOnlyAfterTheTimeoutWithNobodyInIt() {
@@ -213,7 +213,7 @@ import Testing
 
     @Test func aSpectatorKeepsAMatchAlive() {
         var seating = Self.seating(emptyTimeout: .seconds(1))
-        _ = seating.admit(.spectator, link: 1, tick: 0)
+        _ = seating.admit(.spectator(follow: nil), link: 1, tick: 0)
         #expect(seating.tickDue(now: .zero).isEmpty)
         #expect(seating.tickDue(now: .seconds(5)).isEmpty)
         _ = seating.disconnected(link: 1, now: .seconds(5))
@@ -225,10 +225,10 @@ import Testing
         // A paused replay fans out the same tick again: whoever holds it
         // gets no frame (its events would arrive twice); a newcomer does.
         var seating = Self.seating()
-        _ = seating.admit(.spectator, link: 1, tick: 10)
+        _ = seating.admit(.spectator(follow: nil), link: 1, tick: 10)
         #expect(seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }.deliveries.map(\.link) == [1])
         #expect(seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }.deliveries.isEmpty)
-        _ = seating.admit(.spectator, link: 2, tick: 11)
+        _ = seating.admit(.spectator(follow: nil), link: 2, tick: 11)
         let plan = seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }
         #expect(plan.deliveries == [MatchSeating.Delivery(link: 2, audience: .spectator, baseline: nil)])
     }
@@ -237,7 +237,7 @@ import Testing
         var seating = Self.seating()
         _ = join(&seating, link: 1, player: 1, tick: 10)
         _ = join(&seating, link: 2, player: 2, tick: 10)
-        _ = seating.admit(.spectator, link: 3, tick: 10)
+        _ = seating.admit(.spectator(follow: nil), link: 3, tick: 10)
         var plan = seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }
         #expect(Set(plan.deliveries.map(\.link)) == [1, 2, 3])
         #expect(plan.deliveries.allSatisfy { $0.baseline == nil })
@@ -276,7 +276,7 @@ import Testing
         _ = join(&seating, link: 1, player: 1)
         _ = join(&seating, link: 2, player: 2)
         _ = seating.disconnected(link: 2, now: .zero)
-        _ = seating.admit(.spectator, link: 3, tick: 0)
+        _ = seating.admit(.spectator(follow: nil), link: 3, tick: 0)
         let reason = Disconnect.shuttingDown
         #expect(seating.end(reason) == [.close(link: 1, reason), .retire(token: "token1"), .retire(token: "token2"),
                                         .close(link: 3, reason)])
@@ -284,7 +284,7 @@ import Testing
         #expect(seating.end(reason).isEmpty)
         #expect(seating.tickDue(now: .seconds(1000)).isEmpty)
         #expect(seating.disconnected(link: 1, now: .zero).isEmpty)
-        let (answer, _) = try #require(decided(seating.admit(.spectator, link: 4, tick: 0)))
+        let (answer, _) = try #require(decided(seating.admit(.spectator(follow: nil), link: 4, tick: 0)))
         #expect(answer == .refused(.error(.matchOver, "the match is over")))
     }
 }

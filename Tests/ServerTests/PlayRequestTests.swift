@@ -8,7 +8,7 @@ import Testing
         #expect(try PlayRequest.parse(uri: "/play?game=arena&match=m1&token=a.b.c")?.get()
             == PlayRequest(target: .play(game: "arena", match: "m1"), name: "", token: "a.b.c"))
         #expect(try PlayRequest.parse(uri: "/play?resume=tok&game=arena")?.get().target == .resume(token: "tok"))
-        #expect(try PlayRequest.parse(uri: "/spectate?match=m1")?.get().target == .spectate(match: "m1"))
+        #expect(try PlayRequest.parse(uri: "/spectate?match=m1")?.get().target == .spectate(match: "m1", follow: nil))
         // The last of repeated keys wins; `+` is a space in a query.
         #expect(try PlayRequest.parse(uri: "/play?game=a&game=b&name=x+y")?.get()
             == PlayRequest(target: .play(game: "b", match: nil), name: "x y", token: nil))
