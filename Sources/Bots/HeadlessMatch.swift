@@ -91,12 +91,11 @@ public struct HeadlessMatch {
         var schedule = TickSchedule(tickRate: game.tickRate, start: clock.now())
         // The bots see the match as a network client does: every tick's state
         // goes through the wire format (a delta from the last one) and back.
-        // In a game that hides things, each bot sees its own player's view.
+        // When the match hides something, each bot sees its own player's view.
         let mirror = ClientMirror(schema: game.schema)
-        let ownViews = game.visibility.isDeclared
         var mirrors: [Int: ClientMirror] = [:]
-        if ownViews { for id in seated { mirrors[id] = ClientMirror(schema: game.schema) } }
         while match.tick < maxTicks, match.status.isRunning {
+            let ownViews = match.hidesSomething
             do {
                 if !ownViews {
                     let frame = match.frame(baseline: mirror.state?.tick, audience: .everyone)
@@ -106,7 +105,9 @@ public struct HeadlessMatch {
                 return report(.failed("the bots could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
             }
             for id in seated {
-                if let own = mirrors[id] {
+                if ownViews {
+                    let own = mirrors[id] ?? ClientMirror(schema: game.schema)
+                    mirrors[id] = own
                     do {
                         brain.observe(try own.apply(match.frame(baseline: own.state?.tick, audience: .player(id))))
                     } catch {

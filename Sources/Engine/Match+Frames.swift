@@ -67,6 +67,12 @@ extension Match {
         }
     }
 
+    /// Whether some player may not see all of the latest tick (the game
+    /// declares visibility, or the rules set an audience).
+    public var hidesSomething: Bool {
+        snapshots.latest.map { views.views(tick: $0.tick) != nil } ?? false
+    }
+
     /// Distinct views made for the latest tick so far (0 when everyone sees
     /// everything), for figures.
     public var viewsThisTick: Int {

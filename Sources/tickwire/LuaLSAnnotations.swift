@@ -150,10 +150,10 @@ enum LuaLSAnnotations {
             ---@return tw.AnyEntity
             """
         for kind in schema.kinds.map(\.name) {
-            out.line("---@overload fun(self: tw.Match, kind: \"\(kind)\", fields?: tw.\(kind).fields): tw.\(kind)")
+            out.line("---@overload fun(self: tw.Match, kind: \"\(kind)\", fields?: tw.\(kind).fields, options?: tw.SpawnOptions): tw.\(kind)")
         }
         out += """
-            function Match:spawn(kind, fields) end
+            function Match:spawn(kind, fields, options) end
 
             ---Removes a live entity; players no longer see it after this tick.
             ---@param entity tw.Entity
@@ -206,6 +206,23 @@ enum LuaLSAnnotations {
         out += """
             function Match:send(player, name, data) end
 
+            ---No player sees `entity`; with a player, takes them off the list of those who do (see match:show).
+            ---@param entity tw.Entity
+            ---@param player? tw.Player|integer
+            function Match:hide(entity, player) end
+
+            ---Every player sees `entity`, however far; with a player, adds them to the list of those who do (the first call makes the list: only those in it see it).
+            ---@param entity tw.Entity
+            ---@param player? tw.Player|integer
+            function Match:show(entity, player) end
+
+            ---`entity` is seen by its kind's rule again (game.visible, game.interest).
+            ---@param entity tw.Entity
+            function Match:reset_visibility(entity) end
+
+            ---@class tw.SpawnOptions
+            ---@field owner? tw.Player|integer the player the entity belongs to: sets its owner; private fields go to this player only
+
             """
     }
 
@@ -241,6 +258,9 @@ enum LuaLSAnnotations {
             ---@field result? fun(match: tw.Match): any non-nil (and not false) ends the match with this result
             ---@field reload? fun(match: tw.Match, old: tw.Game) with serve --dev: the new rules are loaded into the running match, which keeps its entities; carry the rules' own state over here
             ---@field event? fun(match: tw.Match, player: tw.Player, name: tw.ClientEventName, data: \(data)) a player's client event before game.tick
+            ---@field visible? table<string, "owner"|"nobody"|"everyone"> kind -> who sees its entities (default: everyone, or by interest)
+            ---@field interest? { radius: number, from: string } each player sees what is within radius of their own entity of the kind `from`
+            ---@field spectators? "everything"|"public" what spectators see (default "everything")
 
             """
     }

@@ -6,7 +6,7 @@ import Lua
 
 /// A game around `state` (the body of `game.state`), with `top` before the
 /// state and `after` after it. Mark the line an error must name with `-- here`.
-private func game(state: String = "ship = { x = \"u8\" },", top: String = "", after: String = "") -> String {
+func game(state: String = "ship = { x = \"u8\" },", top: String = "", after: String = "") -> String {
     """
     local game = { name = "test" }
     \(top)
@@ -22,7 +22,7 @@ private func game(state: String = "ship = { x = \"u8\" },", top: String = "", af
 /// Loads `source` as a game that must fail with a Lua error, and checks that
 /// it names the line marked `-- here` of game.lua and says `words`.
 @discardableResult
-private func expectFailure(_ source: String, _ words: String, limits: LuaLimits = LuaLimits(),
+func expectFailure(_ source: String, _ words: String, limits: LuaLimits = LuaLimits(),
                            sourceLocation: SourceLocation = #_sourceLocation) throws -> GameError {
     let fixture = try GameFixture(game: source)
     let error = try #require(throws: GameError.self, sourceLocation: sourceLocation) {
@@ -34,7 +34,7 @@ private func expectFailure(_ source: String, _ words: String, limits: LuaLimits 
 
 /// The same for the errors `SourceLocator` places: the location is exactly
 /// the full path and line.
-private func expectSchemaFailure(_ source: String, _ words: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectSchemaFailure(_ source: String, _ words: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let fixture = try GameFixture(game: source)
     let error = try #require(throws: GameError.self, sourceLocation: sourceLocation) { try fixture.load() }
     #expect(error.location == "\(fixture.path)/game.lua:\(line(of: "-- here", in: source))",
