@@ -8,23 +8,35 @@ import Protocol
 private func cards() throws -> GameDefinition { try GameDefinition.load(folder: gamesFolder + "/cards") }
 
 /// A match of games/cards driven by the test: players seated by name, client
-/// events sent by hand, and after each tick every seat's view decoded as its
-/// client would decode it.
+/// events sent by hand (or by bot.lua's bots), and after each tick every
+/// seat's view and a spectator's decoded as their clients would decode them.
 private final class Table {
     let session: MatchSession
     let schema: GameSchema
     /// Each player's view, by player id.
     private(set) var views: [Int: ClientMirror] = [:]
+    /// What a spectator is sent.
+    let spectator: ClientMirror
+    /// bot.lua's bots, playing every seat, when asked for; they see the whole
+    /// state, as in `tickwire bots`.
+    private let brain: BotBrain?
+    private let whole: ClientMirror
     /// The events each player received in the last tick, by player id.
     private(set) var events: [Int: [(name: String, to: Int, fields: [String: FieldValue])]] = [:]
 
-    init(players: Int, seed: Int64 = 7, params: [String: MatchParameter] = ["lobby": .number(0)]) throws {
+    init(players: Int, seed: Int64 = 7, params: [String: MatchParameter] = ["lobby": .number(0)], bots: Bool = false) throws {
         let game = try cards()
         schema = game.schema
+        spectator = ClientMirror(schema: schema)
+        whole = ClientMirror(schema: schema)
         var options = MatchOptions(seed: seed, params: params)
         options.failurePolicy = .endMatch(afterFailures: 1)
         session = try MatchSession(game: game, options: options)
-        for p in 1...players { try #require(join("p\(p)") == .joined(player: p)) }
+        brain = bots ? try BotBrain(game: game, seed: seed) : nil
+        for p in 1...players {
+            try #require(join("p\(p)") == .joined(player: p))
+            brain?.add(playerID: p, name: "p\(p)")
+        }
     }
 
     deinit { session.end() }
@@ -48,9 +60,19 @@ private final class Table {
         session.apply(.clientEvent(player: player, event: index, values: values, strings: StringTable()))
     }
 
-    /// One tick, then each player's frame through their mirror.
+    /// One tick (the bots' moves first, on the last tick's state), then each
+    /// player's and the spectator's frame through their mirrors.
     func step() throws {
+        if let brain {
+            brain.observe(try whole.apply(match.frame(baseline: whole.state?.tick, audience: .everyone)))
+            for id in views.keys.sorted() {
+                for event in brain.think(playerID: id).clientEvents {
+                    session.apply(.clientEvent(player: id, event: event.event, values: event.values, strings: event.strings))
+                }
+            }
+        }
         session.step()
+        _ = try spectator.apply(match.frame(baseline: spectator.state?.tick, audience: .spectator))
         events = [:]
         let schema = schema
         for (id, mirror) in views {
@@ -136,6 +158,27 @@ private func number(_ value: FieldValue?) -> Int {
         }
         let hands = (1...3).map { Set(table.hand(of: $0).map(\.id)) }
         #expect(hands[0].isDisjoint(with: hands[1]) && hands[1].isDisjoint(with: hands[2]) && hands[0].isDisjoint(with: hands[2]))
+    }
+
+    @Test func overAWholeGameNoPlayerIsSentAnotherHandAndASpectatorNoHandAtAll() throws {
+        let table = try Table(players: 4, seed: 11, bots: true)
+        var ticks = 0
+        while table.match.status.isRunning && ticks < 3000 {
+            try table.step()
+            ticks += 1
+            for id in table.views.keys {
+                let top = table.field("top", seenBy: id)
+                let strangers = table.cardsSeen(by: id).filter { $0["owner"] != .number(Double(id)) && Int($0.id) != top }
+                #expect(strangers.isEmpty, "tick \(table.match.tick): player \(id) is sent cards they do not hold")
+                let seat = table.views[id]!.entities.first { $0.kind == "seat" && $0["player"] == .number(Double(id)) }
+                #expect(seat?["cards"] == .number(Double(table.hand(of: id).count)), "the public count is the hand's size")
+            }
+            let watched = table.spectator.entities.filter { $0.kind == "card" }
+            #expect(watched.allSatisfy { $0["owner"] == .number(0) } && watched.count <= 1,
+                    "tick \(table.match.tick): a spectator is sent at most the top card, got \(watched.count)")
+        }
+        guard case .finished(let result) = table.match.status else { Issue.record("\(table.match.status)"); return }
+        #expect(result["reason"].asString == "empty hand")
     }
 
     // MARK: Moves

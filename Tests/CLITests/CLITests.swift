@@ -166,6 +166,15 @@ private func isHash(_ text: String) -> Bool {
         #expect(run.stdoutLines.contains("  event said: by: entity(member), name: string(32), text: string(200)"))
     }
 
+    @Test func checkOfCardsPassesStrictWithASmokeMatchAtAFullTable() throws {
+        let run = try tickwire("check", "games/cards", "--strict")
+        #expect(run.status == 0 && run.exitedCleanly, "\(run)")
+        #expect(run.stdoutLines.first == "games/cards: ok — cards, 10 Hz, up to 5 players", "\(run)")
+        #expect(run.stdoutLines.contains("  card: owner: u8, rank: u8, suit: u8"))
+        #expect(run.stdoutLines.contains { $0.hasPrefix("  smoke match: 5 of 5 players seated") && $0.hasSuffix(": ok") }, "\(run)")
+        #expect(run.stderr.isEmpty, "\(run)")
+    }
+
     @Test(arguments: [
         ("join", "function game.join(match, player) if player.id == 3 then error('no third') end return true end -- here"),
         ("tick", "function game.tick(match, inputs, dt) if match.tick == 120 then local x = nil; x.y = 1 end end -- here"),
