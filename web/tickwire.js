@@ -1197,6 +1197,7 @@ export class InterpolationBuffer {
  * @property {string} [game] the game to join (matchmaking: the fullest open match, or a new one)
  * @property {string} [match] a match id: join that match (with `game`), or watch it (with `spectate`)
  * @property {boolean} [spectate] watch `match` without a seat
+ * @property {number} [follow] with `spectate`: watch what this player id sees (refused by a game whose spectators see only the public view)
  * @property {string} [name] the player's display name
  * @property {string} [token] a JWT, for servers with player auth (sent as a subprotocol, never in the URL)
  * @property {boolean} [reconnect] reconnect after a drop: take the seat back, else join afresh (default true)
@@ -1353,7 +1354,7 @@ export class TickwireClient {
   target() {
     const o = this.options;
     const q = (pairs) => pairs.filter(([, v]) => v).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-    if (o.spectate) return `/spectate?${q([['match', o.match], ['name', o.name]])}`;
+    if (o.spectate) return `/spectate?${q([['match', o.match], ['follow', o.follow ? String(o.follow) : ''], ['name', o.name]])}`;
     if (this.resumeToken) return `/play?${q([['resume', this.resumeToken]])}`;
     return `/play?${q([['game', o.game], ['match', this.matchGone ? '' : o.match], ['name', o.name]])}`;
   }

@@ -20,7 +20,7 @@ public struct GameDefinition: Sendable {
     public let emptyTimeout: EmptyTimeout?
     public let schema: GameSchema
     /// Who may see what (`game.visible`, `game.interest`, private fields).
-    public let visibility: GameVisibility
+    public private(set) var visibility: GameVisibility
     /// Which of init, join, leave, result, event the game defines (tick is required).
     public let callbacks: Set<String>
     /// Likely mistakes that are not errors (`GameDefinition+Lint`), each
@@ -100,6 +100,14 @@ public struct GameDefinition: Sendable {
         self.chunkName = chunkName
         self.botSource = botSource
         self.botChunkName = botChunkName
+    }
+
+    /// The same rules with every player seeing everything: what the
+    /// game's visibility saves, measured against (`tickwire bench --views`).
+    public func seeingEverything() -> GameDefinition {
+        var copy = self
+        copy.visibility = GameVisibility(kindCount: schema.kinds.count)
+        return copy
     }
 
     private static func integer(_ value: LuaValue, default fallback: Int, range: ClosedRange<Int>,

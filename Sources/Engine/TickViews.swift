@@ -80,7 +80,9 @@ final class TickViews {
     private var spatial: SpatialInterest?
     private var viewOf: [Viewer: Int] = [:]
     private var views: [Snapshot] = []
-    private var interned: [[Snapshot.Entity]: Int] = [:]
+    /// View ids by a fingerprint of their entity lists (equal lists are
+    /// checked on a match): cheaper than hashing whole lists.
+    private var interned: [UInt64: [Int]] = [:]
 
     init(snapshot: Snapshot, facts: ViewFacts, rules: GameVisibility, schema: GameSchema) {
         self.snapshot = snapshot
@@ -97,9 +99,9 @@ final class TickViews {
     func view(for viewer: Viewer) -> (id: Int, snapshot: Snapshot) {
         if viewer == .everything { return (-1, snapshot) }
         if let id = viewOf[viewer] { return (id, views[id]) }
-        let entities = visibleEntities(for: viewer)
+        let (entities, fingerprint) = visibleEntities(for: viewer)
         let id: Int
-        if let known = interned[entities] {
+        if let known = interned[fingerprint]?.first(where: { views[$0].entities == entities }) {
             id = known
         } else {
             id = views.count
@@ -107,7 +109,7 @@ final class TickViews {
                 ? maskedSnapshot().snapshot : snapshot
             views.append(Snapshot(tick: snapshot.tick, match: snapshot.match, entities: entities, values: base.values,
                                   events: [], strings: base.strings))
-            interned[entities] = id
+            interned[fingerprint, default: []].append(id)
         }
         viewOf[viewer] = id
         return (id, views[id])
@@ -119,11 +121,11 @@ final class TickViews {
 
     // MARK: Choosing entities
 
-    private func visibleEntities(for viewer: Viewer) -> [Snapshot.Entity] {
+    private func visibleEntities(for viewer: Viewer) -> ([Snapshot.Entity], fingerprint: UInt64) {
         let all = snapshot.entities
         let player: Int
         switch viewer {
-        case .everything: return all
+        case .everything: return (all, 0)
         case .player(let p): player = p
         case .public: player = 0
         }
@@ -139,19 +141,19 @@ final class TickViews {
         }
         var result: [Snapshot.Entity] = []
         result.reserveCapacity(picked.count)
+        var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
         var last = -1
         for i in picked where i != last {
             last = i
-            let e = all[i]
+            var e = all[i]
             let kind = rules.kinds[Int(e.kind)]
             if !kind.privateFields.isEmpty, player == 0 || owner(i) != player {
-                let offsets = maskedSnapshot().offsets
-                result.append(Snapshot.Entity(id: e.id, kind: e.kind, offset: offsets[i]))
-            } else {
-                result.append(e)
+                e = Snapshot.Entity(id: e.id, kind: e.kind, offset: maskedSnapshot().offsets[i])
             }
+            result.append(e)
+            fingerprint = (fingerprint ^ (UInt64(e.id) << 32 | UInt64(UInt32(bitPattern: e.offset)))) &* 0x0000_0100_0000_01B3
         }
-        return result
+        return (result, fingerprint)
     }
 
     func owner(_ i: Int) -> Int { facts.owners.isEmpty ? 0 : Int(facts.owners[i]) }

@@ -49,6 +49,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure hot reload instead: how long rebuilding a match on reloaded rules takes, by the length of its history.")
     var reload = false
 
+    @Flag(help: "Measure per-player views instead: bytes and CPU per player-tick with the game's visibility and with everyone seeing all, against arena's 16 bots (e.g. --views games/world --players 200).")
+    var views = false
+
     @OptionGroup(title: "Fan-out over sockets") var fanOut: FanOutOptions
 
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
@@ -64,6 +67,7 @@ struct BenchCommand: ParsableCommand {
         if fanOut.fanOut { return try fanOut.run(gameFolder: game) }
         if recording { return try runRecording() }
         if reload { return try runReload() }
+        if views { return try runViews() }
         let definition = try load()
         let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
         let options = MatchOptions(seed: seed, params: params)
@@ -165,6 +169,18 @@ struct BenchCommand: ParsableCommand {
     private func runReload() throws {
         let (definition, options) = try singleMatch("--reload")
         try ReloadBench(game: definition, options: options, players: players, ticks: ticks, rounds: rounds).run()
+    }
+
+    private func runViews() throws {
+        let (definition, options) = try singleMatch("--views")
+        guard players <= definition.maxPlayers else {
+            throw ValidationError("\(definition.name) seats at most \(definition.maxPlayers) players")
+        }
+        let arenaFolder = URL(fileURLWithPath: definition.folder).deletingLastPathComponent().appendingPathComponent("arena").path
+        let arena = try GameDefinition.load(folder: FileManager.default.fileExists(atPath: arenaFolder) ? arenaFolder : "games/arena")
+        let arenaOptions = MatchOptions(seed: seed, params: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
+        try ViewsBench(game: definition, options: options, players: players, ticks: ticks, rounds: rounds,
+                       reference: arena, referenceOptions: arenaOptions).run()
     }
 
     /// The game and options of a bench that plays one bots match (`flag`

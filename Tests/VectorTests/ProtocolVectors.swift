@@ -22,6 +22,7 @@ enum ProtocolVectors {
         sessions.append(try ArenaSession.record())
         sessions.append(SchemaSessions.extremes())
         sessions.append(ChangeModesSession.record())
+        sessions.append(try ViewSession.record())
         for (i, plan) in RandomSessions.plans.enumerated() { sessions.append(RandomSessions.record(plan, index: i)) }
         sessions.append(RefusalSessions.snapshots())
         sessions += RefusalSessions.welcomes()
