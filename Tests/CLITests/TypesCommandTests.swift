@@ -34,7 +34,7 @@ import TestSupport
             "---@class tw.bullet.seen",
             "---@field owner integer declared entity(ship)",                            // as a bot sees it
             "---@field phase number declared u8 in game.state.match",
-            "---@overload fun(self: tw.Match, kind: \"ship\", fields?: tw.ship.fields): tw.ship",
+            "---@overload fun(self: tw.Match, kind: \"ship\", fields?: tw.ship.fields, options?: tw.SpawnOptions): tw.ship",
             "---@overload fun(self: tw.Match, kind: \"bullet\"): fun(): tw.bullet?",
             "---@overload fun(self: tw.Match, name: \"kill\", data?: tw.events.kill)",
             "---@field victim? tw.ship|integer declared entity(ship)",
@@ -46,8 +46,9 @@ import TestSupport
         ] {
             #expect(lines.contains(expected), "types.lua lacks \(expected)")
         }
-        for method in ["spawn(kind, fields)", "despawn(entity)", "each(kind)", "count(kind)", "entity(id)", "random()",
-                       "broadcast(name, data)", "send(player, name, data)"] {
+        for method in ["spawn(kind, fields, options)", "despawn(entity)", "each(kind)", "count(kind)", "entity(id)", "random()",
+                       "broadcast(name, data)", "send(player, name, data)", "hide(entity, player)", "show(entity, player)",
+                       "reset_visibility(entity)"] {
             #expect(lines.contains("function Match:\(method) end"), "types.lua lacks match:\(method)")
         }
 
