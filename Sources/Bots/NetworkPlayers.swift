@@ -37,8 +37,15 @@ final class LoopPlayers: TickwireLinkDelegate {
     /// The bots of one match on this loop.
     private final class MatchBots {
         let brain: BotBrain
+        /// The game hides things, so each bot thinks on its own connection's
+        /// view; otherwise every connection of a match sees the same state,
+        /// observed once a tick.
+        let ownViews: Bool
         var observedTick = -1
-        init(brain: BotBrain) { self.brain = brain }
+        init(brain: BotBrain, ownViews: Bool) {
+            self.brain = brain
+            self.ownViews = ownViews
+        }
     }
 
     let loop: any EventLoop
@@ -160,7 +167,8 @@ final class LoopPlayers: TickwireLinkDelegate {
                 bots = existing
             } else {
                 do {
-                    bots = MatchBots(brain: try BotBrain(game: game, seed: SplitMix64.derive(settings.seed, brains.count + 1)))
+                    bots = MatchBots(brain: try BotBrain(game: game, seed: SplitMix64.derive(settings.seed, brains.count + 1)),
+                                     ownViews: game.visibility.isDeclared)
                 } catch {
                     report.record(error: "bot.lua failed to load", "\(error)")
                     link.close(code: .goingAway, reason: "bot failed")
@@ -205,7 +213,7 @@ final class LoopPlayers: TickwireLinkDelegate {
         switch settings.mode {
         case .bots:
             guard let matchID = players[tag].matchID, let bots = brains[matchID], let state = link.mirror?.state else { return }
-            if bots.observedTick < header.tick {
+            if bots.ownViews || bots.observedTick < header.tick {
                 bots.brain.observe(state)
                 bots.observedTick = header.tick
             }

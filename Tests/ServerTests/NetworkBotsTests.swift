@@ -77,4 +77,47 @@ import TestSupport
         let heard = (state["match"] as? [String: Any])?["heard"] as? Int ?? 0
         #expect(heard > 10, "the bots' say events reached game.event: \(String(decoding: answer.body, as: UTF8.self))")
     }
+
+    /// In a game that hides things each network bot thinks on its own
+    /// connection's view: here a bot sees only its own dot, and moves only
+    /// when it finds it.
+    @Test func networkBotsOfAGameThatHidesThingsEachSeeTheirOwnView() async throws {
+        let rules = """
+            local game = { name = "mine", tick_rate = 30, max_players = 4 }
+            game.state = { match = { moved = "u8" }, dot = { owner = "u8", x = "i32" } }
+            game.visible = { dot = "owner" }
+            game.input = { dx = "i8" }
+            local dots = {}
+            function game.init(match) match.moved = 0 end
+            function game.join(match, player)
+              dots[player.id] = match:spawn("dot", { owner = player.id, x = 0 })
+              return true
+            end
+            function game.tick(match, inputs, dt)
+              for id, input in pairs(inputs) do dots[id].x = dots[id].x + input.dx end
+              local moved = 0
+              for d in match:each("dot") do if d.x > 0 then moved = moved + 1 end end
+              match.moved = moved
+            end
+            return game
+            """
+        let bot = """
+            return { think = function(view, me)
+              for _, d in ipairs(view.dot) do if d.owner == me.id then return { dx = 1 } end end
+              return nil
+            end }
+            """
+        let live = try await LiveServer(extraGames: ["mine": rules], files: ["mine/bot.lua": bot]) { $0.stateAccess = .open }
+        defer { Task { await live.stop() } }
+        let mine = try GameDefinition.load(folder: live.games.appendingPathComponent("mine").path)
+        var run = NetworkRun(server: try TickwireURL(live.url("")), game: "mine", mode: .bots(mine), players: 4, duration: .seconds(1))
+        run.threads = 1
+        let report = try await run.run()
+        #expect(report.errors.isEmpty && report.botErrors == 0, "\(report.errors) \(report.firstBotError ?? "")")
+        let id = try #require(live.server.directory.summaries().first { $0.game == "mine" }?.id)
+        let answer = try RawHTTP(port: live.port).exchange("GET /matches/\(id)/state HTTP/1.1\r\nHost: x\r\n\r\n")
+        let state = try #require(try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])
+        let moved = (state["match"] as? [String: Any])?["moved"] as? Int ?? 0
+        #expect(moved == 4, "every bot found its own dot: \(String(decoding: answer.body, as: UTF8.self))")
+    }
 }
