@@ -175,6 +175,15 @@ private func isHash(_ text: String) -> Bool {
         #expect(run.stderr.isEmpty, "\(run)")
     }
 
+    @Test func checkOfWorldPassesStrictWithASmokeMatchOfTwoHundredBots() throws {
+        let run = try tickwire("check", "games/world", "--strict")
+        #expect(run.status == 0 && run.exitedCleanly, "\(run)")
+        #expect(run.stdoutLines.first == "games/world: ok — world, 25 Hz, up to 200 players", "\(run)")
+        #expect(run.stdoutLines.contains("  food: x: fixed(0.0, 8192.0, 0.25), y: fixed(0.0, 8192.0, 0.25)"))
+        #expect(run.stdoutLines.contains { $0.hasPrefix("  smoke match: 200 of 200 players seated") && $0.hasSuffix(": ok") }, "\(run)")
+        #expect(run.stderr.isEmpty, "\(run)")
+    }
+
     @Test(arguments: [
         ("join", "function game.join(match, player) if player.id == 3 then error('no third') end return true end -- here"),
         ("tick", "function game.tick(match, inputs, dt) if match.tick == 120 then local x = nil; x.y = 1 end end -- here"),
