@@ -128,12 +128,12 @@ class Visit {
   onSnapshot() {
     const state = this.client.state;
     if (!state) return;
+    /** @type {{id: number, fields: Record<string, any>} | null} */
     let mine = null, inView = 0;
     for (const e of state.entities.values()) {
       if (e.kind === 'blob' && e.fields.owner === this.me && (!mine || e.id < mine.id)) mine = e;
       if (e.kind === 'blob' || e.kind === 'food') inView += 1;
     }
-    this.mine = mine;
     $('in-view').textContent = String(inView);
     $('me-line').textContent = mine ? `${mine.fields.name} · mass ${mine.fields.mass}` : '';
     const players = Number(state.match?.blobs) || 0;
