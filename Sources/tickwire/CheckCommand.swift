@@ -81,13 +81,24 @@ struct CheckCommand: ParsableCommand {
 
     static func summary(_ game: GameDefinition, entities: Int) -> String {
         let schema = game.schema
-        func list(_ fields: [Field]) -> String {
-            fields.isEmpty ? "(none)" : fields.map { "\($0.name): \($0.type)" }.joined(separator: ", ")
+        func list(_ fields: [Field], privates: [Int] = []) -> String {
+            fields.isEmpty ? "(none)" : fields.enumerated().map { f, field in
+                "\(field.name): \(field.type)" + (privates.contains(f) ? " (private)" : "")
+            }.joined(separator: ", ")
         }
+        let visibility = game.visibility
         var lines = ["\(game.folder): ok — \(game.name), \(game.tickRate) Hz, up to \(game.maxPlayers) players"
             + Self.emptyTimeoutNote(game.emptyTimeout)]
         lines.append("  match: \(list(schema.match.fields))")
-        for kind in schema.kinds { lines.append("  \(kind.name): \(list(kind.fields))") }
+        for (k, kind) in schema.kinds.enumerated() {
+            let rule = visibility.kinds[k].rule
+            let seen = rule == .normal ? "" : " — seen by \(rule == .owner ? "its owner" : rule.rawValue)"
+            lines.append("  \(kind.name): \(list(kind.fields, privates: visibility.kinds[k].privateFields))\(seen)")
+        }
+        if let interest = visibility.interest {
+            lines.append("  interest: within \(interest.radius) of the player's \(schema.kinds[interest.from].name)")
+        }
+        if visibility.spectators == .public { lines.append("  spectators: what every player may see") }
         lines.append("  input: \(list(schema.input))")
         for event in schema.events { lines.append("  event \(event.name): \(list(event.fields))") }
         let optional = ["init", "join", "leave", "result", "event", "reload"].filter(game.callbacks.contains)
