@@ -170,7 +170,8 @@ private func isHash(_ text: String) -> Bool {
         let run = try tickwire("check", "games/cards", "--strict")
         #expect(run.status == 0 && run.exitedCleanly, "\(run)")
         #expect(run.stdoutLines.first == "games/cards: ok — cards, 10 Hz, up to 5 players", "\(run)")
-        #expect(run.stdoutLines.contains("  card: owner: u8, rank: u8, suit: u8"))
+        #expect(run.stdoutLines.contains("  card: owner: u8, rank: u8, suit: u8 — seen by its owner"))
+        #expect(run.stdoutLines.contains("  spectators: what every player may see"), "\(run)")
         #expect(run.stdoutLines.contains { $0.hasPrefix("  smoke match: 5 of 5 players seated") && $0.hasSuffix(": ok") }, "\(run)")
         #expect(run.stderr.isEmpty, "\(run)")
     }
