@@ -79,6 +79,7 @@ class Mirror:
             if entity not in entities:
                 raise Malformed(f"removes entity {entity}, which the client does not hold")
             del entities[entity]
+        held = set(entities)  # what `changed` may name: the baseline less the removed
         entity = 0
         for _ in range(r.count()):
             entity = next_id(r, entity)
@@ -92,8 +93,8 @@ class Mirror:
         entity, masks = 0, {}
         for _ in range(r.count()):
             entity = next_id(r, entity)
-            if entity not in entities:
-                raise Malformed(f"changes entity {entity}, which the client does not hold")
+            if entity not in held:
+                raise Malformed(f"changes entity {entity}, which the baseline does not hold (or removes)")
             kind, values = entities[entity]
             fields = s.kinds[kind][1]
             if r.bits(1):
