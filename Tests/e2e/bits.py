@@ -140,5 +140,9 @@ class BitWriter:
         self.bits(1, 1)
         self.bits(value & ((1 << zeros) - 1), zeros)
 
+    def ranged(self, value, lo, hi):
+        assert lo <= value <= hi
+        self.bits(value - lo, span_bits(lo, hi))
+
     def finish(self):
         return bytes(self.out)  # the last byte's spare bits are zero: aligned

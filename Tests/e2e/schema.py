@@ -1,11 +1,15 @@
 """A game's schema as `welcome` carries it (docs/protocol.md, "Schemas"),
-and how each field's values travel in snapshots and inputs.
+how each field's values travel in snapshots and client messages, and the
+values a reader sees for them.
 
 Integer fields are sent as `int(lo...hi)` over their range (an i8 as
 `x + 128` in 8 bits, not two's complement): the schema table's "stored
 integer" is the value, and a full value is `int(lower...upper)` of the type,
 as for every ranged type.
 """
+
+import math
+import struct
 
 from bits import MAX_ID, Malformed, width
 
@@ -56,6 +60,65 @@ class Field:
     def zero(self):
         return "" if self.kind == "string" else 0
 
+    # Values as a reader sees them (docs/protocol.md, the schema table).
+
+    def value(self, q):
+        """The value of stored integer `q`: bool, int, float, str, an entity
+        id, {x, y, z} for a vec3, {x, y, z, w} for a quat."""
+        if self.kind == "bool":
+            return q == 1
+        if self.kind == "f32":
+            return struct.unpack("<f", q.to_bytes(4, "little"))[0]
+        if self.kind == "fixed":
+            return self.params["min"] + q * self.params["step"]
+        if self.kind == "angle":
+            return q * (2 * math.pi) / (1 << self.params["bits"])
+        if self.kind == "vec3":
+            out, shift = {}, 0
+            for axis, (lo, _, step), (_, w) in zip("xyz", self.params["axes"], self.axes):
+                out[axis] = lo + ((q >> shift) & ((1 << w) - 1)) * step
+                shift += w
+            return out
+        if self.kind == "quat":
+            bits = self.params["bits"]
+            scale = ((1 << bits) - 1) / (2 * QUAT_HALF_RANGE)
+            a, b, c = (((q >> (2 + i * bits)) & ((1 << bits) - 1)) / scale - QUAT_HALF_RANGE for i in range(3))
+            largest = math.sqrt(max(0.0, 1 - a * a - b * b - c * c))
+            parts = [a, b, c]
+            parts.insert(q & 3, largest)
+            return dict(zip("xyzw", parts))
+        return q
+
+    def stored(self, value):
+        """The stored integer a client sends for `value` (the inverse of
+        `value`): clamped to the range, rounded half away from zero."""
+        if self.kind == "bool":
+            return 1 if value else 0
+        if self.kind == "f32":
+            try:
+                return int.from_bytes(struct.pack("<f", value), "little")
+            except OverflowError:  # beyond the largest single: its infinity
+                return int.from_bytes(struct.pack("<f", math.copysign(math.inf, value)), "little")
+        if self.kind == "fixed":
+            return fixed_step(value, self.params["min"], self.params["step"], self.hi)
+        if self.kind == "angle":
+            if value != value or abs(value) == math.inf:
+                return 0
+            turns = value / (2 * math.pi)
+            turn = 1 << self.params["bits"]
+            return round_half_away((turns - math.floor(turns)) * turn) % turn
+        if self.kind == "vec3":
+            q, shift = 0, 0
+            for axis, (lo, _, step), (steps, w) in zip("xyz", self.params["axes"], self.axes):
+                q |= fixed_step(value[axis], lo, step, steps) << shift
+                shift += w
+            return q
+        if self.kind == "quat":
+            return smallest_three([value[axis] for axis in "xyzw"], self.params["bits"])
+        if self.kind == "string":
+            return value
+        return min(max(int(value), self.lo), self.hi)
+
     # Full and changed values, as docs/protocol.md's "snapshot" says.
 
     def read_full(self, r):
@@ -102,13 +165,57 @@ class Field:
         return q
 
     def write_full(self, w, q):
-        """Writes stored integer `q` (inputs never carry strings)."""
-        if self.kind == "string" or not self.lo <= q <= self.hi:
+        """Writes stored integer `q`, or a string's text (cut to its
+        maximum bytes at a character boundary)."""
+        if self.kind == "string":
+            raw = q.encode("utf-8")
+            end = min(len(raw), self.hi)
+            while 0 < end < len(raw) and raw[end] & 0xC0 == 0x80:
+                end -= 1
+            w.ranged(end, 0, self.hi)
+            for byte in raw[:end]:
+                w.bits(byte, 8)
+            return
+        if not self.lo <= q <= self.hi:
             raise ValueError(f"cannot send {q} as {self.name}: {self.describe()}")
         if self.kind == "entity":
             w.gamma(q + 1)
         else:
             w.bits(q - self.lo, self.bits)
+
+
+#: 1/√2: no component but the largest of a unit quaternion is larger in magnitude.
+QUAT_HALF_RANGE = math.sqrt(0.5)
+
+
+def round_half_away(x):
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
+def fixed_step(value, lo, step, steps):
+    """`round((v - min) / step)` clamped to 0...steps; NaN as 0."""
+    x = (value - lo) / step
+    if x != x or x <= 0:
+        return 0
+    return steps if x >= steps else min(round_half_away(x), steps)
+
+
+def smallest_three(v, bits):
+    """A quat's stored integer: the largest component's index (the first on
+    ties), then the other three, negated if the largest is negative, each
+    mapped from [-1/√2, 1/√2] onto 0...2^bits - 1."""
+    n = math.sqrt(sum(c * c for c in v)) if all(abs(c) != math.inf and c == c for c in v) else 0
+    v = [c / n for c in v] if n > 0 else [0.0, 0.0, 0.0, 1.0]
+    index = max(range(4), key=lambda i: (abs(v[i]), -i))
+    rest = [c for i, c in enumerate(v) if i != index]
+    if v[index] < 0:
+        rest = [-c for c in rest]
+    top = (1 << bits) - 1
+    scale = top / (2 * QUAT_HALF_RANGE)
+    q = index
+    for i, c in enumerate(rest):
+        q |= min(max(round_half_away((c + QUAT_HALF_RANGE) * scale), 0), top) << (2 + i * bits)
+    return q
 
 
 def read_name(r, previous):
@@ -138,7 +245,7 @@ def read_field_set(r):
             fields.append(Field(name, kind, bits=bits, signed=bool(signed)))
         elif kind == "fixed":
             lo, hi, step = r.f64(), r.f64(), r.f64()
-            fields.append(Field(name, kind, steps=fixed_steps(name, lo, hi, step)))
+            fields.append(Field(name, kind, min=lo, max=hi, step=step, steps=fixed_steps(name, lo, hi, step)))
         elif kind == "angle":
             bits = r.u8()
             if not 2 <= bits <= 16:
@@ -151,8 +258,9 @@ def read_field_set(r):
         elif kind == "entity":
             fields.append(Field(name, kind, kind_ref=r.varint(limit=255)))
         elif kind == "vec3":
-            steps = [fixed_steps(name, r.f64(), r.f64(), r.f64(), max_steps=1 << 62) for _ in range(3)]
-            fields.append(Field(name, kind, steps=steps))
+            axes = [(r.f64(), r.f64(), r.f64()) for _ in range(3)]
+            steps = [fixed_steps(name, *axis, max_steps=1 << 62) for axis in axes]
+            fields.append(Field(name, kind, axes=axes, steps=steps))
             if fields[-1].bits > 63:
                 raise Malformed(f"field {name}: vec3 of {fields[-1].bits} bits")
         elif kind == "quat":

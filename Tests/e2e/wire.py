@@ -1,7 +1,8 @@
 """Tickwire's wire protocol, version 1, written in Python from
 docs/protocol.md alone (no code shared with Sources/Protocol): enough of a
 generic client to read any game's `welcome` and `snapshot` messages into a
-copy of the state, and to write `input` and `ack` messages.
+copy of the state, and to write `input`, `client event` and `ack`
+messages. Tests/e2e/vectors.py checks it against the shared vectors.
 
 Standard library only; bits.py holds the bit stream, schema.py the schema
 and field coding.
@@ -50,13 +51,21 @@ class Snapshot:
 
 class Mirror:
     """The state a client holds, applied snapshot by snapshot from the
-    schema alone: entities as {id: (kind index, [stored values])}."""
+    schema alone: entities as {id: (kind index, [stored values])}.
+
+    After each snapshot, `added` and `removed` list the ids that appeared
+    and went (an id whose kind changed is in both), and `changed` the
+    (id, [field names]) whose values differ, each in id order: what the
+    state before and after differ by, whatever the snapshot's lists said.
+    """
 
     def __init__(self, schema):
         self.schema = schema
         self.tick = None
+        self.last_input = 0
         self.match = [f.zero() for f in schema.match]
         self.entities = {}
+        self.added, self.removed, self.changed = [], [], []
 
     def apply(self, snapshot):
         r, s = snapshot.reader, self.schema
@@ -122,8 +131,26 @@ class Mirror:
             events.append((name, recipient, {f.name: f.read_full(r) for f in fields}))
         r.align()
         r.expect_end()
+        self.report(entities)
         self.tick, self.match, self.entities = snapshot.tick, match, entities
+        self.last_input = snapshot.last_input
         return events
+
+    def report(self, entities):
+        """Sets added, removed and changed from the state held to `entities`."""
+        self.added, self.removed, self.changed = [], [], []
+        for entity in sorted(self.entities.keys() | entities.keys()):
+            before, after = self.entities.get(entity), entities.get(entity)
+            if before is not None and after is not None and before[0] == after[0]:
+                fields = self.schema.kinds[after[0]][1]
+                names = [f.name for f, a, b in zip(fields, before[1], after[1]) if a != b]
+                if names:
+                    self.changed.append((entity, names))
+                continue
+            if before is not None:
+                self.removed.append(entity)
+            if after is not None:
+                self.added.append(entity)
 
     def find(self, kind_name, **where):
         """Entities of `kind_name` as {field: value} whose fields match `where`."""
@@ -151,6 +178,16 @@ def input_message(schema, sequence, values):
     w.bits(0x81, 8)
     w.varint(sequence)
     for f, v in zip(schema.input, values, strict=True):
+        f.write_full(w, v)
+    return w.finish()
+
+
+def client_event_message(schema, name, values):
+    index = next(i for i, (n, _) in enumerate(schema.client_events) if n == name)
+    w = BitWriter()
+    w.bits(0x82, 8)
+    w.ranged(index, 0, len(schema.client_events) - 1)
+    for f, v in zip(schema.client_events[index][1], values, strict=True):
         f.write_full(w, v)
     return w.finish()
 
