@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A live server played by a client this project did not write: Python's
 /// `websockets` package driving Tests/e2e/play.py, whose decoder follows
@@ -33,8 +34,7 @@ import Testing
     /// The script bounds each of its waits by 10 s; this only stops a hung run.
     static let runLimit: Duration = .seconds(90)
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("e2e/play.py")
+    static let script = PythonScript.e2e("play.py")
 
     @Test(
         .enabled(
@@ -51,43 +51,8 @@ import Testing
         let live = try await LiveServer()
         defer { Task { await live.stop() } }
 
-        let (status, output) = try await Self.run(["python3", Self.script.path, live.url("")])
+        let (status, output) = try await PythonScript.run(["python3", Self.script.path, live.url("")], limit: Self.runLimit)
         #expect(status == 0, "play.py exited with \(status):\n\(output)")
         if status == 0 { print(output, terminator: "") }
-    }
-
-    /// Runs `arguments` under /usr/bin/env with stdout and stderr in one file,
-    /// so the script's lines and any traceback keep their order.
-    private static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tw-python-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        defer { try? handle.close() }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        environment["PYTHONDONTWRITEBYTECODE"] = "1"
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-
-        let deadline = ContinuousClock.now + runLimit
-        while process.isRunning && ContinuousClock.now < deadline && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        var stopped = ""
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            stopped = Task.isCancelled ? "\n(stopped: the test was cancelled)" : "\n(stopped after \(runLimit))"
-        }
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, output + stopped)
     }
 }
