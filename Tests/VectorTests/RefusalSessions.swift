@@ -42,7 +42,7 @@ enum RefusalSessions {
 
     /// Snapshot messages refused against the state held, and the state kept.
     static func snapshots() -> JSON {
-        var session = SessionRecorder(name: "refused snapshots: wrong baseline, truncated, trailing bytes, padding, empty masks", welcome: welcome)
+        var session = SessionRecorder(name: "refused snapshots: wrong baseline, truncated, trailing bytes, padding, empty masks, a change to an entity just added", welcome: welcome)
         let coding = session.coding
         var model = StateModel(schema: schema)
         func dot(_ x: Int64, _ name: String, _ on: Bool) -> StateModel.Entity {
@@ -117,6 +117,27 @@ enum RefusalSessions {
             w.writeGamma(1)           // entity 1,
             w.write(0, count: 1)      // not the previous mask,
             w.write(0, count: 3)      // an empty mask
+        })
+        // Entity 3 is added, then listed as changed: a change applies only
+        // to an entity of the baseline.
+        session.refused(handWritten(tick: 12, baseline: 11) { w in
+            var none: [UInt8] = []
+            var q: Int64 = 0
+            var kind = 0
+            w.write(0, count: 1)      // the match did not change
+            w.writeGamma(1)           // removed: count 0
+            w.writeGamma(2)           // added: count 1,
+            w.writeGamma(3)           // entity 3,
+            try! w.integer(&kind, in: 0...0)
+            w.writeBytes([], maxBytes: 12)                              // name ""
+            try! coding.kinds[0][1].full(&q, bytes: &none, &w)          // on false
+            try! coding.kinds[0][2].full(&q, bytes: &none, &w)          // x
+            w.writeGamma(2)           // changed: count 1,
+            w.writeGamma(3)           // entity 3,
+            w.write(0, count: 1)      // not the previous mask,
+            w.write(0b100, count: 3)  // x changed,
+            q = 4                     // by 4 steps
+            try! coding.kinds[0][2].changed(&q, from: 0, bytes: &none, &w)
         })
         SchemaSessions.send(model, &session, viewer: 3, lastInput: 2)
 
