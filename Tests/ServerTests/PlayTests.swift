@@ -244,14 +244,15 @@ import WebSocket
         try await ann.send(ack: AckMessage(tick: 1_000_000))
         for _ in 0..<3 { _ = try await ann.nextSnapshot() }
         #expect(ackCount(live) == 0)
-        for _ in 0..<10 {
+        // Each snapshot read is acked. A client that reads late (a busy
+        // machine) may be more ticks behind than the server remembers send
+        // times for, and those acks are not measured; it catches up, as
+        // reading is faster than the ticks, and its acks then count.
+        for _ in 0..<900 where ackCount(live) < 10 {
             let (header, _) = try #require(try await ann.nextSnapshot())
             try await ann.send(ack: AckMessage(tick: header.tick))
         }
-        // The match takes acks at its next tick; a client that reads late may
-        // be many snapshots behind it, so read on until they are counted.
-        for _ in 0..<300 where ackCount(live) < 10 { _ = try await ann.nextSnapshot() }
-        #expect(ackCount(live) >= 9)
+        #expect(ackCount(live) >= 10)
     }
 }
 

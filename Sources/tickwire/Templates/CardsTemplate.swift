@@ -4,8 +4,8 @@ extension GameTemplate {
         name: "cards",
         summary: """
             Crazy Eights for 2 to 4 players: follow the suit or the rank, 8s are wild,
-            and the first to empty their hand wins. Moves are client events; hands are
-            visible to every player (see the comment at the top of `game.lua`).
+            and the first to empty their hand wins. Moves are client events; each hand is
+            sent only to its owner, the top card to everyone.
             """,
         editFirst: """
             - The tuning constants at the top of `game.lua`: hand size, start delay,
@@ -22,10 +22,9 @@ extension GameTemplate {
         -- any 8 (and name the suit to follow); or draw one card, which ends your turn.
         -- The first to empty their hand wins.
         --
-        -- Hands are visible to everyone: every player receives every entity, and
-        -- Tickwire has no per-player visibility yet. A client should show a player
-        -- only their own cards, but a curious one can see them all, so keep this
-        -- game among friends for now (or deal hands in private events, match:send).
+        -- Hands are hidden: a card is sent only to the player in its `owner` field
+        -- (game.visible), and the top of the pile is shown to everyone (match:show).
+        -- The deck is not made of entities at all, so it never leaves the server.
 
         -- Your editor knows this table's fields and callbacks from .tickwire/types.lua,
         -- written by `tickwire types` (again after you change the declarations).
@@ -53,6 +52,11 @@ extension GameTemplate {
           -- rank: 1 (ace) .. 13 (king); suit: 1..4.
           card = { rank = "u8", suit = "u8", owner = "u8" },
         }
+
+        -- Who sees a card: its owner; the top card is shown to everyone. Spectators
+        -- see what every player may see, so nobody reads hands from a second tab.
+        game.visible = { card = "owner" }
+        game.spectators = "public"
 
         -- A turn is an action, not a control held down, so it is a client event: it
         -- arrives once, in order, and game.event handles it.
@@ -144,6 +148,7 @@ extension GameTemplate {
           end
           local c = table.remove(deck)
           top = match:spawn("card", { rank = c.rank, suit = c.suit, owner = 0 })
+          match:show(top)
           match.suit, match.deck_left = c.suit, #deck
           begin_turn(match, seats[1])
         end
@@ -187,6 +192,7 @@ extension GameTemplate {
           discards[#discards + 1] = { rank = top.rank, suit = top.suit }
           match:despawn(top)
           top, c.owner = c, 0
+          match:show(top)
           match.suit = c.rank == 8 and data.suit >= 1 and data.suit <= 4 and data.suit or c.suit
           match:broadcast("played", { player = player.id, rank = c.rank, suit = c.suit })
           if #hand_of(match, player.id) == 0 then
