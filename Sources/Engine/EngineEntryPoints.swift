@@ -6,7 +6,8 @@ struct EngineEntryPoints {
     let initialize, join, leave, tick, compact, result, setup, reload, clientEvent, repair: LuaRef
     /// `ids`: the prelude's own id of every listed entity table (`idof`);
     /// `audience`: who sees an entity, where the rules said (`match:hide`).
-    let lists, events, match, ids, audience: LuaRef
+    /// `status`: what else the engine reads of the match (`locked`).
+    let lists, events, match, ids, audience, status: LuaRef
 
     /// Runs the prelude in `lua` and anchors what it returns. Live entities
     /// are capped at what a snapshot may carry (`SnapshotDelta.maxEntities`)
@@ -40,6 +41,7 @@ struct EngineEntryPoints {
         match = try field("match")
         ids = try field("ids")
         audience = try field("audience")
+        status = try field("status")
     }
 
     /// Calls `E.setup(game, kinds, inputs, events)` with the game table that is

@@ -126,6 +126,7 @@ extension Match {
         stack.clearArray(at: -1)
         stack.pop()
 
+        readLock()
         lastValueCountHint = values.count
         lastEntityCountHint = entities.count
         let taken = Snapshot(tick: tick, match: matchValues, entities: entities, values: values, events: events, strings: strings)
@@ -158,6 +159,17 @@ extension Match {
             facts.owners = owners
         }
         return facts
+    }
+
+    /// `match:lock()`'s flag, a raw read of the prelude's `status` table.
+    func readLock() {
+        let stack = lua.stack
+        let base = stack.top
+        defer { stack.setTop(base) }
+        guard stack.reserve(2) else { return }
+        stack.push(entry.status)
+        stack.rawGet(table: -1, keyRef: keys.locked)
+        isLocked = stack.truthy(at: -1)
     }
 
     /// The prelude's `audience` table (`match:hide`, `match:show`): entity

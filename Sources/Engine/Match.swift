@@ -36,6 +36,9 @@ public final class Match {
     var frames = FrameCache(tick: -1)
     /// Each recent tick's views, when some player may not see everything.
     var views: ViewRing
+    /// Whether the rules locked the match (`match:lock()`): matchmaking
+    /// seats nobody new in it. Read after each tick and each join.
+    public internal(set) var isLocked = false
     /// `schema.input`'s quantizers, for the tick loop.
     var inputQuantizers: [Quantizer]
     var seats: [Seat?]
@@ -158,6 +161,7 @@ public final class Match {
             return .refused(reason: stack.string(at: -1) ?? "refused by the game")
         }
         seats[id] = Seat(name: cleanName, inputs: InputQueue(width: schema.input.count, capacity: options.inputQueueCapacity))
+        readLock()
         return .joined(playerID: id)
     }
 

@@ -49,6 +49,9 @@ local events = {}
 -- match:show): false nobody, true everyone, or a set { [player id] = true }.
 -- Unlisted entities follow their kind's rule. Cleared on despawn.
 local audience = {}
+-- What the engine reads of the match besides its state: `locked`, set by
+-- match:lock(), keeps matchmaking from seating players here.
+local status = { locked = false }
 local next_id, live, dirty = 0, 0, false
 local max_id = 4294967295       -- ids go on the wire as 32-bit numbers
 -- Game callbacks run since the last snapshot, for E.repair: `before` those
@@ -181,6 +184,12 @@ function methods:show(e, player)
   if type(seen) ~= "table" then seen = {}; audience[id] = seen end
   seen[p] = true
 end
+
+-- Matchmaking seats nobody new in a locked match (a game under way that
+-- takes no late players); a player may still join it by its id, if
+-- game.join accepts them, and resume a seat.
+function methods:lock() status.locked = true end
+function methods:unlock() status.locked = false end
 
 -- Back to the rule of e's kind (game.visible, game.interest).
 function methods:reset_visibility(e)
@@ -428,7 +437,7 @@ function E.result()
   if game.result then return game.result(match) end
 end
 
-E.lists, E.events, E.match, E.ids, E.audience = lists, events, match, idof, audience
+E.lists, E.events, E.match, E.ids, E.audience, E.status = lists, events, match, idof, audience, status
 return E
 """#
 }

@@ -9,8 +9,8 @@ import Lua
 /// methods and `LuaSandbox` the globals; tests hold these lists to them.
 public enum RulesEnvironment {
     /// The `match` object's methods (`MatchPrelude`'s `methods` table), sorted.
-    public static let matchMethods = ["broadcast", "count", "despawn", "each", "entity", "hide", "random",
-                                       "reset_visibility", "send", "show", "spawn"]
+    public static let matchMethods = ["broadcast", "count", "despawn", "each", "entity", "hide", "lock", "random",
+                                       "reset_visibility", "send", "show", "spawn", "unlock"]
     /// Fields of `match` the engine sets and the rules only read, sorted.
     public static let matchEngineFields = ["players", "tick", "time"]
 

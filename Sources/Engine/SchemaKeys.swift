@@ -23,6 +23,8 @@ struct SchemaKeys {
     let kindReadQuantizers: [[LuaQuantizer]]
     /// The column of each kind's rows that holds its owner, if read.
     let ownerColumns: [Int?]
+    /// `locked`, in the prelude's `status` table (`match:lock()`).
+    let locked: LuaRef
 
     /// Every distinct reference held, to release them together.
     let all: [LuaRef]
@@ -56,6 +58,7 @@ struct SchemaKeys {
         kindQuantizers = schema.kinds.map { $0.fields.map(\.type.luaQuantizer) }
         eventQuantizers = schema.events.map { $0.fields.map(\.type.luaQuantizer) }
         let owner = try key("owner")
+        locked = try key("locked")
         var reads = kinds, readQuantizers = kindQuantizers
         var ownerColumns: [Int?] = []
         for k in schema.kinds.indices {

@@ -72,7 +72,7 @@ public struct GameSchema: Sendable, Equatable {
     /// Match fields that are the engine's own.
     public static let reservedMatchFields: Set<String> = [
         "tick", "time", "players", "spawn", "despawn", "each", "count", "entity", "random", "broadcast", "send",
-        "hide", "show", "reset_visibility",
+        "hide", "show", "reset_visibility", "lock", "unlock",
     ]
     /// Kind names a bot's view uses for itself.
     public static let reservedKinds: Set<String> = ["tick", "byid", "events"]

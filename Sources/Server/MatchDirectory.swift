@@ -231,12 +231,13 @@ final class MatchDirectory: Sendable {
         }
     }
 
-    /// Open matches of `game` with a free seat, fullest first.
+    /// Open matches of `game` with a free seat, fullest first; a match the
+    /// rules locked (`match:lock()`) is not open.
     private func openMatches(of game: String) -> [MatchHost] {
         state.withLockedValue { Array($0.hosts.values) }
             .filter { $0.gameKey == game }
             .map { ($0, $0.summary) }
-            .filter { $0.1.running && $0.1.players < $0.1.capacity }
+            .filter { $0.1.running && $0.1.players < $0.1.capacity && $0.1.locked != true }
             .sorted { ($0.1.players, $1.1.ageSeconds) > ($1.1.players, $0.1.ageSeconds) }
             .map(\.0)
     }

@@ -362,7 +362,8 @@ final class MatchHost: @unchecked Sendable {
         let summary = MatchSummary(id: id, game: gameKey, players: players, spectators: watching,
                                    capacity: game.maxPlayers, tick: match.tick,
                                    ageSeconds: Double((NIODeadline.now() - created).nanoseconds) / 1e9,
-                                   running: session.isRunning && !ended, replay: playback == nil ? nil : true)
+                                   running: session.isRunning && !ended, replay: playback == nil ? nil : true,
+                                   locked: match.isLocked ? true : nil)
         published.withLockedValue { $0 = summary }
     }
 

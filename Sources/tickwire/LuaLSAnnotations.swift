@@ -216,6 +216,12 @@ enum LuaLSAnnotations {
             ---@param player? tw.Player|integer
             function Match:show(entity, player) end
 
+            ---Matchmaking (/play?game=) seats nobody new in this match until match:unlock(); joining by its id still asks game.join.
+            function Match:lock() end
+
+            ---Lets matchmaking seat new players in this match again.
+            function Match:unlock() end
+
             ---`entity` is seen by its kind's rule again (game.visible, game.interest).
             ---@param entity tw.Entity
             function Match:reset_visibility(entity) end

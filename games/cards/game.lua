@@ -213,6 +213,7 @@ local function deal(match)
   end
   to_top(match, first)
   match.phase, match.suit, match.starts_in = PLAYING, first.suit, 0
+  match:lock()                                 -- matchmaking now sends newcomers to another table
   match:broadcast("dealt", { players = #order, cards = cards })
   begin_turn(match, order[1])
 end
