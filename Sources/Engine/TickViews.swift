@@ -80,9 +80,10 @@ final class TickViews {
     private var spatial: SpatialInterest?
     private var viewOf: [Viewer: Int] = [:]
     private var views: [Snapshot] = []
-    /// View ids by a fingerprint of their entity lists (equal lists are
-    /// checked on a match): cheaper than hashing whole lists.
-    private var interned: [UInt64: [Int]] = [:]
+    /// View ids by a fingerprint of their entity lists (the lists are
+    /// compared on a match; a view whose fingerprint another view took is
+    /// simply not shared): cheaper than hashing whole lists.
+    private var interned: [UInt64: Int] = [:]
 
     init(snapshot: Snapshot, facts: ViewFacts, rules: GameVisibility, schema: GameSchema) {
         self.snapshot = snapshot
@@ -101,7 +102,7 @@ final class TickViews {
         if let id = viewOf[viewer] { return (id, views[id]) }
         let (entities, fingerprint) = visibleEntities(for: viewer)
         let id: Int
-        if let known = interned[fingerprint]?.first(where: { views[$0].entities == entities }) {
+        if let known = interned[fingerprint], views[known].entities == entities {
             id = known
         } else {
             id = views.count
@@ -109,7 +110,7 @@ final class TickViews {
                 ? maskedSnapshot().snapshot : snapshot
             views.append(Snapshot(tick: snapshot.tick, match: snapshot.match, entities: entities, values: base.values,
                                   events: [], strings: base.strings))
-            interned[fingerprint, default: []].append(id)
+            if interned[fingerprint] == nil { interned[fingerprint] = id }
         }
         viewOf[viewer] = id
         return (id, views[id])
