@@ -1,11 +1,13 @@
 """What the browser tests stand on: the real `tickwire serve` in a child
 process, headless Chromium driven by Selenium through Debian's chromedriver,
-bounded waits, and the artifacts folder.
+bounded waits, the artifacts folder, and `run_suite`, the `main()` every
+suite shares.
 
 Every wait here has a deadline and fails with a sentence saying what did not
 happen; nothing sleeps longer than a short poll.
 """
 
+import argparse
 import os
 import shutil
 import signal
@@ -13,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 import urllib.request
 
 from selenium import webdriver
@@ -68,11 +71,15 @@ class Server:
     the games of games/ and the page of web/. Each start logs to its own
     file in the artifacts folder."""
 
-    def __init__(self, binary, port, artifacts, arguments=None, name="server"):
+    def __init__(self, binary, port, artifacts, arguments=None, name="server", params=()):
         self.binary, self.port, self.artifacts = binary, port, artifacts
-        #: The command after the binary; `tickwire serve` of games/ and web/ by default.
+        #: The command after the binary; `tickwire serve` of games/ and web/ by default, with a
+        #: `--param` for each of `params` ("key=value").
         self.arguments = arguments or ["serve", "--host", "127.0.0.1", "--port", str(port),
                                        "--games", "games", "--web", "web", "--log-level", "info"]
+        if not arguments:
+            for param in params:
+                self.arguments += ["--param", param]
         self.name = name
         self.process = None
         self.starts = 0
@@ -200,3 +207,154 @@ def require_tools():
     """Chromium and chromedriver where Debian puts them."""
     for path, package in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")]:
         check(shutil.which(path) is not None, f"{path} is missing: apt-get install {package} (scripts/test does)")
+
+
+def log_text(path):
+    """A child's log as text, or why there is none."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError as error:
+        return f"(no log: {error})"
+
+
+class BrowserSuite:
+    """What `run_suite` drives: a suite's checks in `run()`, and the
+    browsers, server and network bots it starts on the way, which it saves
+    artifacts of on a failure and ends (by their own handles) in `close()`.
+    A suite subclasses it and adds its checks; one that starts more (a
+    spectator, a temporary folder) extends `close()`."""
+
+    def __init__(self, binary, artifacts):
+        self.binary, self.artifacts = binary, artifacts
+        self.browsers = []
+        #: The `tickwire serve` under test, once `serve()` (or the suite) starts it.
+        self.server = None
+        #: The `tickwire bots --connect` child, while it runs.
+        self.bots = None
+        #: Where the bots log; a suite that starts bots names it, and a failure prints it.
+        self.bots_log = None
+
+    def run(self):
+        raise NotImplementedError
+
+    def serve(self, name, params=()):
+        """Starts `tickwire serve` of games/ and web/ on a free port, with a
+        `--param` for each of `params` ("key=value")."""
+        self.server = Server(self.binary, free_port(), self.artifacts, name=name, params=params)
+        self.server.start()
+        shown = ", ".join(["games/", "web/"] + ([" ".join(f"--param {p}" for p in params)] if params else []))
+        ok(f"tickwire serve on {self.server.http} ({shown})")
+
+    def start_bots(self, arguments):
+        """`tickwire bots` with `arguments`, logging to `bots_log`; `close()` kills it if it still runs."""
+        with open(self.bots_log, "wb") as log:
+            self.bots = subprocess.Popen([self.binary, "bots"] + arguments, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT)
+
+    def bots_text(self):
+        return log_text(self.bots_log)
+
+    def open_browser(self, name):
+        browser = Browser(name)
+        self.browsers.append(browser)
+        return browser
+
+    def console_is_clean(self, browser, when):
+        """Fails if `browser` has logged an error or a warning so far; the number of entries new since the last look."""
+        entries = browser.new_console()
+        bad = [e for e in browser.console if e.get("level") in ("SEVERE", "WARNING")]
+        check(not bad, f"{browser.name}: no console errors or warnings {when}, got:\n"
+              + "\n".join(f"  {e['level']} {e.get('source')}: {e['message']}" for e in bad))
+        return len(entries)
+
+    def save_failure(self):
+        for browser in self.browsers:
+            for path in browser.save_failure(self.artifacts):
+                print(f"     saved {path}", flush=True)
+
+    def close(self):
+        """Kills the bots, quits the browsers and stops the server; what went
+        wrong stopping it, or None."""
+        if self.bots and self.bots.poll() is None:
+            self.bots.kill()
+            self.bots.wait()
+        for browser in self.browsers:
+            browser.quit()
+        if self.server:
+            try:
+                self.server.stop()
+            except CheckFailed as error:
+                return str(error)
+        return None
+
+    def failure_logs(self):
+        """(title, text) of each child's log, printed after a failure."""
+        logs = [("server log", self.server.log_text())] if self.server else []
+        if self.bots_log:
+            logs.append(("bots log", self.bots_text()))
+        return logs
+
+
+class OverTime(Exception):
+    pass
+
+
+def run_suite(make_suite, what, description, limit, stale=None):
+    """The `main()` of a browser suite: reads `--tickwire BINARY`, makes the
+    suite with `make_suite(binary, artifacts)` and runs it within `limit`
+    seconds (SIGALRM), after checking Chromium and chromedriver are there.
+
+    On a failure it prints `FAIL …`, saves each browser's screenshot, page
+    and console in the artifacts folder, prints the children's logs and
+    exits 1; otherwise it prints how long the checks took. Either way the
+    suite's children are ended by `close()`. `what` names the suite in those
+    lines ("chat browser": "the chat browser suite ran over …", "all chat
+    browser checks passed …"); `stale(name)` says which files of an earlier
+    run to remove from the artifacts folder first."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--tickwire", required=True, help="the tickwire binary (swift build --show-bin-path)")
+    args = parser.parse_args()
+    binary = os.path.abspath(args.tickwire)
+    if not os.access(binary, os.X_OK):
+        print(f"FAIL {binary} is not an executable tickwire (swift build first)", flush=True)
+        sys.exit(1)
+
+    artifacts = artifacts_dir()
+    if stale:
+        for old in os.listdir(artifacts):
+            if stale(old):
+                os.remove(os.path.join(artifacts, old))
+
+    def over_time(signum, frame):
+        raise OverTime(f"the {what} suite ran over {limit} s")
+    signal.signal(signal.SIGALRM, over_time)
+    signal.alarm(limit)
+
+    started = time.monotonic()
+    suite = make_suite(binary, artifacts)
+    failure = None
+    try:
+        require_tools()
+        suite.run()
+    except (CheckFailed, OverTime) as error:
+        failure = str(error)
+    except WebDriverException as error:
+        failure = f"the browser failed: {error.msg}"
+        traceback.print_exc()
+    except Exception as error:
+        failure = f"{type(error).__name__}: {error}"
+        traceback.print_exc()
+    finally:
+        signal.alarm(0)
+        if failure:
+            print(f"FAIL {failure}", flush=True)
+            suite.save_failure()
+        stopping = suite.close()
+        failure = failure or stopping
+        if failure:
+            for title, text in suite.failure_logs():
+                print(f"{title}:\n{text}", flush=True)
+    if failure:
+        sys.exit(1)
+    print(f"all {what} checks passed in {time.monotonic() - started:.1f} s", flush=True)

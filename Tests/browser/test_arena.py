@@ -23,24 +23,19 @@ Every wait is bounded; the whole run is stopped after SUITE_LIMIT seconds.
 Needs chromium, chromium-driver (apt) and selenium, websockets (pip).
 """
 
-import argparse
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
-    from selenium.common.exceptions import (ElementClickInterceptedException, StaleElementReferenceException,
-                                            WebDriverException)
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -53,8 +48,7 @@ except ImportError as error:
     print(f"FAIL cannot import websockets.sync.client ({error}): pip install 'websockets>=15'", flush=True)
     sys.exit(1)
 
-from harness import (ROOT, TIMEOUT, Browser, CheckFailed, Server, artifacts_dir, check, free_port, ok,
-                     require_tools, wait_until)
+from harness import ROOT, TIMEOUT, BrowserSuite, Server, check, free_port, ok, run_suite, wait_until
 from spectator import Spectator
 
 #: Seconds the whole suite may take before it is stopped as hung.
@@ -141,18 +135,12 @@ def moved(a, b):
     return abs(a["x"] - b["x"]) + abs(a["y"] - b["y"])
 
 
-class Suite:
-    def __init__(self, server, artifacts):
-        self.server, self.artifacts = server, artifacts
-        self.browsers = []
+class Suite(BrowserSuite):
+    def __init__(self, binary, artifacts):
+        super().__init__(binary, artifacts)
         self.spectator = None
 
     # ---- the page --------------------------------------------------------
-
-    def open_browser(self, name):
-        browser = Browser(name)
-        self.browsers.append(browser)
-        return browser
 
     def load(self, browser):
         browser.driver.get(self.server.http + "/")
@@ -164,13 +152,6 @@ class Suite:
                   f"{browser.name}: the page has {selector}")
         wait_until(lambda: browser.driver.find_element(By.ID, "play").is_displayed(), TIMEOUT,
                    f"{browser.name}: the lobby's Play button to show")
-
-    def console_is_clean(self, browser, when):
-        entries = browser.new_console()
-        bad = [e for e in browser.console if e.get("level") in ("SEVERE", "WARNING")]
-        check(not bad, f"{browser.name}: no console errors or warnings {when}, got:\n"
-              + "\n".join(f"  {e['level']} {e.get('source')}: {e['message']}" for e in bad))
-        return len(entries)
 
     def status(self, browser):
         return browser.js("const s = document.getElementById('status');"
@@ -512,6 +493,7 @@ class Suite:
            f"as player {w['player']} ({s['text']!r})")
 
     def run(self):
+        self.serve("server")
         self.page_loads_clean()
         self.vectors_pass_in_the_page()
         self.play_joins()
@@ -525,73 +507,15 @@ class Suite:
         self.console_still_clean()
         self.server_restart_recovers()
 
-    def save_failure(self):
-        for browser in self.browsers:
-            for path in browser.save_failure(self.artifacts):
-                print(f"     saved {path}", flush=True)
-
     def close(self):
         if self.spectator:
             self.spectator.close()
-        for browser in self.browsers:
-            browser.quit()
-
-
-class OverTime(Exception):
-    pass
+        return super().close()
 
 
 def main():
-    parser = argparse.ArgumentParser(description="The arena page in headless Chromium against a live server.")
-    parser.add_argument("--tickwire", required=True, help="the tickwire binary (swift build --show-bin-path)")
-    args = parser.parse_args()
-    binary = os.path.abspath(args.tickwire)
-    if not os.access(binary, os.X_OK):
-        print(f"FAIL {binary} is not an executable tickwire (swift build first)", flush=True)
-        sys.exit(1)
-
-    artifacts = artifacts_dir()
-    for old in os.listdir(artifacts):
-        if old.startswith(("failure-", "server-")) or old == "arena.png":
-            os.remove(os.path.join(artifacts, old))
-
-    def over_time(signum, frame):
-        raise OverTime(f"the browser suite ran over {SUITE_LIMIT} s")
-    signal.signal(signal.SIGALRM, over_time)
-    signal.alarm(SUITE_LIMIT)
-
-    started = time.monotonic()
-    server = Server(binary, free_port(), artifacts)
-    suite = Suite(server, artifacts)
-    failure = None
-    try:
-        require_tools()
-        server.start()
-        ok(f"tickwire serve on {server.http} (games/, web/)")
-        suite.run()
-    except (CheckFailed, OverTime) as error:
-        failure = str(error)
-    except WebDriverException as error:
-        failure = f"the browser failed: {error.msg}"
-        traceback.print_exc()
-    except Exception as error:
-        failure = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if failure:
-            print(f"FAIL {failure}", flush=True)
-            suite.save_failure()
-        suite.close()
-        try:
-            server.stop()
-        except CheckFailed as error:
-            failure = failure or str(error)
-        if failure:
-            print(f"server log:\n{server.log_text()}", flush=True)
-    if failure:
-        sys.exit(1)
-    print(f"all browser checks passed in {time.monotonic() - started:.1f} s", flush=True)
+    run_suite(Suite, "browser", "The arena page in headless Chromium against a live server.", SUITE_LIMIT,
+              stale=lambda name: name.startswith(("failure-", "server-")) or name == "arena.png")
 
 
 if __name__ == "__main__":

@@ -28,24 +28,19 @@ after SUITE_LIMIT seconds. Needs chromium, chromium-driver (apt) and
 selenium (pip).
 """
 
-import argparse
 import os
-import signal
 import sys
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 except ImportError as error:
     print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
     sys.exit(1)
 
-from harness import (TIMEOUT, Browser, CheckFailed, Server, artifacts_dir, check, free_port, ok,
-                     require_tools, wait_until)
+from harness import TIMEOUT, BrowserSuite, check, ok, run_suite, wait_until
 
 #: Seconds the whole suite may take before it is stopped as hung.
 SUITE_LIMIT = 90
@@ -87,16 +82,11 @@ def card_text(card):
     return f"{RANKS.get(card['rank'], str(card['rank']))}{SUITS[card['suit']]}"
 
 
-class Suite:
-    def __init__(self, server, artifacts):
-        self.server, self.artifacts = server, artifacts
-        self.browsers = []
-
+class Suite(BrowserSuite):
     # ---- the page --------------------------------------------------------
 
     def open(self, name):
-        browser = Browser(name)
-        self.browsers.append(browser)
+        browser = self.open_browser(name)
         browser.driver.get(self.server.http + "/cards")
         wait_until(lambda: browser.js("return document.readyState") == "complete", TIMEOUT,
                    f"{name}: the page at /cards to load")
@@ -107,12 +97,6 @@ class Suite:
         wait_until(lambda: browser.js("return document.getElementById('table-list').textContent.trim() !== ''"),
                    TIMEOUT, f"{name}: the table list to answer")
         return browser
-
-    def console_is_clean(self, browser, when):
-        browser.new_console()
-        bad = [e for e in browser.console if e.get("level") in ("SEVERE", "WARNING")]
-        check(not bad, f"{browser.name}: no console errors or warnings {when}, got:\n"
-              + "\n".join(f"  {e['level']} {e.get('source')}: {e['message']}" for e in bad))
 
     def name(self, browser, name):
         field = browser.driver.find_element(By.ID, "name")
@@ -318,6 +302,7 @@ class Suite:
         ok(f"no console errors or warnings in {len(self.browsers)} browsers after playing")
 
     def run(self):
+        self.serve("cards-server", ["lobby=1", "turn_time=60"])
         self.page_loads_clean()
         self.a_table_is_opened()
         self.a_second_browser_sits_down()
@@ -327,71 +312,9 @@ class Suite:
         self.a_late_player_is_refused_and_watches()
         self.consoles_still_clean()
 
-    def save_failure(self):
-        for browser in self.browsers:
-            for path in browser.save_failure(self.artifacts):
-                print(f"     saved {path}", flush=True)
-
-    def close(self):
-        for browser in self.browsers:
-            browser.quit()
-
-
-class OverTime(Exception):
-    pass
-
 
 def main():
-    parser = argparse.ArgumentParser(description="The cards page in headless Chromium against a live server.")
-    parser.add_argument("--tickwire", required=True, help="the tickwire binary (swift build --show-bin-path)")
-    args = parser.parse_args()
-    binary = os.path.abspath(args.tickwire)
-    if not os.access(binary, os.X_OK):
-        print(f"FAIL {binary} is not an executable tickwire (swift build first)", flush=True)
-        sys.exit(1)
-
-    artifacts = artifacts_dir()
-
-    def over_time(signum, frame):
-        raise OverTime(f"the cards browser suite ran over {SUITE_LIMIT} s")
-    signal.signal(signal.SIGALRM, over_time)
-    signal.alarm(SUITE_LIMIT)
-
-    started = time.monotonic()
-    port = free_port()
-    server = Server(binary, port, artifacts, name="cards-server",
-                    arguments=["serve", "--host", "127.0.0.1", "--port", str(port), "--games", "games", "--web", "web",
-                               "--log-level", "info", "--param", "lobby=1", "--param", "turn_time=60"])
-    suite = Suite(server, artifacts)
-    failure = None
-    try:
-        require_tools()
-        server.start()
-        ok(f"tickwire serve on {server.http} (games/, web/, --param lobby=1 --param turn_time=60)")
-        suite.run()
-    except (CheckFailed, OverTime) as error:
-        failure = str(error)
-    except WebDriverException as error:
-        failure = f"the browser failed: {error.msg}"
-        traceback.print_exc()
-    except Exception as error:
-        failure = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if failure:
-            print(f"FAIL {failure}", flush=True)
-            suite.save_failure()
-        suite.close()
-        try:
-            server.stop()
-        except CheckFailed as error:
-            failure = failure or str(error)
-        if failure:
-            print(f"server log:\n{server.log_text()}", flush=True)
-    if failure:
-        sys.exit(1)
-    print(f"all cards browser checks passed in {time.monotonic() - started:.1f} s", flush=True)
+    run_suite(Suite, "cards browser", "The cards page in headless Chromium against a live server.", SUITE_LIMIT)
 
 
 if __name__ == "__main__":

@@ -22,26 +22,21 @@ is stopped after SUITE_LIMIT seconds. Needs chromium, chromium-driver (apt)
 and selenium (pip).
 """
 
-import argparse
 import os
-import signal
 import subprocess
 import sys
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 except ImportError as error:
     print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
     sys.exit(1)
 
-from harness import (ROOT, TIMEOUT, Browser, CheckFailed, Server, artifacts_dir, check, free_port, ok,
-                     require_tools, wait_until)
+from harness import TIMEOUT, BrowserSuite, CheckFailed, check, ok, run_suite, wait_until
 
 #: Seconds the whole suite may take before it is stopped as hung.
 SUITE_LIMIT = 90
@@ -64,18 +59,15 @@ LINES = """return [...document.querySelectorAll('#lines li')].map((li) => ({
 MEMBERS = "return [...document.querySelectorAll('#members li .name')].map((n) => n.textContent);"
 
 
-class Suite:
-    def __init__(self, server, binary, artifacts):
-        self.server, self.binary, self.artifacts = server, binary, artifacts
-        self.browsers = []
-        self.bots = None
+class Suite(BrowserSuite):
+    def __init__(self, binary, artifacts):
+        super().__init__(binary, artifacts)
         self.bots_log = os.path.join(artifacts, "chat-bots.log")
 
     # ---- the page --------------------------------------------------------
 
     def open(self, name):
-        browser = Browser(name)
-        self.browsers.append(browser)
+        browser = self.open_browser(name)
         browser.driver.get(self.server.http + "/chat")
         wait_until(lambda: browser.js("return document.readyState") == "complete", TIMEOUT,
                    f"{name}: the page at /chat to load")
@@ -86,12 +78,6 @@ class Suite:
         wait_until(lambda: browser.js("return document.getElementById('room-list').textContent.trim() !== ''"),
                    TIMEOUT, f"{name}: the room list to answer")
         return browser
-
-    def console_is_clean(self, browser, when):
-        browser.new_console()
-        bad = [e for e in browser.console if e.get("level") in ("SEVERE", "WARNING")]
-        check(not bad, f"{browser.name}: no console errors or warnings {when}, got:\n"
-              + "\n".join(f"  {e['level']} {e.get('source')}: {e['message']}" for e in bad))
 
     def name(self, browser, name):
         field = browser.driver.find_element(By.ID, "name")
@@ -213,11 +199,8 @@ class Suite:
            f"({notices()[-1]['text']!r}); browser1 never sees the rest")
 
     def a_bot_chats(self):
-        command = [self.binary, "bots", "games/chat", "--connect", self.server.ws, "--players", "1",
-                   "--duration", str(BOT_SECONDS), "--quiet"]
-        with open(self.bots_log, "wb") as log:
-            self.bots = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT)
+        self.start_bots(["games/chat", "--connect", self.server.ws, "--players", "1",
+                         "--duration", str(BOT_SECONDS), "--quiet"])
         joined = self.wait_line(self.b1, lambda line: line["kind"] == "system" and line["text"].startswith("bot-")
                                 and "joined" in line["text"], "a line saying a bot joined")
         line = wait_until(lambda: next((line for line in self.lines(self.b1, "line")
@@ -239,6 +222,7 @@ class Suite:
         ok(f"no console errors or warnings in {len(self.browsers)} browsers after chatting")
 
     def run(self):
+        self.serve("chat-server", ["banned=frack"])
         self.page_loads_clean()
         self.a_room_is_opened()
         self.a_second_browser_joins_from_the_list()
@@ -248,82 +232,9 @@ class Suite:
         self.a_bot_chats()
         self.consoles_still_clean()
 
-    def bots_text(self):
-        try:
-            with open(self.bots_log, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except OSError as error:
-            return f"(no log: {error})"
-
-    def save_failure(self):
-        for browser in self.browsers:
-            for path in browser.save_failure(self.artifacts):
-                print(f"     saved {path}", flush=True)
-
-    def close(self):
-        if self.bots and self.bots.poll() is None:
-            self.bots.kill()
-            self.bots.wait()
-        for browser in self.browsers:
-            browser.quit()
-
-
-class OverTime(Exception):
-    pass
-
 
 def main():
-    parser = argparse.ArgumentParser(description="The chat page in headless Chromium against a live server.")
-    parser.add_argument("--tickwire", required=True, help="the tickwire binary (swift build --show-bin-path)")
-    args = parser.parse_args()
-    binary = os.path.abspath(args.tickwire)
-    if not os.access(binary, os.X_OK):
-        print(f"FAIL {binary} is not an executable tickwire (swift build first)", flush=True)
-        sys.exit(1)
-
-    artifacts = artifacts_dir()
-
-    def over_time(signum, frame):
-        raise OverTime(f"the chat browser suite ran over {SUITE_LIMIT} s")
-    signal.signal(signal.SIGALRM, over_time)
-    signal.alarm(SUITE_LIMIT)
-
-    started = time.monotonic()
-    port = free_port()
-    server = Server(binary, port, artifacts, name="chat-server",
-                    arguments=["serve", "--host", "127.0.0.1", "--port", str(port), "--games", "games", "--web", "web",
-                               "--log-level", "info", "--param", "banned=frack"])
-    suite = Suite(server, binary, artifacts)
-    failure = None
-    try:
-        require_tools()
-        server.start()
-        ok(f"tickwire serve on {server.http} (games/, web/, --param banned=frack)")
-        suite.run()
-    except (CheckFailed, OverTime) as error:
-        failure = str(error)
-    except WebDriverException as error:
-        failure = f"the browser failed: {error.msg}"
-        traceback.print_exc()
-    except Exception as error:
-        failure = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if failure:
-            print(f"FAIL {failure}", flush=True)
-            suite.save_failure()
-        suite.close()
-        try:
-            server.stop()
-        except CheckFailed as error:
-            failure = failure or str(error)
-        if failure:
-            print(f"server log:\n{server.log_text()}", flush=True)
-            print(f"bots log:\n{suite.bots_text()}", flush=True)
-    if failure:
-        sys.exit(1)
-    print(f"all chat browser checks passed in {time.monotonic() - started:.1f} s", flush=True)
+    run_suite(Suite, "chat browser", "The chat page in headless Chromium against a live server.", SUITE_LIMIT)
 
 
 if __name__ == "__main__":

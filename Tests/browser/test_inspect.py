@@ -18,22 +18,17 @@ on the fixture and on arena are saved in the artifacts folder
 ($TICKWIRE_ARTIFACTS, default .build/test-artifacts). Every wait is bounded.
 """
 
-import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
-    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -41,8 +36,7 @@ except ImportError as error:
     print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
     sys.exit(1)
 
-from harness import (ROOT, TIMEOUT, Browser, CheckFailed, Server, artifacts_dir, check, free_port, ok,
-                     require_tools, wait_until)
+from harness import ROOT, TIMEOUT, BrowserSuite, Server, check, free_port, ok, run_suite, wait_until
 
 #: Seconds the whole suite may take before it is stopped as hung.
 SUITE_LIMIT = 150
@@ -81,23 +75,10 @@ def close(a, b, tolerance=1e-6):
     return a == b
 
 
-class Suite:
+class Suite(BrowserSuite):
     def __init__(self, binary, artifacts):
-        self.binary, self.artifacts = binary, artifacts
-        self.browsers = []
+        super().__init__(binary, artifacts)
         self.folder = tempfile.mkdtemp(prefix="tw-browser-inspect-")
-        self.server = None
-
-    def open_browser(self, name):
-        browser = Browser(name)
-        self.browsers.append(browser)
-        return browser
-
-    def console_is_clean(self, browser, when):
-        browser.new_console()
-        bad = [e for e in browser.console if e.get("level") in ("SEVERE", "WARNING")]
-        check(not bad, f"{browser.name}: no console errors or warnings {when}, got:\n"
-              + "\n".join(f"  {e['level']} {e.get('source')}: {e['message']}" for e in bad))
 
     def status(self, browser):
         return browser.js_or_none("const s = document.getElementById('status');"
@@ -330,68 +311,14 @@ class Suite:
         self.a_replay_plays_pauses_and_seeks()
         self.console_is_clean(self.b1, "at the end")
 
-    def save_failure(self):
-        for browser in self.browsers:
-            for path in browser.save_failure(self.artifacts):
-                print(f"     saved {path}", flush=True)
-
     def close(self):
-        for browser in self.browsers:
-            browser.quit()
-        failure = None
-        if self.server:
-            try:
-                self.server.stop()
-            except CheckFailed as error:
-                failure = str(error)
+        failure = super().close()
         shutil.rmtree(self.folder, ignore_errors=True)
         return failure
 
 
-class OverTime(Exception):
-    pass
-
-
 def main():
-    parser = argparse.ArgumentParser(description="The inspector in headless Chromium against a live server.")
-    parser.add_argument("--tickwire", required=True, help="the tickwire binary (swift build --show-bin-path)")
-    args = parser.parse_args()
-    binary = os.path.abspath(args.tickwire)
-    if not os.access(binary, os.X_OK):
-        print(f"FAIL {binary} is not an executable tickwire (swift build first)", flush=True)
-        sys.exit(1)
-    artifacts = artifacts_dir()
-
-    def over_time(signum, frame):
-        raise OverTime(f"the inspector suite ran over {SUITE_LIMIT} s")
-    signal.signal(signal.SIGALRM, over_time)
-    signal.alarm(SUITE_LIMIT)
-
-    started = time.monotonic()
-    suite = Suite(binary, artifacts)
-    failure = None
-    try:
-        require_tools()
-        suite.run()
-    except (CheckFailed, OverTime) as error:
-        failure = str(error)
-    except WebDriverException as error:
-        failure = f"the browser failed: {error.msg}"
-        traceback.print_exc()
-    except Exception as error:
-        failure = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if failure:
-            print(f"FAIL {failure}", flush=True)
-            suite.save_failure()
-        failure = suite.close() or failure
-        if failure and suite.server:
-            print(f"server log:\n{suite.server.log_text()}", flush=True)
-    if failure:
-        sys.exit(1)
-    print(f"all inspector checks passed in {time.monotonic() - started:.1f} s", flush=True)
+    run_suite(Suite, "inspector", "The inspector in headless Chromium against a live server.", SUITE_LIMIT)
 
 
 if __name__ == "__main__":

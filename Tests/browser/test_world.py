@@ -23,28 +23,22 @@ stopped after SUITE_LIMIT seconds. Needs chromium, chromium-driver (apt) and
 selenium (pip).
 """
 
-import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
-    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 except ImportError as error:
     print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
     sys.exit(1)
 
-from harness import (ROOT, TIMEOUT, Browser, CheckFailed, Server, artifacts_dir, check, free_port, ok,
-                     require_tools, wait_until)
+from harness import TIMEOUT, BrowserSuite, CheckFailed, check, ok, run_suite, wait_until
 
 #: Seconds the whole suite may take before it is stopped as hung.
 SUITE_LIMIT = 120
@@ -86,19 +80,11 @@ COUNT = """const c = window.world.client;
     c.on('removed', (e) => { window.worldTest.removed[e.kind] = (window.worldTest.removed[e.kind] || 0) + 1; });"""
 
 
-class Suite:
-    def __init__(self, server, binary, artifacts):
-        self.server, self.binary, self.artifacts = server, binary, artifacts
+class Suite(BrowserSuite):
+    def __init__(self, binary, artifacts):
+        super().__init__(binary, artifacts)
         self.browser = None
-        self.bots = None
         self.bots_log = os.path.join(artifacts, "world-bots.log")
-
-    def console_is_clean(self, when):
-        browser = self.browser
-        browser.new_console()
-        bad = [e for e in browser.console if e.get("level") in ("SEVERE", "WARNING")]
-        check(not bad, f"no console errors or warnings {when}, got:\n"
-              + "\n".join(f"  {e['level']} {e.get('source')}: {e['message']}" for e in bad))
 
     def view(self):
         return self.browser.js_or_none(VIEW)
@@ -111,22 +97,19 @@ class Suite:
     # ---- the checks, in order --------------------------------------------
 
     def page_loads_clean(self):
-        browser = self.browser = Browser("browser")
+        browser = self.browser = self.open_browser("browser")
         browser.driver.get(self.server.http + "/world")
         wait_until(lambda: browser.js("return document.readyState") == "complete", TIMEOUT, "the page at /world to load")
         for selector in ["#start", "#name", "#play", "#world", "#view", "#board", "#minimap", "#leave", "#status"]:
             check(browser.driver.find_elements(By.CSS_SELECTOR, selector), f"the page has {selector}")
         wait_until(lambda: browser.js("return document.getElementById('name').placeholder !== 'Blob'"), TIMEOUT,
                    "the page's module to run (it names the player)")
-        self.console_is_clean("after loading /world")
+        self.console_is_clean(browser, "after loading /world")
         ok("/world loads the start card with every element of the page's contract, console clean")
 
     def bots_join(self):
-        command = [self.binary, "bots", "games/world", "--connect", self.server.ws, "--players", str(BOTS),
-                   "--duration", str(BOT_SECONDS), "--matchmaking", "--quiet"]
-        with open(self.bots_log, "wb") as log:
-            self.bots = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT)
+        self.start_bots(["games/world", "--connect", self.server.ws, "--players", str(BOTS),
+                         "--duration", str(BOT_SECONDS), "--matchmaking", "--quiet"])
         match = wait_until(lambda: next((m for m in self.world_matches() if m.get("players") == BOTS), None),
                            TIMEOUT * 2, f"{BOTS} bots in one world match", self.world_matches)
         self.bots_match = match["id"]
@@ -199,90 +182,20 @@ class Suite:
            f"none of the first view stayed, none sent beyond {RADIUS} in {samples} looks; screenshot world.png")
 
     def console_still_clean(self):
-        self.console_is_clean("after playing")
+        self.console_is_clean(self.browser, "after playing")
         ok("no console errors or warnings after playing")
 
     def run(self):
+        self.serve("world-server")
         self.page_loads_clean()
         self.bots_join()
         self.the_player_joins_and_sees_only_what_is_near()
         self.steering_moves_the_view()
         self.console_still_clean()
 
-    def bots_text(self):
-        try:
-            with open(self.bots_log, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except OSError as error:
-            return f"(no log: {error})"
-
-    def save_failure(self):
-        if self.browser:
-            for path in self.browser.save_failure(self.artifacts):
-                print(f"     saved {path}", flush=True)
-
-    def close(self):
-        if self.bots and self.bots.poll() is None:
-            self.bots.kill()
-            self.bots.wait()
-        if self.browser:
-            self.browser.quit()
-
-
-class OverTime(Exception):
-    pass
-
 
 def main():
-    parser = argparse.ArgumentParser(description="The world page in headless Chromium against a live server.")
-    parser.add_argument("--tickwire", required=True, help="the tickwire binary (swift build --show-bin-path)")
-    args = parser.parse_args()
-    binary = os.path.abspath(args.tickwire)
-    if not os.access(binary, os.X_OK):
-        print(f"FAIL {binary} is not an executable tickwire (swift build first)", flush=True)
-        sys.exit(1)
-
-    artifacts = artifacts_dir()
-
-    def over_time(signum, frame):
-        raise OverTime(f"the world browser suite ran over {SUITE_LIMIT} s")
-    signal.signal(signal.SIGALRM, over_time)
-    signal.alarm(SUITE_LIMIT)
-
-    started = time.monotonic()
-    port = free_port()
-    server = Server(binary, port, artifacts, name="world-server")
-    suite = Suite(server, binary, artifacts)
-    failure = None
-    try:
-        require_tools()
-        server.start()
-        ok(f"tickwire serve on {server.http} (games/, web/)")
-        suite.run()
-    except (CheckFailed, OverTime) as error:
-        failure = str(error)
-    except WebDriverException as error:
-        failure = f"the browser failed: {error.msg}"
-        traceback.print_exc()
-    except Exception as error:
-        failure = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if failure:
-            print(f"FAIL {failure}", flush=True)
-            suite.save_failure()
-        suite.close()
-        try:
-            server.stop()
-        except CheckFailed as error:
-            failure = failure or str(error)
-        if failure:
-            print(f"server log:\n{server.log_text()}", flush=True)
-            print(f"bots log:\n{suite.bots_text()}", flush=True)
-    if failure:
-        sys.exit(1)
-    print(f"all world browser checks passed in {time.monotonic() - started:.1f} s", flush=True)
+    run_suite(Suite, "world browser", "The world page in headless Chromium against a live server.", SUITE_LIMIT)
 
 
 if __name__ == "__main__":
