@@ -18,9 +18,14 @@ import time
 import traceback
 import urllib.request
 
-from selenium import webdriver
-from selenium.common.exceptions import JavascriptException, WebDriverException
-from selenium.webdriver.chrome.service import Service
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import JavascriptException, WebDriverException
+    from selenium.webdriver.chrome.service import Service
+except ImportError as error:
+    # Imported first by every suite, so a missing selenium fails each one with this line.
+    print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
+    sys.exit(1)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from checks import CheckFailed, check, ok  # noqa: E402,F401  (re-exported to the browser tests)

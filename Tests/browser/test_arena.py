@@ -35,20 +35,17 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 try:
-    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-except ImportError as error:
-    print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
-    sys.exit(1)
-try:
     import websockets.sync.client  # noqa: F401
 except ImportError as error:
     print(f"FAIL cannot import websockets.sync.client ({error}): pip install 'websockets>=15'", flush=True)
     sys.exit(1)
 
+# harness first: without selenium it ends the run with a FAIL line.
 from harness import ROOT, TIMEOUT, BrowserSuite, Server, check, free_port, ok, run_suite, wait_until
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from spectator import Spectator
 
 #: Seconds the whole suite may take before it is stopped as hung.

@@ -33,14 +33,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-try:
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-except ImportError as error:
-    print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
-    sys.exit(1)
-
+# harness first: without selenium it ends the run with a FAIL line.
 from harness import TIMEOUT, BrowserSuite, check, ok, run_suite, wait_until
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
 
 #: Seconds the whole suite may take before it is stopped as hung.
 SUITE_LIMIT = 90

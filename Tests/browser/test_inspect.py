@@ -28,15 +28,11 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-try:
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-except ImportError as error:
-    print(f"FAIL cannot import selenium ({error}): pip install selenium", flush=True)
-    sys.exit(1)
-
+# harness first: without selenium it ends the run with a FAIL line.
 from harness import ROOT, TIMEOUT, BrowserSuite, Server, check, free_port, ok, run_suite, wait_until
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 #: Seconds the whole suite may take before it is stopped as hung.
 SUITE_LIMIT = 150
