@@ -268,6 +268,11 @@ final class LoopPlayers: TickwireLinkDelegate {
         // Refusals were counted by didFail or the error message; a close
         // before we stopped, after a welcome, is the server dropping a player.
         guard !stopping, !players[tag].failed else { return }
+        // A normal close after the welcome: the match ended (game.result).
+        if closed.code == .normalClosure, closed.initiatedByPeer, link.welcome != nil {
+            report.matchesEnded += 1
+            return
+        }
         let code = closed.code.map { String($0.rawValue) } ?? "1006"
         let when = link.welcome == nil ? " before the welcome" : ""
         report.record(error: "closed \(code)\(when)", "\(players[tag].name): closed\(when): \(closed.summary)")

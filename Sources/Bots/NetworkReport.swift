@@ -26,6 +26,9 @@ public struct NetworkReport: Sendable {
     /// Failures by kind ("HTTP 503", "error: match full", "closed 1011"…),
     /// each with its count and the first full message.
     public var errors: [String: ErrorCount] = [:]
+    /// Connections the server closed normally (1000) because their match
+    /// ended (`game.result`, or nobody was left): not errors.
+    public var matchesEnded = 0
     /// Lua errors in bot.lua (bots mode).
     public var botErrors = 0
     public var firstBotError: String?
@@ -76,6 +79,7 @@ public struct NetworkReport: Sendable {
             errors[kind, default: ErrorCount(count: 0, first: e.first)].count += e.count
         }
         botErrors += other.botErrors
+        matchesEnded += other.matchesEnded
         if firstBotError == nil { firstBotError = other.firstBotError }
     }
 }

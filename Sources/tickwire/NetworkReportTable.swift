@@ -20,6 +20,9 @@ enum NetworkReportTable {
         if r.botErrors > 0 {
             lines.append("  \(String(r.botErrors).leftPadded(6)) bot error\(r.botErrors == 1 ? "" : "s"), first: \(r.firstBotError?.split(separator: "\n").first ?? "")")
         }
+        if r.matchesEnded > 0 {
+            lines.append("\(r.matchesEnded) player\(r.matchesEnded == 1 ? "" : "s") left when their match ended (closed 1000)")
+        }
         lines.append("\(r.latency.totalCount) latency samples, \(r.unconfirmedInputs) inputs unconfirmed at the end, \(seconds) s in all")
         return lines.joined(separator: "\n")
     }
@@ -30,6 +33,7 @@ enum NetworkReportTable {
             "inputs_sent": r.inputsSent, "unconfirmed_inputs": r.unconfirmedInputs, "latency_samples": r.latency.totalCount,
             "bytes_received": r.bytesReceived, "bytes_per_player_second": r.bytesPerPlayerSecond.rounded(),
             "ticks_missed": r.ticksMissed, "bot_errors": r.botErrors, "seconds": r.elapsed.seconds,
+            "matches_ended": r.matchesEnded,
             "errors": Dictionary(uniqueKeysWithValues: r.errors.map { ($0.key, ["count": $0.value.count, "first": $0.value.first] as [String: Any]) }),
         ]
         if let p50 = r.latencyMillis(50), let p99 = r.latencyMillis(99), let max = r.maxLatencyMillis {

@@ -39,6 +39,25 @@ import TestSupport
         #expect(report.latency.totalCount > 0)
     }
 
+    @Test func aMatchThatEndsClosesItsPlayersWithoutAnError() async throws {
+        let rules = """
+            local game = { name = "short", tick_rate = 30, max_players = 4 }
+            game.state = { match = { n = "u8" } }
+            game.input = { x = "i8" }
+            function game.tick(match, inputs, dt) end
+            function game.result(match) if match.tick >= 6 then return { done = true } end end
+            return game
+            """
+        let live = try await LiveServer(extraGames: ["short": rules])
+        defer { Task { await live.stop() } }
+        let run = NetworkRun(server: try TickwireURL(live.url("")), game: "short", mode: .randomInputs, players: 2,
+                             duration: .seconds(2))
+        let report = try await run.run()
+        #expect(report.joined == 2)
+        #expect(report.errors.isEmpty, "\(report.errors)")
+        #expect(report.matchesEnded == 2, "\(report.joined) joined, \(report.snapshots) snapshots, \(report.matches) matches, \(report.elapsed)")
+    }
+
     @Test func refusalsAreCountedByKind() async throws {
         let live = try await LiveServer()
         defer { Task { await live.stop() } }
