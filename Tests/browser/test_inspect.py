@@ -221,6 +221,21 @@ class Suite(BrowserSuite):
         self.console_is_clean(b2, "spectating")
         ok(f"/inspect?match={self.match} spectates: the drone is in the table and the view")
 
+    def a_spectator_follows_a_player(self):
+        b2 = self.b2
+        link = wait_until(lambda: b2.js("const a = document.querySelector('#players a.follow');"
+                                        "return a && a.getAttribute('href');"), TIMEOUT,
+                          "browser2: a 'watch their view' link in the players panel")
+        check(f"follow={self.player}" in link, f"the link follows player {self.player}, got {link}")
+        b2.js("document.querySelector('#players a.follow').click();")
+        wait_until(lambda: f"follow={self.player}" in b2.driver.current_url, TIMEOUT, "browser2: the follow page")
+        self.wait_state(b2, "spectating")
+        wait_until(lambda: b2.js(ROW, self.drone), TIMEOUT, "browser2: the followed player's drone in its table")
+        players = wait_until(lambda: (lambda t: t if f"watches what player {self.player} sees" in t else None)(
+            b2.js("return document.getElementById('players').textContent")), TIMEOUT, "browser2: the players panel")
+        self.console_is_clean(b2, "following a player")
+        ok(f"the players panel links to player {self.player}'s view; /inspect?match=…&follow={self.player} shows it: {players[:60]!r}")
+
     def screenshot_of_the_fixture(self):
         b1 = self.b1
         b1.driver.find_element(By.ID, "event-filter").clear()
@@ -303,6 +318,7 @@ class Suite(BrowserSuite):
         self.events_reach_the_log()
         self.a_saved_edit_shows_a_reload_notice()
         self.a_second_browser_spectates()
+        self.a_spectator_follows_a_player()
         self.screenshot_of_the_fixture()
         self.a_replay_plays_pauses_and_seeks()
         self.console_is_clean(self.b1, "at the end")

@@ -2,6 +2,7 @@
 // game (GET /games) and match (GET /matches) with links to join or watch:
 //
 //   /inspect?match=ID            spectate match ID
+//   /inspect?match=ID&follow=N   spectate what player N sees
 //   /inspect?game=NAME           join NAME (its fullest open match, or a new one)
 //   /inspect?game=NAME&match=ID  join that match
 //
@@ -10,7 +11,7 @@
 import { element } from './dom.js';
 
 /**
- * @typedef {{game?: string, match?: string, spectate: boolean}} Target
+ * @typedef {{game?: string, match?: string, spectate: boolean, follow?: number}} Target
  * @typedef {{name: string, title?: string, tickRate?: number, maxPlayers?: number,
  *            matches?: number, error?: string, reloadError?: string}} GameListing
  * @typedef {{id: string, game: string, players: number, spectators: number,
@@ -23,7 +24,8 @@ export function readTarget(search) {
   const game = params.get('game')?.trim() || undefined;
   const match = params.get('match')?.trim() || undefined;
   if (!game && !match) return null;
-  return { game, match, spectate: !game };
+  const follow = Number(params.get('follow'));
+  return { game, match, spectate: !game, follow: !game && Number.isInteger(follow) && follow >= 1 && follow <= 255 ? follow : undefined };
 }
 
 /** @param {string} game @param {string} [match] */
@@ -33,9 +35,11 @@ export function joinLink(game, match) {
   return `/inspect?${q}`;
 }
 
-/** @param {string} match */
-export function spectateLink(match) {
-  return `/inspect?${new URLSearchParams({ match })}`;
+/** @param {string} match @param {number} [follow] a player whose view to watch */
+export function spectateLink(match, follow) {
+  const q = new URLSearchParams({ match });
+  if (follow) q.set('follow', String(follow));
+  return `/inspect?${q}`;
 }
 
 /** GET a JSON document of this server. @param {string} path */

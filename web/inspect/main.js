@@ -27,9 +27,10 @@ function setStatus(state, message) {
 /** Joins or watches `target` and fills the page from what arrives. @param {import('./links.js').Target} target */
 function inspect(target) {
   byId('live').hidden = false;
-  const client = new TickwireClient({ game: target.game, match: target.match, spectate: target.spectate, name: 'Inspector' });
+  const client = new TickwireClient({ game: target.game, match: target.match, spectate: target.spectate, follow: target.follow,
+    name: 'Inspector' });
   const view = new EntityView(/** @type {HTMLCanvasElement} */ (byId('view')));
-  const tables = new StateTables(byId('match-fields'), byId('tables'), byId('players'));
+  const tables = new StateTables(byId('match-fields'), byId('tables'), byId('players'), target.follow);
   const controls = new InputPanel(byId('controls'));
   const stats = new StatsPanel(/** @type {HTMLCanvasElement} */ (byId('chart')));
   const log = new EventLog(/** @type {HTMLOListElement} */ (byId('event-log')), /** @type {HTMLInputElement} */ (byId('event-filter')));
@@ -57,13 +58,14 @@ function inspect(target) {
 
   async function describeSeat(welcome) {
     const who = byId('who');
+    const watching = target.follow ? `watching player ${target.follow}'s view of` : 'watching';
     who.replaceChildren(welcome.spectator ? `Watching match ${welcome.match}` : `Player ${welcome.player} in match ${welcome.match}`);
     document.title = `Inspector · ${welcome.match}`;
     try {
       const summary = await getJSON(`/matches/${encodeURIComponent(welcome.match)}`);
       const other = !welcome.spectator ? element('a', { href: spectateLink(welcome.match) }, 'watch it')
         : summary.replay ? 'a replay' : element('a', { href: joinLink(summary.game, welcome.match) }, 'join it');
-      who.replaceChildren(`${summary.game}: ${welcome.spectator ? 'watching' : `player ${welcome.player} in`} match `,
+      who.replaceChildren(`${summary.game}: ${welcome.spectator ? watching : `player ${welcome.player} in`} match `,
         element('code', {}, welcome.match), ' · ', other);
       document.title = `Inspector · ${summary.game} ${welcome.match}`;
       return summary;

@@ -6,6 +6,7 @@
 
 import { element, setText } from './dom.js';
 import { formatValue } from './format.js';
+import { spectateLink } from './links.js';
 import { ownerOf } from './owner.js';
 import { kindColour } from './view.js';
 
@@ -14,8 +15,10 @@ export class StateTables {
    * @param {HTMLElement} matchBox where the match's fields go
    * @param {HTMLElement} tablesBox where the kinds' tables go
    * @param {HTMLElement} playersBox where the players go
+   * @param {number} [follow] the player whose view this page watches, if any
    */
-  constructor(matchBox, tablesBox, playersBox) {
+  constructor(matchBox, tablesBox, playersBox, follow) {
+    this.follow = follow;
     this.matchBox = matchBox;
     this.tablesBox = tablesBox;
     this.playersBox = playersBox;
@@ -102,15 +105,20 @@ export class StateTables {
       const owner = ownerOf(e);
       if (owner) owners.set(owner, [...(owners.get(owner) ?? []), `${e.kind} ${e.id}`]);
     }
-    const lines = [w.spectator ? 'This page spectates (player 0).' : `This page is player ${w.player}.`];
+    const lines = [!w.spectator ? `This page is player ${w.player}.`
+      : this.follow ? `This page watches what player ${this.follow} sees.` : 'This page spectates (player 0).'];
+    /** @type {(number|null)[]} the player each line may link to: their view, for a spectator */
+    const follows = [null];
     for (const [player, list] of [...owners].sort((a, b) => a[0] - b[0])) {
       lines.push(`Player ${player}${player === w.player ? ' (you)' : ''}: ${list.join(', ')}`);
+      follows.push(w.spectator && player !== this.follow ? player : null);
     }
     if (owners.size === 0) lines.push('No entity names an owner (a player/owner field).');
     const text = lines.join('\n');
     if (this.playersBox.dataset.text !== text) {
       this.playersBox.dataset.text = text;
-      this.playersBox.replaceChildren(...lines.map((l) => element('p', {}, l)));
+      this.playersBox.replaceChildren(...lines.map((l, i) => element('p', {}, l,
+        ...(follows[i] ? [' · ', element('a', { href: spectateLink(w.match, follows[i]), className: 'follow' }, 'watch their view')] : []))));
     }
   }
 }
