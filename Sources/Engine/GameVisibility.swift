@@ -109,11 +109,12 @@ public struct GameVisibility: Sendable, Equatable {
         }
         try readRules(game["visible"], schema: schema, fail: fail)
         try readInterest(game["interest"], schema: schema, fail: fail)
-        switch game["spectators"] {
-        case .nil: break
-        case .string(let s) where Spectators(rawValue: s) != nil: spectators = Spectators(rawValue: s)!
-        case let other:
-            throw fail(["spectators"], "game.spectators must be \"everything\" or \"public\", got \(other.rendered)")
+        let seen = game["spectators"]
+        if seen != .nil {
+            guard let text = seen.asString, let chosen = Spectators(rawValue: text) else {
+                throw fail(["spectators"], "game.spectators must be \"everything\" or \"public\", got \(seen.rendered)")
+            }
+            spectators = chosen
         }
     }
 

@@ -35,12 +35,12 @@ struct SpatialInterest {
             switch kind.position {
             case .fields(let x, let y, let z):
                 let (qx, qy) = (fields[x].type.quantizer, fields[y].type.quantizer)
-                let qz = z.map { fields[$0].type.quantizer }
-                if z != nil { threeD = true }
+                let zAxis = z.map { (field: $0, quantizer: fields[$0].type.quantizer) }
+                if zAxis != nil { threeD = true }
                 readers.append { offset in
                     let o = Int(offset)
                     return SIMD3(qx.dequantize(snapshot.values[o + x]), qy.dequantize(snapshot.values[o + y]),
-                                 z.map { qz!.dequantize(snapshot.values[o + $0]) } ?? 0)
+                                 zAxis.map { $0.quantizer.dequantize(snapshot.values[o + $0.field]) } ?? 0)
                 }
             case .vector(let f):
                 let q = fields[f].type.quantizer
