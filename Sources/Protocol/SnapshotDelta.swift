@@ -20,9 +20,11 @@ public enum SnapshotDelta {
 
     /// Appends the delta from `baseline` (nil: the empty state) to `current`.
     ///
-    /// Each section is written by its own merge-join over the two sorted
-    /// entity lists (a count pass first, as counts precede items), so
-    /// encoding allocates nothing but the writer's buffer.
+    /// Counts precede items, so a first merge-join over the two sorted
+    /// entity lists counts each section and notes which kept entities
+    /// changed; removed and added are then written by a merge-join each, and
+    /// changed from the notes. Encoding allocates nothing but the writer's
+    /// buffer (and the notes, for large snapshots).
     ///
     /// Both snapshots must be valid, which is why the writes below are
     /// `try!` and `writeGamma` (they trap on a value the stream cannot hold,
@@ -37,60 +39,66 @@ public enum SnapshotDelta {
         let base = baseline ?? Snapshot.empty
         encodeMatch(from: base, baseline != nil, to: current, coding: coding, into: &w)
 
-        var counts = (removed: 0, added: 0, changed: 0)
-        mergeJoin(base, current) { pair in
-            switch pair {
-            case .removed: counts.removed += 1
-            case .added: counts.added += 1
-            case .kept(let i, let j):
-                if !sameFields(base, base.entities[i].offset, current, current.entities[j].offset,
-                               coding.kinds[Int(current.entities[j].kind)]) { counts.changed += 1 }
+        // One pass counts the sections and notes the kept entities whose
+        // fields changed (in a scratch buffer, on the stack when small), so
+        // each kept entity's fields are compared once.
+        let kept = min(base.entities.count, current.entities.count)
+        withUnsafeTemporaryAllocation(of: (Int32, Int32).self, capacity: max(kept, 1)) { changed in
+            var counts = (removed: 0, added: 0, changed: 0)
+            mergeJoin(base, current) { pair in
+                switch pair {
+                case .removed: counts.removed += 1
+                case .added: counts.added += 1
+                case .kept(let i, let j):
+                    if !sameFields(base, base.entities[i].offset, current, current.entities[j].offset,
+                                   coding.kinds[Int(current.entities[j].kind)]) {
+                        changed[counts.changed] = (Int32(i), Int32(j))
+                        counts.changed += 1
+                    }
+                }
             }
-        }
 
-        var n = counts.removed
-        try! w.count(&n, limit: maxEntities)
-        var previous: UInt32 = 0
-        mergeJoin(base, current) { pair in
-            guard case .removed(let i) = pair else { return }
-            let id = base.entities[i].id
-            w.writeGamma(UInt64(id - previous))
-            previous = id
-        }
-
-        n = counts.added
-        try! w.count(&n, limit: maxEntities)
-        previous = 0
-        let kindRange = 0...max(0, coding.kinds.count - 1)
-        mergeJoin(base, current) { pair in
-            guard case .added(let j) = pair else { return }
-            let e = current.entities[j]
-            w.writeGamma(UInt64(e.id - previous))
-            previous = e.id
-            var kind = Int(e.kind)
-            try! w.integer(&kind, in: kindRange)
-            var at = Int(e.offset)
-            for field in coding.kinds[kind] {
-                writeFull(field, current, at, into: &w)
-                at += 1
+            var n = counts.removed
+            try! w.count(&n, limit: maxEntities)
+            var previous: UInt32 = 0
+            mergeJoin(base, current) { pair in
+                guard case .removed(let i) = pair else { return }
+                let id = base.entities[i].id
+                w.writeGamma(UInt64(id - previous))
+                previous = id
             }
-        }
 
-        n = counts.changed
-        try! w.count(&n, limit: maxEntities)
-        previous = 0
-        var lastMasks = MaskMemory()
-        mergeJoin(base, current) { pair in
-            guard case .kept(let i, let j) = pair else { return }
-            let e = current.entities[j]
-            let fields = coding.kinds[Int(e.kind)]
-            let o = base.entities[i]
-            guard !sameFields(base, o.offset, current, e.offset, fields) else { return }
-            w.writeGamma(UInt64(e.id - previous))
-            previous = e.id
-            let mask = writeChanges(fields, from: base, o.offset, to: current, e.offset,
-                                    lastMask: lastMasks[Int(e.kind)], into: &w)
-            lastMasks[Int(e.kind)] = mask
+            n = counts.added
+            try! w.count(&n, limit: maxEntities)
+            previous = 0
+            let kindRange = 0...max(0, coding.kinds.count - 1)
+            mergeJoin(base, current) { pair in
+                guard case .added(let j) = pair else { return }
+                let e = current.entities[j]
+                w.writeGamma(UInt64(e.id - previous))
+                previous = e.id
+                var kind = Int(e.kind)
+                try! w.integer(&kind, in: kindRange)
+                var at = Int(e.offset)
+                for field in coding.kinds[kind] {
+                    writeFull(field, current, at, into: &w)
+                    at += 1
+                }
+            }
+
+            n = counts.changed
+            try! w.count(&n, limit: maxEntities)
+            previous = 0
+            var lastMasks = MaskMemory()
+            for (i, j) in changed.prefix(counts.changed) {
+                let e = current.entities[Int(j)]
+                let o = base.entities[Int(i)]
+                w.writeGamma(UInt64(e.id - previous))
+                previous = e.id
+                let mask = writeChanges(coding.kinds[Int(e.kind)], from: base, o.offset, to: current, e.offset,
+                                        lastMask: lastMasks[Int(e.kind)], into: &w)
+                lastMasks[Int(e.kind)] = mask
+            }
         }
         w.alignToByte()
     }
