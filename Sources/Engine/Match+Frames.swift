@@ -53,7 +53,11 @@ extension Match {
             events = SnapshotMessage.events(of: current, for: eventAudience, coding: coding)
             if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventAudience] = events }
         }
-        return SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, lastInput: lastInput) + state + events
+        var message = SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, lastInput: lastInput)
+        message.reserveCapacity(message.count + state.count + events.count)
+        message += state
+        message += events
+        return message
     }
 
     /// Whose view `audience` gets unless told: a player its own; a
