@@ -100,14 +100,13 @@ final class TickViews {
     func view(for viewer: Viewer) -> (id: Int, snapshot: Snapshot) {
         if viewer == .everything { return (-1, snapshot) }
         if let id = viewOf[viewer] { return (id, views[id]) }
-        let (entities, fingerprint) = visibleEntities(for: viewer)
+        let (entities, fingerprint, masks) = visibleEntities(for: viewer)
         let id: Int
         if let known = interned[fingerprint], views[known].entities == entities {
             id = known
         } else {
             id = views.count
-            let base = entities.contains(where: { Int($0.offset) >= snapshot.values.count })
-                ? maskedSnapshot().snapshot : snapshot
+            let base = masks ? maskedSnapshot().snapshot : snapshot
             views.append(Snapshot(tick: snapshot.tick, match: snapshot.match, entities: entities, values: base.values,
                                   events: [], strings: base.strings))
             if interned[fingerprint] == nil { interned[fingerprint] = id }
@@ -122,11 +121,13 @@ final class TickViews {
 
     // MARK: Choosing entities
 
-    private func visibleEntities(for viewer: Viewer) -> ([Snapshot.Entity], fingerprint: UInt64) {
+    /// The entities `viewer` sees, in id order, a fingerprint of the list,
+    /// and whether some entity points at a masked copy.
+    private func visibleEntities(for viewer: Viewer) -> ([Snapshot.Entity], fingerprint: UInt64, masks: Bool) {
         let all = snapshot.entities
         let player: Int
         switch viewer {
-        case .everything: return (all, 0)
+        case .everything: return (all, 0, false)
         case .player(let p): player = p
         case .public: player = 0
         }
@@ -143,18 +144,22 @@ final class TickViews {
         var result: [Snapshot.Entity] = []
         result.reserveCapacity(picked.count)
         var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
+        var masks = false
+        var maskedOffsets: [Int32]?
         var last = -1
         for i in picked where i != last {
             last = i
             var e = all[i]
             let kind = rules.kinds[Int(e.kind)]
             if !kind.privateFields.isEmpty, player == 0 || owner(i) != player {
-                e = Snapshot.Entity(id: e.id, kind: e.kind, offset: maskedSnapshot().offsets[i])
+                if maskedOffsets == nil { maskedOffsets = maskedSnapshot().offsets }
+                e = Snapshot.Entity(id: e.id, kind: e.kind, offset: maskedOffsets?[i] ?? e.offset)
+                masks = true
             }
             result.append(e)
             fingerprint = (fingerprint ^ (UInt64(e.id) << 32 | UInt64(UInt32(bitPattern: e.offset)))) &* 0x0000_0100_0000_01B3
         }
-        return (result, fingerprint)
+        return (result, fingerprint, masks)
     }
 
     func owner(_ i: Int) -> Int { facts.owners.isEmpty ? 0 : Int(facts.owners[i]) }
