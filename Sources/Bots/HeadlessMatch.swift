@@ -98,7 +98,7 @@ public struct HeadlessMatch {
             let ownViews = match.hidesSomething
             do {
                 if !ownViews {
-                    let frame = match.frame(baseline: mirror.state?.tick, audience: .everyone)
+                    let frame = match.frame(baseline: mirror.state?.tick, prior: mirror.previous?.tick, audience: .everyone)
                     brain.observe(try mirror.apply(frame))
                 }
             } catch {
@@ -109,7 +109,7 @@ public struct HeadlessMatch {
                     let own = mirrors[id] ?? ClientMirror(schema: game.schema)
                     mirrors[id] = own
                     do {
-                        brain.observe(try own.apply(match.frame(baseline: own.state?.tick, audience: .player(id))))
+                        brain.observe(try own.apply(match.frame(baseline: own.state?.tick, prior: own.previous?.tick, audience: .player(id))))
                     } catch {
                         return report(.failed("bot \(id) could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
                     }

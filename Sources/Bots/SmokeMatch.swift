@@ -67,7 +67,7 @@ public struct SmokeMatch {
         let mirror = ClientMirror(schema: game.schema)
         while match.tick < ticks, session.isRunning {
             if let brain {
-                if let state = try? mirror.apply(match.frame(baseline: mirror.state?.tick, audience: .everyone)) {
+                if let state = try? mirror.apply(match.frame(baseline: mirror.state?.tick, prior: mirror.previous?.tick, audience: .everyone)) {
                     brain.observe(state)
                 }
             }

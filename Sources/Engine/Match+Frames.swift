@@ -1,9 +1,11 @@
 /// Snapshot messages for players: "the frame for a player whose baseline is B".
 ///
 /// A player's baseline is the tick of the last snapshot handed to its socket
-/// (nil before the first). The state delta from each distinct baseline is
-/// encoded once per tick and shared by every player on that baseline; a
-/// baseline that has left the ring gets a full snapshot. A player whose
+/// (nil before the first), and its prior the one handed before that, which
+/// changed values are predicted from (`SnapshotDelta`). The state delta from
+/// each distinct (baseline, prior) is encoded once per tick and shared by
+/// every player on that pair; a baseline that has left the ring gets a full
+/// snapshot, a prior that has, a delta without prediction. A player whose
 /// baseline is older than the last tick gets the events of every tick after
 /// its baseline still in the ring. Only the header
 /// (the player's last processed input) and the events differ per player.
@@ -14,24 +16,31 @@
 /// what it was sent: the delta is encoded once per distinct (baseline view,
 /// view) and shared by every viewer with the same pair.
 extension Match {
-    /// The latest snapshot as a message for `audience` holding `baseline`.
+    /// The latest snapshot as a message for `audience` holding `baseline`
+    /// and, before it, `prior`.
     ///
     /// The state is `viewer`'s view (by default: a player's own, the whole
     /// state for `.everyone`, and for `.spectator` what the game lets
     /// spectators see); `viewer: .player(p)` with `.spectator` follows p.
-    public func frame(baseline: Int?, audience: SnapshotMessage.Audience, viewer: Viewer? = nil) -> [UInt8] {
+    public func frame(baseline: Int?, prior: Int? = nil, audience: SnapshotMessage.Audience, viewer: Viewer? = nil) -> [UInt8] {
         guard let current = snapshots.latest else { return [] }
         if frames.tick != current.tick { frames = FrameCache(tick: current.tick) }
         let base = baseline.flatMap { snapshots.snapshot(tick: $0) }.flatMap { $0.tick < current.tick ? $0 : nil }
+        let before = SnapshotMessage.usablePrior(prior.flatMap { snapshots.snapshot(tick: $0) }, baseline: base, tick: current.tick)
         let viewer = viewer ?? defaultViewer(of: audience)
-        let now = views.views(tick: current.tick)?.view(for: viewer) ?? (id: -1, snapshot: current)
-        let then = base.map { b in views.views(tick: b.tick)?.view(for: viewer) ?? (id: -1, snapshot: b) }
-        let key = FrameCache.Key(baseline: base?.tick ?? -1, baselineView: then?.id ?? -1, view: now.id)
+        func view(_ s: Snapshot) -> (id: Int, snapshot: Snapshot) {
+            views.views(tick: s.tick)?.view(for: viewer) ?? (id: -1, snapshot: s)
+        }
+        let now = view(current)
+        let then = base.map(view)
+        let earlier = before.map(view)
+        let key = FrameCache.Key(baseline: base?.tick ?? -1, baselineView: then?.id ?? -1,
+                                 prior: before?.tick ?? -1, priorView: earlier?.id ?? -1, view: now.id)
         let state: [UInt8]
         if let cached = frames.states[key] {
             state = cached
         } else {
-            state = SnapshotMessage.state(from: then?.snapshot, to: now.snapshot, coding: coding)
+            state = SnapshotMessage.state(from: then?.snapshot, prior: earlier?.snapshot, to: now.snapshot, coding: coding)
             frames.states[key] = state
             frames.encodes += 1
         }
@@ -53,7 +62,7 @@ extension Match {
             events = SnapshotMessage.events(of: current, for: eventAudience, coding: coding)
             if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventAudience] = events }
         }
-        var message = SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, lastInput: lastInput)
+        var message = SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, priorTick: before?.tick, lastInput: lastInput)
         message.reserveCapacity(message.count + state.count + events.count)
         message += state
         message += events
@@ -99,10 +108,13 @@ extension Match {
 struct FrameCache {
     var tick: Int
     /// One state encode: from a baseline tick (-1: none, a full snapshot)
-    /// and a view of it, to a view of this tick (-1: the whole state).
+    /// and a view of it, predicting from a prior tick (-1: none) and a view
+    /// of it, to a view of this tick (-1: the whole state).
     struct Key: Hashable {
         let baseline: Int
         let baselineView: Int
+        let prior: Int
+        let priorView: Int
         let view: Int
     }
 

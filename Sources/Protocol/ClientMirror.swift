@@ -8,6 +8,8 @@ public final class ClientMirror {
     public var schema: GameSchema { coding.schema }
     /// The state of the last snapshot applied; nil before the first.
     public private(set) var state: Snapshot?
+    /// The state before it, which the next snapshot may predict from.
+    public private(set) var previous: Snapshot?
     /// The last input of ours the server had processed at that snapshot.
     public private(set) var lastProcessedInput: UInt64 = 0
 
@@ -30,9 +32,10 @@ public final class ClientMirror {
     /// mirror keeps the state it had.
     @discardableResult
     public func apply(_ message: [UInt8]) throws(ProtocolError) -> Snapshot {
-        let decoded = try SnapshotMessage.decode(message, baseline: state, coding: coding)
+        let decoded = try SnapshotMessage.decode(message, baseline: state, prior: previous, coding: coding)
         let old = state ?? .empty
         let new = decoded.snapshot
+        previous = state
         state = new
         lastProcessedInput = decoded.lastInput
         if onAdded != nil || onChanged != nil || onRemoved != nil { report(from: old, to: new) }

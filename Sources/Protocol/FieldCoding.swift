@@ -6,9 +6,11 @@
 ///                     vec3: x | y << bx | z << (bx + by), each axis 0...steps;
 ///                     quat: index | a << 2 | b << (2 + bits) | c << (2 + 2 bits)
 ///     changed value   bool: no bits (it flipped)
-///                     integer, fixed, angle: 2-bit mode: 0 + full value, or
-///                                            m + Exp-Golomb(zigzag(q - baseline))
-///                     other types: full value
+///                     integer, fixed, angle, vec3, quat: bool same mode
+///                       [else 3-bit mode]; 0: full value; 1...3: per component
+///                       Exp-Golomb(zigzag(q - baseline)); 4...6: the same from
+///                       the prediction (`ValueComponents`)
+///                     string, entity, f32: full value
 public struct FieldCoding: Sendable {
     public let type: FieldType
     public let quantizer: Quantizer
@@ -16,12 +18,18 @@ public struct FieldCoding: Sendable {
     public let width: Int
     /// Changed values may be coded relative to the baseline.
     public let relative: Bool
+    /// What relative codes are made of.
+    let components: ValueComponents
     public let isString: Bool
     let isBool: Bool
     /// How a full value is written; trivial, so the hot loops never touch
     /// `type` (whose entity case holds a string).
     let wire: Wire
     public let maxBytes: Int
+
+    /// The mode a field's first changed value in a message is compared with:
+    /// from the baseline, order 0.
+    public static let firstMode: UInt8 = 1
 
     enum Wire { case ranged, bits32, gamma, string, vec3 }
 
@@ -31,7 +39,7 @@ public struct FieldCoding: Sendable {
         width = type.bitWidth
         var maxBytes = 0
         switch type {
-        case .integer, .fixed, .angle: relative = true
+        case .integer, .fixed, .angle, .vec3, .quat: relative = true
         default: relative = false
         }
         switch type {
@@ -42,6 +50,7 @@ public struct FieldCoding: Sendable {
         default: wire = .ranged
         }
         self.maxBytes = maxBytes
+        components = ValueComponents(type, quantizer: quantizer)
         isString = wire == .string
         isBool = type == .bool
     }
@@ -75,52 +84,110 @@ public struct FieldCoding: Sendable {
         }
     }
 
-    /// A changed value, `baseline` being the value the reader holds.
+    /// A changed value, `baseline` being the value the reader holds and
+    /// `reference` what it may be predicted from (docs/protocol.md,
+    /// "Changed values").
+    ///
+    /// Bools carry no bits (they flipped); strings, entity ids and `f32` go
+    /// full. The other types (integer, fixed, angle, vec3, quat) start with
+    /// one bit, set when their mode is `mode` (the last mode of this field in
+    /// the message), else a 3-bit mode: 0 the full value; 1...3 each
+    /// component's difference from the baseline, 4...6 from the prediction,
+    /// zigzagged in an Exp-Golomb code of order 0, ⌊w/3⌋, ⌊2w/3⌋ (w: the
+    /// component's width). The writer picks the mode of fewest bits, counting
+    /// the bit a repeated mode saves. `mode` is updated to the mode used.
     @inline(__always)
-    public func changed<S: BitStream>(_ q: inout Int64, from baseline: Int64, bytes: inout [UInt8], _ stream: inout S) throws(ProtocolError) {
+    public func changed<S: BitStream>(_ q: inout Int64, from baseline: Int64, reference: PredictionReference, mode: inout UInt8,
+                                      bytes: inout [UInt8], _ stream: inout S) throws(ProtocolError) {
         if isBool {
             if stream.isReading { q = baseline == 0 ? 1 : 0 }
             return
         }
         guard relative else { return try full(&q, bytes: &bytes, &stream) }
-        // Mode (2 bits): 0 the full value; 1, 2, 3 the difference from the
-        // baseline, zigzagged, in an Exp-Golomb code of order 0, w/3, 2w/3
-        // (w: the full width). The writer picks the shortest.
-        var mode: UInt64 = 0
-        var zigzag: UInt64 = 0
+        let parts = components
+        let base = parts.split(baseline)
+        // A quat's components are relative only under the same largest component.
+        let predicted = parts.predict(base, baseline: baseline, reference)
+        var chosen = UInt64(mode)
+        var value = SIMD3<Int64>()
         if !stream.isReading {
-            let d = q - baseline
-            zigzag = d > 0 ? UInt64(d) << 1 : (UInt64(-d) << 1) - 1
-            var best = width
-            for m in 1...3 {
-                let k = order(m)
-                let bits = Self.gammaBits((zigzag >> UInt64(k)) + 1) + k
-                if bits < best { best = bits; mode = UInt64(m) }
-            }
+            value = parts.split(q)
+            chosen = UInt64(choose(value, base, predicted, relativeAllowed: parts.sameFrame(q, baseline), last: mode))
         }
-        try stream.bits(&mode, count: 2)
-        guard mode != 0 else { return try full(&q, bytes: &bytes, &stream) }
-        let k = order(Int(mode))
-        var high = (zigzag >> UInt64(k)) + 1
-        var low = zigzag & ((1 << UInt64(k)) &- 1)
-        try stream.gamma(&high)
-        try stream.bits(&low, count: k)
-        if stream.isReading {
-            guard high - 1 <= UInt64(Int64.max) >> UInt64(k + 1) else { throw ProtocolError(.outOfRange, "delta out of range") }
-            zigzag = ((high - 1) << UInt64(k)) | low
-            let magnitude = Int64((zigzag + 1) >> 1)
-            let d = zigzag & 1 == 0 ? magnitude : -magnitude
-            let (value, overflow) = baseline.addingReportingOverflow(d)
-            guard !overflow, value >= quantizer.lower, value <= quantizer.upper, d != 0 else {
-                throw ProtocolError(.outOfRange, "a delta of \(d) from \(baseline) leaves the field's range")
+        var same = chosen == UInt64(mode)
+        try stream.bool(&same)
+        if !same { try stream.bits(&chosen, count: 3) }
+        guard chosen != 7 else { throw ProtocolError(.outOfRange, "changed value mode 7 is not defined") }
+        mode = UInt8(chosen)
+        if chosen == 0 {
+            try full(&q, bytes: &bytes, &stream)
+        } else {
+            let ref = chosen <= 3 ? base : predicted
+            let m = chosen <= 3 ? Int(chosen) : Int(chosen) - 3
+            for c in 0..<parts.count {
+                let k = (m - 1) * parts.width(c) / 3
+                var zigzag: UInt64 = 0
+                if !stream.isReading {
+                    let d = value[c] - ref[c]
+                    zigzag = d >= 0 ? UInt64(d) << 1 : (UInt64(-d) << 1) - 1
+                }
+                var high = (zigzag >> UInt64(k)) + 1
+                var low = zigzag & ((1 << UInt64(k)) &- 1)
+                try stream.gamma(&high)
+                try stream.bits(&low, count: k)
+                if stream.isReading {
+                    guard high - 1 <= UInt64(Int64.max) >> UInt64(k + 1) else { throw ProtocolError(.outOfRange, "delta out of range") }
+                    zigzag = ((high - 1) << UInt64(k)) | low
+                    let magnitude = Int64((zigzag + 1) >> 1)
+                    let d = zigzag & 1 == 0 ? magnitude : -magnitude
+                    let (v, overflow) = ref[c].addingReportingOverflow(d)
+                    guard !overflow, v >= parts.lower(c), v <= parts.upper(c) else {
+                        throw ProtocolError(.outOfRange, "a delta of \(d) from \(ref[c]) leaves the range of \(type)")
+                    }
+                    value[c] = v
+                }
             }
-            q = value
+            if stream.isReading { q = parts.join(value, frame: baseline) }
+        }
+        if stream.isReading, q == baseline {
+            throw ProtocolError(.outOfRange, "a changed \(type) value is the baseline's")
         }
     }
 
-    /// The Exp-Golomb order of relative mode `m` (1...3).
+    /// The mode of fewest bits for `value` (its mode bits included: 1 when
+    /// it repeats `last`, else 4). Ties keep the lower mode.
     @inline(__always)
-    private func order(_ m: Int) -> Int { (m - 1) * width / 3 }
+    private func choose(_ value: SIMD3<Int64>, _ base: SIMD3<Int64>, _ predicted: SIMD3<Int64>, relativeAllowed: Bool, last: UInt8) -> UInt8 {
+        var best: UInt8 = 0
+        var bestBits = width + (last == 0 ? 1 : 4)
+        guard relativeAllowed else { return best }
+        let parts = components
+        var payload = (fromBase: SIMD3<Int>(), fromPrediction: SIMD3<Int>())   // bits of orders 1...3 in lanes 0...2
+        for from in 0..<2 {
+            var bits = SIMD3<Int>()
+            if from == 1, predicted == base {
+                bits = payload.fromBase
+            } else {
+                let ref = from == 0 ? base : predicted
+                for c in 0..<parts.count {
+                    let d = value[c] - ref[c]
+                    let zigzag = d >= 0 ? UInt64(d) << 1 : (UInt64(-d) << 1) - 1
+                    let w = parts.width(c)
+                    for m in 0..<3 {
+                        let k = m * w / 3
+                        bits[m] += Self.gammaBits((zigzag >> UInt64(k)) + 1) + k
+                    }
+                }
+            }
+            if from == 0 { payload.fromBase = bits } else { payload.fromPrediction = bits }
+            for m in 0..<3 {
+                let mode = UInt8(from * 3 + m + 1)
+                let total = bits[m] + (mode == last ? 1 : 4)
+                if total < bestBits { bestBits = total; best = mode }
+            }
+        }
+        return best
+    }
 
     /// Bits of `gamma(v)`.
     @inline(__always)

@@ -59,7 +59,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
 /// The protocol version this build speaks, and how a client asks for it.
 public enum ProtocolVersion {
     /// Repeated in `welcome`; a client that gets another closes with 4002.
-    public static let current = 1
+    public static let current = 2
     /// The WebSocket subprotocol a client requests: the version is in the
     /// name, so a server refuses an unknown one at the upgrade.
     public static let subprotocol = "tickwire.\(current)"

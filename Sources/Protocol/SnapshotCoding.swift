@@ -7,6 +7,10 @@ public struct SnapshotCoding: Sendable {
     public let input: [FieldCoding]
     /// Most fields of any one set, for scratch buffers.
     public let maxFields: Int
+    /// Where each kind's fields start in a message's memory of changed-value
+    /// modes (one slot per entity field), and the slots in all.
+    let modeSlot: [Int]
+    let modeSlots: Int
 
     public init(_ schema: GameSchema) {
         self.schema = schema
@@ -15,5 +19,11 @@ public struct SnapshotCoding: Sendable {
         events = schema.events.map { $0.fields.map { FieldCoding($0.type) } }
         input = schema.input.map { FieldCoding($0.type) }
         maxFields = ([match.count] + kinds.map(\.count) + events.map(\.count)).max() ?? 0
+        var slots = 0
+        modeSlot = kinds.map { fields in
+            defer { slots += fields.count }
+            return slots
+        }
+        modeSlots = slots
     }
 }

@@ -10,15 +10,21 @@
 ///
 /// Both snapshots list entities sorted by id, so one merge-join finds the
 /// three sets. A missing baseline is the empty state: no entities, every
-/// match field 0 or "". Encoding is the same for every client that shares
-/// the baseline, so a server encodes it once per baseline per tick.
+/// match field 0 or "". Changed values may be coded from a prediction: the
+/// baseline extrapolated from `prior`, the state the client held before the
+/// baseline (`FieldCoding.changed`). Encoding is the same for every client
+/// that shares the baseline and the prior, so a server encodes it once per
+/// pair per tick.
 public enum SnapshotDelta {
     /// Most entities a snapshot may hold; a decoder refuses more.
     public static let maxEntities = 65_535
 
     // MARK: Encoding
 
-    /// Appends the delta from `baseline` (nil: the empty state) to `current`.
+    /// Appends the delta from `baseline` (nil: the empty state) to `current`,
+    /// predicting from `prior` (nil: no prediction; ignored without a
+    /// baseline; else older than the baseline, and `current` at most
+    /// `PredictionGaps.maxAhead` ticks after the baseline).
     ///
     /// Counts precede items, so a first merge-join over the two sorted
     /// entity lists counts each section and notes which kept entities
@@ -35,9 +41,11 @@ public enum SnapshotDelta {
     /// engine guarantees it for every snapshot it takes (`Match.takeSnapshot`
     /// checks ids against its own record and quantizers clamp every value);
     /// `decode` guarantees it for every snapshot it returns.
-    public static func encode(from baseline: Snapshot?, to current: Snapshot, coding: SnapshotCoding, into w: inout BitWriter) {
+    public static func encode(from baseline: Snapshot?, prior: Snapshot? = nil, to current: Snapshot, coding: SnapshotCoding, into w: inout BitWriter) {
         let base = baseline ?? Snapshot.empty
-        encodeMatch(from: base, baseline != nil, to: current, coding: coding, into: &w)
+        let gaps = gaps(current: current.tick, baseline: baseline, prior: prior)
+        let prior = gaps.isNone ? Snapshot.empty : prior ?? Snapshot.empty
+        encodeMatch(from: base, baseline != nil, prior: prior, gaps, to: current, coding: coding, into: &w)
 
         // One pass counts the sections and notes the kept entities whose
         // fields changed (in a scratch buffer, on the stack when small), so
@@ -90,17 +98,40 @@ public enum SnapshotDelta {
             try! w.count(&n, limit: maxEntities)
             previous = 0
             var lastMasks = MaskMemory()
-            for (i, j) in changed.prefix(counts.changed) {
-                let e = current.entities[Int(j)]
-                let o = base.entities[Int(i)]
-                w.writeGamma(UInt64(e.id - previous))
-                previous = e.id
-                let mask = writeChanges(coding.kinds[Int(e.kind)], from: base, o.offset, to: current, e.offset,
-                                        lastMask: lastMasks[Int(e.kind)], into: &w)
-                lastMasks[Int(e.kind)] = mask
+            var p = 0
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(coding.modeSlots, 1)) { modes in
+                modes.initialize(repeating: FieldCoding.firstMode)
+                for (i, j) in changed.prefix(counts.changed) {
+                    let e = current.entities[Int(j)]
+                    let o = base.entities[Int(i)]
+                    w.writeGamma(UInt64(e.id - previous))
+                    previous = e.id
+                    let priorOffset = find(e, in: prior, from: &p)
+                    let mask = writeChanges(coding.kinds[Int(e.kind)], from: base, o.offset, prior: prior, priorOffset, gaps,
+                                            to: current, e.offset, lastMask: lastMasks[Int(e.kind)],
+                                            modes: modes, slot: coding.modeSlot[Int(e.kind)], into: &w)
+                    lastMasks[Int(e.kind)] = mask
+                }
             }
         }
         w.alignToByte()
+    }
+
+    /// The gaps of a prediction from `prior`, or none when there is no
+    /// baseline or prior.
+    static func gaps(current: Int, baseline: Snapshot?, prior: Snapshot?) -> PredictionGaps {
+        guard let baseline, let prior else { return .none }
+        return PredictionGaps(ahead: current - baseline.tick, behind: baseline.tick - prior.tick)
+    }
+
+    /// The offset of `e`'s values in `prior` when it holds `e` with the same
+    /// kind (-1: not), walking `prior`'s entities from `index` in id order.
+    @inline(__always)
+    private static func find(_ e: Snapshot.Entity, in prior: Snapshot, from index: inout Int) -> Int32 {
+        let list = prior.entities
+        while index < list.count, list[index].id < e.id { index += 1 }
+        guard index < list.count, list[index].id == e.id, list[index].kind == e.kind else { return -1 }
+        return list[index].offset
     }
 
     private enum Pair {
@@ -172,7 +203,8 @@ public enum SnapshotDelta {
         }
     }
 
-    private static func encodeMatch(from base: Snapshot, _ hasBaseline: Bool, to current: Snapshot, coding: SnapshotCoding, into w: inout BitWriter) {
+    private static func encodeMatch(from base: Snapshot, _ hasBaseline: Bool, prior: Snapshot, _ gaps: PredictionGaps,
+                                    to current: Snapshot, coding: SnapshotCoding, into w: inout BitWriter) {
         let fields = coding.match
         var mask: UInt64 = 0
         for f in fields.indices where !sameMatchField(base, hasBaseline, current, f, fields[f]) { mask |= 1 << UInt64(f) }
@@ -187,7 +219,9 @@ public enum SnapshotDelta {
             } else {
                 var q = current.match[f]
                 var none: [UInt8] = []
-                try! field.changed(&q, from: hasBaseline ? base.match[f] : 0, bytes: &none, &w)
+                var mode = FieldCoding.firstMode
+                let reference = gaps.isNone ? PredictionReference.none : PredictionReference(prior: prior.match[f], gaps: gaps)
+                try! field.changed(&q, from: hasBaseline ? base.match[f] : 0, reference: reference, mode: &mode, bytes: &none, &w)
             }
         }
     }
@@ -216,8 +250,10 @@ public enum SnapshotDelta {
 
     /// Writes a changed entity's mask (or one bit: the same mask as the
     /// previous changed entity of its kind) and changed values; returns the mask.
-    private static func writeChanges(_ fields: [FieldCoding], from base: Snapshot, _ bo: Int32, to current: Snapshot, _ co: Int32,
-                                     lastMask: UInt64, into w: inout BitWriter) -> UInt64 {
+    private static func writeChanges(_ fields: [FieldCoding], from base: Snapshot, _ bo: Int32,
+                                     prior: Snapshot, _ po: Int32, _ gaps: PredictionGaps,
+                                     to current: Snapshot, _ co: Int32, lastMask: UInt64,
+                                     modes: UnsafeMutableBufferPointer<UInt8>, slot: Int, into w: inout BitWriter) -> UInt64 {
         var mask: UInt64 = 0
         for f in fields.indices where fieldDiffers(fields[f], base, Int(bo) + f, current, Int(co) + f) {
             mask |= 1 << UInt64(f)
@@ -235,7 +271,8 @@ public enum SnapshotDelta {
             } else {
                 var q = current.values[Int(co) + f]
                 var none: [UInt8] = []
-                try! field.changed(&q, from: base.values[Int(bo) + f], bytes: &none, &w)
+                let reference = po < 0 ? PredictionReference.none : PredictionReference(prior: prior.values[Int(po) + f], gaps: gaps)
+                try! field.changed(&q, from: base.values[Int(bo) + f], reference: reference, mode: &modes[slot + f], bytes: &none, &w)
             }
         }
         return mask
@@ -251,15 +288,19 @@ public enum SnapshotDelta {
     // MARK: Decoding
 
     /// Reads a delta and applies it to `baseline` (nil: the empty state),
-    /// giving the state at `tick`. Every id, count, kind and value is
-    /// checked; a delta that does not fit the baseline is refused.
+    /// predicting from `prior` (nil: none; older than the baseline), giving
+    /// the state at `tick`. Every id, count, kind and value is checked; a
+    /// delta that does not fit the baseline is refused.
     ///
     /// One pass: removed ids and added entities are read first (they come
     /// first), then the baseline is walked in id order, merging the added
     /// ones in and reading each changed entity from the stream as its id
     /// comes up, straight into the new state.
-    public static func decode(_ r: inout BitReader, baseline: Snapshot?, tick: Int, coding: SnapshotCoding) throws(ProtocolError) -> Snapshot {
+    public static func decode(_ r: inout BitReader, baseline: Snapshot?, prior: Snapshot? = nil, tick: Int,
+                              coding: SnapshotCoding) throws(ProtocolError) -> Snapshot {
         let base = baseline ?? Snapshot.empty
+        let gaps = gaps(current: tick, baseline: baseline, prior: prior)
+        let prior = gaps.isNone ? Snapshot.empty : prior ?? Snapshot.empty
         var strings = StringTable()
         var values: [Int64] = []
         values.reserveCapacity(base.values.count + 64)
@@ -280,7 +321,9 @@ public enum SnapshotDelta {
             if mask[f] {
                 var q: Int64 = 0
                 bytes.removeAll(keepingCapacity: true)
-                try field.changed(&q, from: old, bytes: &bytes, &r)
+                var mode = FieldCoding.firstMode
+                let reference = gaps.isNone ? PredictionReference.none : PredictionReference(prior: prior.match[f], gaps: gaps)
+                try field.changed(&q, from: old, reference: reference, mode: &mode, bytes: &bytes, &r)
                 matchValues.append(field.isString ? Int64(strings.append(bytes)) : q)
             } else if field.isString {
                 matchValues.append(Int64(baseline == nil ? strings.append([]) : strings.append(base.strings.bytes(at: Int(old)))))
@@ -334,6 +377,8 @@ public enum SnapshotDelta {
         var nextChanged: UInt32? = changedLeft > 0 ? try nextID(&r, after: &previous) : nil
 
         var lastMask = [UInt64](repeating: 0, count: coding.kinds.count)
+        var modes = [UInt8](repeating: FieldCoding.firstMode, count: coding.modeSlots)
+        var p = 0
         var entities: [Snapshot.Entity] = []
         entities.reserveCapacity(base.entities.count + added.count)
         var a = 0, gone = 0
@@ -361,12 +406,15 @@ public enum SnapshotDelta {
                     throw ProtocolError(.outOfRange, "entity \(e.id) is listed as changed with no field changed")
                 }
                 lastMask[Int(e.kind)] = entityMask
+                let po = find(e, in: prior, from: &p)
+                let slot = coding.modeSlot[Int(e.kind)]
                 for (f, field) in fields.enumerated() {
                     let old = base.values[at]
                     if entityMask & (1 << UInt64(f)) != 0 {
                         var q = old
                         bytes.removeAll(keepingCapacity: true)
-                        try field.changed(&q, from: old, bytes: &bytes, &r)
+                        let reference = po < 0 ? PredictionReference.none : PredictionReference(prior: prior.values[Int(po) + f], gaps: gaps)
+                        try field.changed(&q, from: old, reference: reference, mode: &modes[slot + f], bytes: &bytes, &r)
                         values.append(field.isString ? Int64(strings.append(bytes)) : q)
                     } else {
                         values.append(field.isString ? Int64(strings.append(base.strings.bytes(at: Int(old)))) : old)

@@ -1,26 +1,32 @@
 /// The first bytes of a `snapshot` message, read without touching the state
 /// delta behind them (docs/protocol.md, "snapshot"):
 ///
-///     u8 0x02 | varint tick T | varint T - B (0: full) | varint last input
+///     u8 0x02 | varint tick T | varint T - B (0: full) | varint B - P (0: no
+///     prediction) | varint last input
 ///
 /// Load generators read only this: tick gaps, baselines and input latency
-/// need nothing else. The three varints are byte-aligned, so the header is
-/// at most 31 bytes. `SnapshotMessage.decode` reads its header with
-/// `read(from:)` too (tick ≤ 2³¹ − 1, distance ≤ tick): one reader for both.
+/// need nothing else. The four varints are byte-aligned, so the header is
+/// at most 41 bytes. `SnapshotMessage.decode` reads its header with
+/// `read(from:)` too (tick ≤ 2³¹ − 1, distances ≤ the tick they count back
+/// from): one reader for both.
 public struct SnapshotHeader: Sendable, Equatable {
     /// The tick of the state the message brings.
     public var tick: Int
     /// The tick it is coded against; nil for a full snapshot.
     public var baselineTick: Int?
+    /// The tick of the state the client held before the baseline, which
+    /// changed values may be predicted from; nil for none.
+    public var priorTick: Int?
     /// Sequence of this player's last input the server had processed (0: none yet).
     public var lastProcessedInput: UInt64
 
-    /// 1 type byte and three varints of at most 10 bytes.
-    public static let maxBytes = 31
+    /// 1 type byte and four varints of at most 10 bytes.
+    public static let maxBytes = 41
 
-    public init(tick: Int, baselineTick: Int?, lastProcessedInput: UInt64) {
+    public init(tick: Int, baselineTick: Int?, priorTick: Int? = nil, lastProcessedInput: UInt64) {
         self.tick = tick
         self.baselineTick = baselineTick
+        self.priorTick = baselineTick == nil ? nil : priorTick
         self.lastProcessedInput = lastProcessedInput
     }
 
@@ -41,8 +47,15 @@ public struct SnapshotHeader: Sendable, Equatable {
         try reader.varint(&tick, limit: Int(Int32.max))
         var distance = 0
         try reader.varint(&distance, limit: tick)
+        let baseline = tick - distance
+        var behind = 0
+        try reader.varint(&behind, limit: distance == 0 ? 0 : baseline)
+        if behind > 0, distance > PredictionGaps.maxAhead {
+            throw ProtocolError(.outOfRange, "snapshot \(tick) predicts over \(distance) ticks from its baseline, more than \(PredictionGaps.maxAhead)")
+        }
         var lastInput: UInt64 = 0
         try reader.varint(&lastInput)
-        return SnapshotHeader(tick: tick, baselineTick: distance == 0 ? nil : tick - distance, lastProcessedInput: lastInput)
+        return SnapshotHeader(tick: tick, baselineTick: distance == 0 ? nil : baseline,
+                              priorTick: behind == 0 ? nil : baseline - behind, lastProcessedInput: lastInput)
     }
 }

@@ -1,11 +1,12 @@
 /// A whole `snapshot` message (docs/protocol.md):
 ///
-///     u8 0x02 | varint tick | varint tick - baseline (0: full) | varint last input
+///     u8 0x02 | varint tick | varint tick - baseline (0: full)
+///     | varint baseline - prior (0: no prediction) | varint last input
 ///     | state delta (SnapshotDelta), aligned | events, aligned
 ///
 /// Each part is byte-aligned, so a server builds a message by concatenating
 /// a per-player header, the state delta it encoded once for everyone on the
-/// same baseline, and the events for that audience.
+/// same baseline and prior, and the events for that audience.
 public enum SnapshotMessage {
     public static let type: UInt8 = 0x02
     /// Most events one snapshot may carry; a decoder refuses more.
@@ -29,25 +30,37 @@ public enum SnapshotMessage {
         }
     }
 
-    /// `tick` ≥ 0 and `baselineTick` < `tick` (a baseline is an earlier
-    /// snapshot: `Match.frame` only picks one older than the current tick).
-    public static func header(tick: Int, baselineTick: Int?, lastInput: UInt64) -> [UInt8] {
+    /// `tick` ≥ 0, `baselineTick` < `tick` (a baseline is an earlier
+    /// snapshot: `Match.frame` only picks one older than the current tick),
+    /// and `priorTick` < `baselineTick` with `tick - baselineTick` at most
+    /// `PredictionGaps.maxAhead` (`usablePrior` picks only such a prior).
+    public static func header(tick: Int, baselineTick: Int?, priorTick: Int? = nil, lastInput: UInt64) -> [UInt8] {
         var w = BitWriter(capacity: 16)
         w.write(UInt64(type), count: 8)
         var t = UInt64(tick)
         try! w.varint(&t)
         var distance = baselineTick.map { UInt64(tick - $0) } ?? 0
         try! w.varint(&distance)
+        var behind = baselineTick.flatMap { b in priorTick.map { UInt64(b - $0) } } ?? 0
+        try! w.varint(&behind)
         var input = lastInput
         try! w.varint(&input)
         return w.finish()
     }
 
-    /// The state delta, as every client on this baseline receives it.
-    public static func state(from baseline: Snapshot?, to current: Snapshot, coding: SnapshotCoding) -> [UInt8] {
+    /// The state delta, as every client on this baseline and prior receives it.
+    public static func state(from baseline: Snapshot?, prior: Snapshot? = nil, to current: Snapshot, coding: SnapshotCoding) -> [UInt8] {
         var w = BitWriter(capacity: 256)
-        SnapshotDelta.encode(from: baseline, to: current, coding: coding, into: &w)
+        SnapshotDelta.encode(from: baseline, prior: prior, to: current, coding: coding, into: &w)
         return w.finish()
+    }
+
+    /// `prior` when a message from `baseline` to tick `tick` may predict
+    /// from it: older than the baseline, and the message at most
+    /// `PredictionGaps.maxAhead` ticks after the baseline.
+    public static func usablePrior(_ prior: Snapshot?, baseline: Snapshot?, tick: Int) -> Snapshot? {
+        guard let prior, let baseline, prior.tick < baseline.tick, tick - baseline.tick <= PredictionGaps.maxAhead else { return nil }
+        return prior
     }
 
     /// The events of `snapshot` for `audience`.
@@ -96,11 +109,13 @@ public enum SnapshotMessage {
         return w.finish()
     }
 
-    /// A whole message, for one recipient.
-    public static func encode(from baseline: Snapshot?, to current: Snapshot, lastInput: UInt64 = 0,
+    /// A whole message, for one recipient holding `baseline` and, before
+    /// it, `prior`.
+    public static func encode(from baseline: Snapshot?, prior: Snapshot? = nil, to current: Snapshot, lastInput: UInt64 = 0,
                               audience: Audience, coding: SnapshotCoding) -> [UInt8] {
-        header(tick: current.tick, baselineTick: baseline?.tick, lastInput: lastInput)
-            + state(from: baseline, to: current, coding: coding)
+        let prior = usablePrior(prior, baseline: baseline, tick: current.tick)
+        return header(tick: current.tick, baselineTick: baseline?.tick, priorTick: prior?.tick, lastInput: lastInput)
+            + state(from: baseline, prior: prior, to: current, coding: coding)
             + events(of: current, for: audience, coding: coding)
     }
 
@@ -109,20 +124,28 @@ public enum SnapshotMessage {
         public let snapshot: Snapshot
         /// The baseline it was coded against (nil: a full snapshot).
         public let baselineTick: Int?
+        /// The state before the baseline it predicted from (nil: none).
+        public let priorTick: Int?
         /// The last input of this player the server had processed.
         public let lastInput: UInt64
     }
 
-    /// Decodes a message against the state the reader holds. Refuses a
-    /// baseline other than `baseline`'s tick (`ProtocolError.baseline`).
-    public static func decode(_ bytes: [UInt8], baseline: Snapshot?, coding: SnapshotCoding) throws(ProtocolError) -> Decoded {
+    /// Decodes a message against the state the reader holds (`baseline`)
+    /// and the one it held before (`prior`). Refuses a baseline or prior
+    /// other than theirs (`ProtocolError.baseline`).
+    public static func decode(_ bytes: [UInt8], baseline: Snapshot?, prior: Snapshot? = nil,
+                              coding: SnapshotCoding) throws(ProtocolError) -> Decoded {
         var r = BitReader(bytes)
         let header = try SnapshotHeader.read(from: &r)
-        let (tick, baselineTick, lastInput) = (header.tick, header.baselineTick, header.lastProcessedInput)
+        let (tick, baselineTick, priorTick, lastInput) = (header.tick, header.baselineTick, header.priorTick, header.lastProcessedInput)
         if let baselineTick, baseline?.tick != baselineTick {
             throw ProtocolError(.baseline, "snapshot \(tick) is coded against tick \(baselineTick), but this client holds \(baseline.map { "tick \($0.tick)" } ?? "nothing")")
         }
-        let state = try SnapshotDelta.decode(&r, baseline: baselineTick == nil ? nil : baseline, tick: tick, coding: coding)
+        if let priorTick, prior?.tick != priorTick {
+            throw ProtocolError(.baseline, "snapshot \(tick) predicts from tick \(priorTick), but before its baseline this client held \(prior.map { "tick \($0.tick)" } ?? "nothing")")
+        }
+        let state = try SnapshotDelta.decode(&r, baseline: baselineTick == nil ? nil : baseline,
+                                             prior: priorTick == nil ? nil : prior, tick: tick, coding: coding)
 
         var count = 0
         try r.count(&count, limit: min(maxEvents, r.remainingBits))
@@ -148,6 +171,6 @@ public enum SnapshotMessage {
         }
         try r.expectEnd()
         let snapshot = Snapshot(tick: tick, match: state.match, entities: state.entities, values: values, events: events, strings: strings)
-        return Decoded(snapshot: snapshot, baselineTick: baselineTick, lastInput: lastInput)
+        return Decoded(snapshot: snapshot, baselineTick: baselineTick, priorTick: priorTick, lastInput: lastInput)
     }
 }

@@ -3,7 +3,7 @@
 /// decodes any game.
 ///
 ///     u8      0x01
-///     varint  protocol version (1)
+///     varint  protocol version (`ProtocolVersion.current`)
 ///     varint  player id (1...255; 0 for a spectator)
 ///     string  match id (≤ 64 bytes)
 ///     varint  tick rate (1...120)

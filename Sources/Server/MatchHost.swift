@@ -342,7 +342,7 @@ final class MatchHost: @unchecked Sendable {
         var batches = FrameBatches()
         for delivery in plan.deliveries {
             guard let link = table[delivery.link] else { continue }
-            let bytes = match.frame(baseline: delivery.baseline, audience: delivery.audience, viewer: delivery.viewer)
+            let bytes = match.frame(baseline: delivery.baseline, prior: delivery.prior, audience: delivery.audience, viewer: delivery.viewer)
             batches.add(bytes, to: link.channel)
             metrics.bytesOut.increment(by: Int64(bytes.count))
             metrics.frameBytes.record(bytes.count)

@@ -95,6 +95,9 @@ struct MatchSeating {
         /// Tick of the last frame handed to the socket (nil: none yet, so
         /// the next frame is a full snapshot).
         var baseline: Int?
+        /// Tick of the frame handed before the baseline (nil: none), which
+        /// the client still holds: the next frame may predict from it.
+        var prior: Int? = nil
         /// Tick at which the link was attached, for the too-slow check
         /// before the first frame.
         let since: Int
@@ -322,6 +325,7 @@ struct MatchSeating {
         let link: Int
         let audience: SnapshotMessage.Audience
         let baseline: Int?
+        var prior: Int? = nil
         /// Whose view, when not the audience's own (a spectator following a player).
         var viewer: Viewer? = nil
     }
@@ -347,8 +351,9 @@ struct MatchSeating {
             // and its events must not arrive twice.
             if recipient.baseline == tick { return true }
             guard isWritable(recipient.link) else { return tick - (recipient.baseline ?? recipient.since) < history - 1 }
-            plan.deliveries.append(Delivery(link: recipient.link, audience: audience, baseline: recipient.baseline,
+            plan.deliveries.append(Delivery(link: recipient.link, audience: audience, baseline: recipient.baseline, prior: recipient.prior,
                                             viewer: settings.spectatorsMayFollow ? recipient.follow.map { .player($0) } : nil))
+            recipient.prior = recipient.baseline
             recipient.baseline = tick
             return true
         }

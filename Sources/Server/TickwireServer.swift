@@ -284,6 +284,10 @@ public final class TickwireServer: Service, Sendable {
         }
         let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { $0.trimmingCharacters(in: .whitespaces) }
         guard offered.contains(ProtocolVersion.subprotocol) else {
+            if let other = offered.compactMap(ProtocolVersion.version(ofSubprotocol:)).max() {
+                let age = other < ProtocolVersion.current ? "an older" : "a newer"
+                return refuse(.badRequest, "this client speaks Tickwire protocol \(other), \(age) version; this server speaks protocol \(ProtocolVersion.current) only (subprotocol \(ProtocolVersion.subprotocol)): use a client of this server's version, e.g. its /tickwire.js")
+            }
             return refuse(.badRequest, "ask for the WebSocket subprotocol \(ProtocolVersion.subprotocol); this server speaks protocol version \(ProtocolVersion.current) only")
         }
         if !configuration.allowedOrigins.isEmpty, let origin = head.headers.first(name: "Origin"),

@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure per-player views instead: bytes and CPU per player-tick with the game's visibility and with everyone seeing all, against arena's 16 bots (e.g. --views games/world --players 200).")
     var views = false
 
+    @Flag(help: "Measure only the wire: bytes per client as JSON, bit-packed, deltas with and without prediction, and xz -9 (e.g. --wire games/cubes --players 1 --ticks 3600).")
+    var wire = false
+
     @OptionGroup(title: "Fan-out over sockets") var fanOut: FanOutOptions
 
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
@@ -68,6 +71,7 @@ struct BenchCommand: ParsableCommand {
         if recording { return try runRecording() }
         if reload { return try runReload() }
         if views { return try runViews() }
+        if wire { return try runWire() }
         let definition = try load()
         let params = try parameters.parsed(over: ["score_limit": .number(1_000_000), "time_limit": .number(1_000_000)])
         let options = MatchOptions(seed: seed, params: params)
@@ -149,16 +153,33 @@ struct BenchCommand: ParsableCommand {
         minute.ticks = Array(recording.ticks.prefix(60 * game.tickRate))
         let r = try WireBench(game: game, recording: minute, options: options).run()
         func perSecond(_ bytes: Int) -> Int { Int((Double(bytes) / r.seconds).rounded()) }
-        let json = perSecond(r.json), packed = perSecond(r.packed), deltas = perSecond(r.deltas)
-        print("wire, \(String(format: "%.0f", r.seconds)) s of \(game.name) with \(players) players, bytes per player per second:")
-        print("  whole state as JSON every tick:        \(json)")
-        print("  whole state bit-packed every tick:     \(packed) (\(String(format: "%.1f", Double(json) / Double(packed)))× smaller than JSON)")
-        print("  deltas:                                \(deltas) (1/\(String(format: "%.1f", Double(json) / Double(deltas))) of JSON)")
+        let json = perSecond(r.json), packed = perSecond(r.packed), deltas = perSecond(r.deltas), unpredicted = perSecond(r.unpredicted)
+        func line(_ bytesPerSecond: Int) -> String {
+            let perSnapshot = Double(bytesPerSecond) * r.seconds / Double(max(r.snapshots, 1))
+            return String(format: "%9d B/s %9.1f B/snapshot %10.1f kbps", bytesPerSecond, perSnapshot, Double(bytesPerSecond) * 8 / 1000)
+        }
+        print("wire, \(String(format: "%.0f", r.seconds)) s of \(game.name) at \(game.tickRate) Hz with \(players) players, per client:")
+        print("  whole state as JSON every tick:    \(line(json))")
+        print("  whole state bit-packed every tick: \(line(packed)) (\(String(format: "%.1f", Double(json) / Double(packed)))× smaller than JSON)")
+        print("  deltas from the baseline only:     \(line(unpredicted)) (1/\(String(format: "%.1f", Double(packed) / Double(unpredicted))) of bit-packed)")
+        print("  deltas with prediction:            \(line(deltas)) (1/\(String(format: "%.1f", Double(packed) / Double(deltas))) of bit-packed, 1/\(String(format: "%.1f", Double(json) / Double(deltas))) of JSON)")
         if let xz = r.xz {
             let floor = perSecond(xz)
-            print("  deltas after xz -9 (a floor):          \(floor) (deltas are \(String(format: "%.2f", Double(deltas) / Double(floor)))× the floor)")
+            print("  those deltas after xz -9 (floor):  \(line(floor)) (deltas are \(String(format: "%.2f", Double(deltas) / Double(floor)))× the floor)")
         }
-        print("  encode \(String(format: "%.1f", r.encodeMicros)) µs, decode \(String(format: "%.1f", r.decodeMicros)) µs per snapshot")
+        print("  encode \(String(format: "%.1f", r.encodeMicros)) µs, decode \(String(format: "%.1f", r.decodeMicros)) µs per snapshot (with prediction)")
+    }
+
+    private func runWire() throws {
+        let (definition, options) = try singleMatch("--wire")
+        guard players <= definition.maxPlayers else {
+            throw ValidationError("\(definition.name) seats at most \(definition.maxPlayers) players")
+        }
+        let log = CommandLog()
+        var clock = VirtualClock()
+        let played = HeadlessMatch(game: definition, options: options, players: players, maxTicks: ticks).play(index: 0, clock: &clock, log: log)
+        if case .failed(let message) = played.outcome { throw BenchError("the match failed: \(message)") }
+        try printWire(definition, InputRecording(log), options)
     }
 
     private func runRecording() throws {

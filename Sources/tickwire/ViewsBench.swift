@@ -78,7 +78,7 @@ struct ViewsBench {
         let match = session.match
         var step = 0.0, frames = 0.0
         var bytes = 0, encodes = 0, views = 0, ticks = 0, seatsSeen = 0
-        var baselines: [Int: Int] = [:]
+        var baselines: [Int: Int] = [:], priors: [Int: Int] = [:]
         for (t, commands) in log.commands.enumerated() {
             for command in commands { session.apply(command) }
             if t == log.commands.count - 1 { break }
@@ -87,8 +87,9 @@ struct ViewsBench {
             let t1 = threadCPUTime()
             let seated = match.players.map(\.id)
             for id in seated {
-                let frame = match.frame(baseline: baselines[id], audience: .player(id))
+                let frame = match.frame(baseline: baselines[id], prior: priors[id], audience: .player(id))
                 bytes += frame.count
+                priors[id] = baselines[id]
                 baselines[id] = match.tick
             }
             let t2 = threadCPUTime()

@@ -1,9 +1,10 @@
 import Engine
 import Foundation
 
-/// What one player receives per second of arena, four ways: the whole state
+/// What one player receives per second of a game, five ways: the whole state
 /// as JSON every tick (what most WebSocket tutorials do), the whole state
-/// bit-packed every tick, Tickwire's deltas, and those deltas after `xz -9`
+/// bit-packed every tick, deltas from the baseline alone, Tickwire's deltas
+/// (changed values also coded from a prediction), and those after `xz -9`
 /// as a floor no real-time encoder reaches (xz sees the whole stream at once).
 struct WireBench {
     let game: GameDefinition
@@ -14,7 +15,10 @@ struct WireBench {
         let seconds: Double
         let json: Int
         let packed: Int
+        /// Deltas with no prediction (every header says "no prior").
+        let unpredicted: Int
         let deltas: Int
+        let snapshots: Int
         let xz: Int?
         let encodeMicros: Double
         let decodeMicros: Double
@@ -24,9 +28,9 @@ struct WireBench {
         let match = try Match(game: game, options: options)
         for name in recording.playerNames { _ = match.join(name: name) }
         let coding = match.coding
-        var json = 0, packed = 0, deltas = 0
+        var json = 0, packed = 0, unpredicted = 0, deltas = 0, snapshots = 0
         var stream: [UInt8] = []
-        var previous: Snapshot?
+        var previous: Snapshot?, prior: Snapshot?
         var encodeTime = 0.0, decodeTime = 0.0
         let mirror = ClientMirror(schema: game.schema)
         for inputs in recording.ticks {
@@ -35,20 +39,24 @@ struct WireBench {
             guard let current = match.snapshots.latest else { continue }
             json += try jsonState(current, schema: game.schema).count
             packed += SnapshotMessage.encode(from: nil, to: current, audience: .spectator, coding: coding).count
+            unpredicted += SnapshotMessage.encode(from: previous, to: current, audience: .spectator, coding: coding).count
             let t0 = threadCPUTime()
-            let frame = SnapshotMessage.encode(from: previous, to: current, audience: .spectator, coding: coding)
+            let frame = SnapshotMessage.encode(from: previous, prior: prior, to: current, audience: .spectator, coding: coding)
             let t1 = threadCPUTime()
             try mirror.apply(frame)
             let t2 = threadCPUTime()
             encodeTime += t1 - t0
             decodeTime += t2 - t1
             deltas += frame.count
+            snapshots += 1
             stream += frame
+            prior = previous
             previous = current
         }
         let ticks = recording.ticks.count
         let seconds = Double(ticks) / Double(game.tickRate)
-        return Result(seconds: seconds, json: json, packed: packed, deltas: deltas, xz: try xzSize(stream),
+        return Result(seconds: seconds, json: json, packed: packed, unpredicted: unpredicted, deltas: deltas, snapshots: snapshots,
+                      xz: try xzSize(stream),
                       encodeMicros: encodeTime / Double(ticks) * 1e6, decodeMicros: decodeTime / Double(ticks) * 1e6)
     }
 

@@ -13,8 +13,8 @@ import Testing
     }
 
     @Test func versionAndSubprotocol() {
-        #expect(ProtocolVersion.current == 1)
-        #expect(ProtocolVersion.subprotocol == "tickwire.1")
+        #expect(ProtocolVersion.current == 2)
+        #expect(ProtocolVersion.subprotocol == "tickwire.2")
         #expect(ProtocolVersion.version(ofSubprotocol: "tickwire.1") == 1)
         #expect(ProtocolVersion.version(ofSubprotocol: "tickwire.12") == 12)
         for name in ["tickwire.", "tickwire.01", "tickwire.+1", "tickwire.-1", "tickwire.1 ", "Tickwire.1", "chat", "tickwire.x"] {

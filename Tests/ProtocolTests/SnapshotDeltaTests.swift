@@ -60,9 +60,12 @@ enum StateGenerator {
         }
     }
 
-    /// A snapshot with these entities (id → kind), fresh random values.
+    /// A snapshot with these entities (id → kind), fresh random values;
+    /// with `older` (the snapshot before `previous`), half the changed
+    /// numbers, vectors and quaternions move on steadily from there instead,
+    /// give or take a step.
     static func snapshot(_ rng: inout SplitMix64, tick: Int, schema: GameSchema, entities: [(UInt32, Int)],
-                         previous: Snapshot?, churn: Double) -> Snapshot {
+                         previous: Snapshot?, older: Snapshot? = nil, churn: Double) -> Snapshot {
         var strings = StringTable()
         var values: [Int64] = []
         var list: [Snapshot.Entity] = []
@@ -76,6 +79,20 @@ enum StateGenerator {
                         values.append(Int64(strings.append(previous.strings.bytes(at: Int(q)))))
                     } else {
                         values.append(q)
+                    }
+                } else if let old, let previous, let before = older?.entity(id: id), before.kind == old.kind,
+                          FieldCoding(field.type).relative, rng.chance(0.5) {
+                    let parts = FieldCoding(field.type).components
+                    let b = previous.values[Int(old.offset) + f], p = older!.values[Int(before.offset) + f]
+                    if parts.sameFrame(b, p) {
+                        let (bc, pc) = (parts.split(b), parts.split(p))
+                        var next = bc
+                        for c in 0..<parts.count {
+                            next[c] = min(max(2 * bc[c] - pc[c] + Int64(rng.int(-1...1)), parts.lower(c)), parts.upper(c))
+                        }
+                        values.append(parts.join(next, frame: b))
+                    } else {
+                        values.append(value(&rng, field.type, strings: &strings))
                     }
                 } else {
                     values.append(value(&rng, field.type, strings: &strings))
@@ -119,14 +136,19 @@ enum StateGenerator {
             }
             var seen = Set<UInt32>()
             live = live.filter { seen.insert($0.0).inserted }
-            let current = StateGenerator.snapshot(&rng, tick: tick, schema: schema, entities: live,
-                                                  previous: history.last, churn: rng.chance(0.5) ? 0.1 : 1)
-            let baseline: Snapshot? = history.isEmpty || rng.chance(0.2) ? nil : history[rng.int(max(0, history.count - 5)...history.count - 1)]
+            let current = StateGenerator.snapshot(&rng, tick: tick, schema: schema, entities: live, previous: history.last,
+                                                  older: history.dropLast().last, churn: rng.chance(0.5) ? 0.1 : 1)
+            // A baseline among the last five (or none), and a prior before
+            // it (or none): the one just before, or with a gap.
+            let b: Int? = history.isEmpty || rng.chance(0.2) ? nil : rng.int(max(0, history.count - 5)...history.count - 1)
+            let baseline = b.map { history[$0] }
+            let prior: Snapshot? = b.flatMap { b in b == 0 || rng.chance(0.2) ? nil : history[rng.chance(0.6) ? b - 1 : rng.int(max(0, b - 4)...b - 1)] }
             for audience in [SnapshotMessage.Audience.everyone, .player(2), .spectator] {
-                let bytes = SnapshotMessage.encode(from: baseline, to: current, lastInput: UInt64(tick), audience: audience, coding: coding)
-                let decoded = try SnapshotMessage.decode(bytes, baseline: baseline, coding: coding)
+                let bytes = SnapshotMessage.encode(from: baseline, prior: prior, to: current, lastInput: UInt64(tick), audience: audience, coding: coding)
+                let decoded = try SnapshotMessage.decode(bytes, baseline: baseline, prior: prior, coding: coding)
                 #expect(decoded.snapshot.hasSameState(as: current, schema: schema), "seed \(seed) tick \(tick)")
                 #expect(decoded.baselineTick == baseline?.tick)
+                #expect(decoded.priorTick == prior?.tick)
                 #expect(decoded.lastInput == UInt64(tick))
                 let expectedEvents = current.events.filter { e in
                     switch audience { case .everyone: true; case .spectator: e.to == 0; case .player(let p): e.to == 0 || e.to == p }
@@ -180,6 +202,24 @@ enum StateGenerator {
         #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(bytes, baseline: b, coding: coding) }
         let c = Snapshot(tick: 1, match: [], entities: [], values: [], events: [], strings: StringTable())
         #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(bytes, baseline: c, coding: coding) }
+
+        // Predicted from a: a client must hold a before its baseline b.
+        let d = StateGenerator.snapshot(&rng, tick: 3, schema: schema, entities: [(2, 0), (3, 0)], previous: b, older: a, churn: 1)
+        let predicted = SnapshotMessage.encode(from: b, prior: a, to: d, audience: .everyone, coding: coding)
+        #expect(try SnapshotMessage.decode(predicted, baseline: b, prior: a, coding: coding).snapshot.hasSameState(as: d, schema: schema))
+        let tickZero = Snapshot(tick: 0, match: [], entities: [], values: [], events: [], strings: StringTable())
+        for wrong in [nil, tickZero, b] {
+            let error = try #require(throws: ProtocolError.self) { try SnapshotMessage.decode(predicted, baseline: b, prior: wrong, coding: coding) }
+            #expect(error.code == .baseline)
+        }
+        // A prior is only sent within PredictionGaps.maxAhead ticks of the
+        // baseline; a header that predicts further is refused.
+        let far = Snapshot(tick: b.tick + PredictionGaps.maxAhead + 1, match: d.match, entities: d.entities, values: d.values,
+                           events: d.events, strings: d.strings)
+        let unpredicted = SnapshotMessage.encode(from: b, prior: a, to: far, audience: .everyone, coding: coding)
+        #expect(try SnapshotHeader(unpredicted).priorTick == nil)
+        let forged = SnapshotMessage.header(tick: far.tick, baselineTick: b.tick, priorTick: a.tick, lastInput: 0)
+        #expect(throws: ProtocolError.self) { try SnapshotHeader(forged) }
     }
 
     /// Every prefix of a valid message, and random bytes, give an error or a
@@ -192,16 +232,17 @@ enum StateGenerator {
             let ids: [(UInt32, Int)] = schema.kinds.isEmpty ? [] : (1...UInt32(rng.int(1...20))).map { ($0, rng.int(0...schema.kinds.count - 1)) }
             let a = StateGenerator.snapshot(&rng, tick: 3, schema: schema, entities: ids, previous: nil, churn: 1)
             let b = StateGenerator.snapshot(&rng, tick: 4, schema: schema, entities: ids.filter { _ in rng.chance(0.7) }, previous: a, churn: 0.3)
-            let bytes = SnapshotMessage.encode(from: a, to: b, audience: .everyone, coding: coding)
+            let c = StateGenerator.snapshot(&rng, tick: 5, schema: schema, entities: ids.filter { _ in rng.chance(0.8) }, previous: b, older: a, churn: 0.5)
+            let bytes = SnapshotMessage.encode(from: b, prior: a, to: c, audience: .everyone, coding: coding)
             for end in 0..<bytes.count {
-                #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(Array(bytes[..<end]), baseline: a, coding: coding) }
+                #expect(throws: ProtocolError.self) { try SnapshotMessage.decode(Array(bytes[..<end]), baseline: b, prior: a, coding: coding) }
             }
             for _ in 0..<300 {
                 var garbage = bytes
                 for _ in 0..<rng.int(1...4) { garbage[rng.int(0...garbage.count - 1)] = UInt8(rng.int(0...255)) }
-                _ = try? SnapshotMessage.decode(garbage, baseline: a, coding: coding)
+                _ = try? SnapshotMessage.decode(garbage, baseline: b, prior: a, coding: coding)
                 let random = [0x02] + (0..<rng.int(0...64)).map { _ in UInt8(rng.int(0...255)) }
-                _ = try? SnapshotMessage.decode(random, baseline: a, coding: coding)
+                _ = try? SnapshotMessage.decode(random, baseline: b, prior: a, coding: coding)
             }
         }
     }

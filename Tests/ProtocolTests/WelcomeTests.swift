@@ -13,7 +13,7 @@ import ProtocolTestSupport
     }
 
     /// A welcome header by hand, before the schema.
-    static func header(version: UInt64 = 1, player: UInt64 = 1, matchID: [UInt8] = Array("m".utf8), tickRate: UInt64 = 30,
+    static func header(version: UInt64 = 2, player: UInt64 = 1, matchID: [UInt8] = Array("m".utf8), tickRate: UInt64 = 30,
                        tick: UInt64 = 0, token: [UInt8] = []) -> [UInt8] {
         var raw = RawBytes([0x01])
         raw.varint(version)
@@ -29,7 +29,7 @@ import ProtocolTestSupport
 
     @Test func bytesFollowTheSpec() throws {
         let w = Welcome(playerID: 3, matchID: "m1", tickRate: 30, tick: 300, resumeToken: "tok", schema: .placeholder)
-        let expected: [UInt8] = [0x01, 0x01, 0x03, 0x02, 0x6d, 0x31, 30, 0xac, 0x02, 0x03, 0x74, 0x6f, 0x6b] + Self.emptySchema
+        let expected: [UInt8] = [0x01, 0x02, 0x03, 0x02, 0x6d, 0x31, 30, 0xac, 0x02, 0x03, 0x74, 0x6f, 0x6b] + Self.emptySchema
         #expect(w.encode() == expected)
         #expect(try Welcome.decode(expected) == w)
         #expect(try MessageType(of: expected) == .welcome)
@@ -53,15 +53,18 @@ import ProtocolTestSupport
 
     @Test func anotherVersionIsRefusedByName() {
         var w = Welcome(playerID: 1, matchID: "m", tickRate: 30, tick: 0, schema: .placeholder)
-        w.protocolVersion = 2
-        do {
-            _ = try Welcome.decode(w.encode())
-            Issue.record("decoded a version 2 welcome")
-        } catch {
-            #expect(error == ProtocolError(.version, "server speaks protocol 2, this client speaks 1"))
+        for other in [1, 3] {
+            w.protocolVersion = other
+            do {
+                _ = try Welcome.decode(w.encode())
+                Issue.record("decoded a version \(other) welcome")
+            } catch {
+                #expect(error == ProtocolError(.version, "server speaks protocol \(other), this client speaks 2"))
+            }
         }
         // The version is checked before anything that may differ in that version.
-        expectRefused(.version) { () throws(ProtocolError) in try Welcome.decode([0x01, 0x02]) }
+        expectRefused(.version) { () throws(ProtocolError) in try Welcome.decode([0x01, 0x01]) }
+        expectRefused(.version) { () throws(ProtocolError) in try Welcome.decode([0x01, 0x03]) }
         expectRefused(.version) { () throws(ProtocolError) in try Welcome.decode([0x01, 0x00, 0xff, 0xff]) }
         var huge = RawBytes([0x01])
         huge.varint(.max)
@@ -100,7 +103,7 @@ import ProtocolTestSupport
     }
 
     @Test func hugeClaimedLengthsFailFast() {
-        var raw = RawBytes([0x01, 0x01, 0x01])
+        var raw = RawBytes([0x01, 0x02, 0x01])
         raw.varint(1 << 60)
         expectRefused(.outOfRange) { () throws(ProtocolError) in try Welcome.decode(raw.bytes + [0x61]) }
         // A token of 100 bytes with two left.

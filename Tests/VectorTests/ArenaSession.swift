@@ -55,7 +55,7 @@ enum ArenaSession {
                     name: "arena: \(players) bots; player \(viewer) resumes its seat after tick \(warmUp) and sees \(ticks) ticks",
                     welcome: welcome, bytes: match.welcome(playerID: viewer, matchID: welcome.matchID, resumeToken: welcome.resumeToken))
             }
-            brain.observe(try bots.apply(match.frame(baseline: bots.state?.tick, audience: .everyone)))
+            brain.observe(try bots.apply(match.frame(baseline: bots.state?.tick, prior: bots.previous?.tick, audience: .everyone)))
             for id in seated {
                 guard let input = brain.think(playerID: id).input else { continue }
                 sequences[id, default: 0] += 1
@@ -73,7 +73,7 @@ enum ArenaSession {
                 session!.refused(match.frame(baseline: held - 1, audience: .player(viewer)))
             }
             let baseline = tick == fullAt ? nil : held
-            let bytes = match.frame(baseline: baseline, audience: .player(viewer))
+            let bytes = match.frame(baseline: baseline, prior: session!.previous?.tick, audience: .player(viewer))
             // Events of every tick since the baseline, as the server sends
             // them to a client that skipped ticks; only this tick's otherwise.
             let since = baseline.map { $0 + 1 } ?? tick

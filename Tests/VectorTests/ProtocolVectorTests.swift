@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Protocol
 
-/// The shared protocol vectors (Tests/vectors/protocol-v1.json): Swift's
+/// The shared protocol vectors (Tests/vectors/protocol-v2.json): Swift's
 /// own decoders accept every session as the file says, refuse every
 /// `error` entry, and encode every client message to the file's bytes;
 /// and the file is what the generator writes today.
@@ -29,7 +29,7 @@ import Protocol
         let first = (0..<min(onDisk.count, fresh.count)).first { onDisk[$0] != fresh[$0] } ?? min(onDisk.count, fresh.count)
         let line = fresh.prefix(first).filter { $0 == UInt8(ascii: "\n") }.count + 1
         Issue.record("""
-            Tests/vectors/protocol-v1.json is stale (\(onDisk.count) bytes on disk, \(fresh.count) generated; \
+            Tests/vectors/protocol-v2.json is stale (\(onDisk.count) bytes on disk, \(fresh.count) generated; \
             first difference on line \(line)): run scripts/vectors and commit the file
             """)
     }
@@ -223,6 +223,10 @@ private struct Coverage {
     var specials: Set<String> = []
     var negativeZero = false
     var sawState = false
+    /// Snapshots predicted from the state before the baseline, and those
+    /// with a gap of more than a tick on either side of the baseline.
+    var predicted = 0
+    var predictedOverGaps = 0
 
     mutating func see(_ schema: GameSchema) {
         for field in schema.match.fields + schema.kinds.flatMap(\.fields) + schema.input
@@ -235,6 +239,10 @@ private struct Coverage {
         if let held {
             if header.baselineTick == nil { fullAfterFirst += 1 }
             if let base = header.baselineTick, base == held, base < header.tick - 1 { skippingDeltas += 1 }
+        }
+        if let prior = header.priorTick, let base = header.baselineTick {
+            predicted += 1
+            if base - prior > 1 || header.tick - base > 1 { predictedOverGaps += 1 }
         }
         let added = Set((expect["added"]?.array ?? []).compactMap(\.int))
         kindChanges += (expect["removed"]?.array ?? []).compactMap(\.int).filter(added.contains).count
@@ -259,7 +267,9 @@ private struct Coverage {
         #expect(sawState)
         #expect(types == ["bool", "u8", "i8", "u16", "i16", "u32", "i32", "f32", "fixed", "angle", "string", "entity", "vec3", "quat"])
         #expect(refusedWelcomes >= 5)
-        #expect(refusedSnapshots >= 8)
+        #expect(refusedSnapshots >= 12)
+        #expect(predicted >= 20)
+        #expect(predictedOverGaps >= 2)
         #expect(fullAfterFirst >= 2)
         #expect(skippingDeltas >= 2)
         #expect(kindChanges >= 2)

@@ -1,20 +1,21 @@
 import Foundation
 import Protocol
 
-/// Tests/vectors/protocol-v1.json: the protocol's test vectors, written by
+/// Tests/vectors/protocol-v2.json: the protocol's test vectors, written by
 /// Swift's encoders and checked by every client's decoder (the browser
 /// SDK's too). Generated the same way every time, byte for byte: every
 /// random choice comes from a seeded `SplitMix64`, and the arena session
 /// replays a seeded headless match.
 enum ProtocolVectors {
-    static let about = "Tickwire protocol v1 test vectors (docs/protocol.md), written by the Swift reference "
+    static let about = "Tickwire protocol v2 test vectors (docs/protocol.md), written by the Swift reference "
         + "implementation; regenerate with scripts/vectors. Messages are hex; each snapshot's expect is the "
-        + "state a client holds after applying it; entries with error must be refused, the state kept."
+        + "state a client holds after applying it (a client also keeps the state it held before, which a snapshot may "
+        + "predict from); entries with error must be refused, both states kept."
 
     /// Where the file lives, found from this source file.
     static let file: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("vectors/protocol-v1.json")
+        .appendingPathComponent("vectors/protocol-v2.json")
 
     /// The document: sessions in a fixed order.
     static func document() throws -> JSON {

@@ -18,7 +18,7 @@ enum RefusalSessions {
     static func welcomes() -> [JSON] {
         let good = welcome.encode()
         var version = welcome
-        version.protocolVersion = 2
+        version.protocolVersion = 1
         // The match's fields "a" and "b" (bool) are the first names of the
         // schema: swap them, or name both "a".
         let fields: [UInt8] = [1, UInt8(ascii: "a"), 0, 1, UInt8(ascii: "b"), 0]
@@ -30,7 +30,7 @@ enum RefusalSessions {
         var unknownType = good
         unknownType[at + 2] = 9
         return [
-            SessionRecorder.refusedWelcome(name: "welcome of protocol version 2", bytes: version.encode()),
+            SessionRecorder.refusedWelcome(name: "welcome of protocol version 1", bytes: version.encode()),
             SessionRecorder.refusedWelcome(name: "welcome with match fields out of order (b, a)", bytes: unsorted),
             SessionRecorder.refusedWelcome(name: "welcome with a field name twice (a, a)", bytes: duplicate),
             SessionRecorder.refusedWelcome(name: "welcome with field type 9", bytes: unknownType),
@@ -42,7 +42,7 @@ enum RefusalSessions {
 
     /// Snapshot messages refused against the state held, and the state kept.
     static func snapshots() -> JSON {
-        var session = SessionRecorder(name: "refused snapshots: wrong baseline, truncated, trailing bytes, padding, empty masks, a change to an entity just added", welcome: welcome)
+        var session = SessionRecorder(name: "refused snapshots: wrong baseline, wrong prior, prediction too far ahead, truncated, trailing bytes, padding, empty masks, a change to an entity just added, mode 7, a changed value equal to the baseline", welcome: welcome)
         let coding = session.coding
         var model = StateModel(schema: schema)
         func dot(_ x: Int64, _ name: String, _ on: Bool) -> StateModel.Entity {
@@ -137,7 +137,44 @@ enum RefusalSessions {
             w.write(0, count: 1)      // not the previous mask,
             w.write(0b100, count: 3)  // x changed,
             q = 4                     // by 4 steps
-            try! coding.kinds[0][2].changed(&q, from: 0, bytes: &none, &w)
+            var mode = FieldCoding.firstMode
+            try! coding.kinds[0][2].changed(&q, from: 0, reference: .none, mode: &mode, bytes: &none, &w)
+        })
+        // Predicted from tick 9, but the client held tick 10 before its
+        // baseline 11.
+        session.refused(handWritten(tick: 12, baseline: 11, prior: 9) { w in
+            w.write(0, count: 1)      // the match did not change
+            w.writeGamma(1); w.writeGamma(1); w.writeGamma(1)   // nothing removed, added or changed
+        })
+        // Predicted over more than 4096 ticks past the baseline.
+        session.refused(SnapshotMessage.header(tick: 11 + PredictionGaps.maxAhead + 1, baselineTick: 11, priorTick: 10, lastInput: 2)
+                        + [0b1110, 0x01])
+        // Entity 1's x in changed-value mode 7, which is not defined.
+        session.refused(handWritten(tick: 12, baseline: 11, prior: 10) { w in
+            w.write(0, count: 1)      // the match did not change
+            w.writeGamma(1)           // removed: count 0
+            w.writeGamma(1)           // added: count 0
+            w.writeGamma(2)           // changed: count 1,
+            w.writeGamma(1)           // entity 1,
+            w.write(0, count: 1)      // not the previous mask,
+            w.write(0b100, count: 3)  // x changed,
+            w.write(0, count: 1)      // not the previous mode:
+            w.write(7, count: 3)      // mode 7
+        })
+        // Entity 1's x from the prediction (mode 4) with a residual of 0,
+        // in a message with no prior: the prediction is the baseline, and a
+        // changed value cannot be the baseline's.
+        session.refused(handWritten(tick: 12, baseline: 11) { w in
+            w.write(0, count: 1)      // the match did not change
+            w.writeGamma(1)           // removed: count 0
+            w.writeGamma(1)           // added: count 0
+            w.writeGamma(2)           // changed: count 1,
+            w.writeGamma(1)           // entity 1,
+            w.write(0, count: 1)      // not the previous mask,
+            w.write(0b100, count: 3)  // x changed,
+            w.write(0, count: 1)      // not the previous mode:
+            w.write(4, count: 3)      // mode 4,
+            w.writeGamma(1)           // residual 0
         })
         SchemaSessions.send(model, &session, viewer: 3, lastInput: 2)
 
@@ -149,13 +186,13 @@ enum RefusalSessions {
     }
 
     /// A snapshot message whose state delta `body` writes, with no events.
-    static func handWritten(tick: Int, baseline: Int, _ body: (inout BitWriter) -> Void) -> [UInt8] {
+    static func handWritten(tick: Int, baseline: Int, prior: Int? = nil, _ body: (inout BitWriter) -> Void) -> [UInt8] {
         var w = BitWriter()
         body(&w)
         w.alignToByte()
         w.writeGamma(1)   // events: count 0
         w.alignToByte()
-        return SnapshotMessage.header(tick: tick, baselineTick: baseline, lastInput: 2) + w.finish()
+        return SnapshotMessage.header(tick: tick, baselineTick: baseline, priorTick: prior, lastInput: 2) + w.finish()
     }
 
     /// The message with the highest bit of byte `end - 1` set, if that bit

@@ -111,7 +111,8 @@ enum SchemaSessions {
     static func send(_ model: StateModel, _ session: inout SessionRecorder, viewer: Int, lastInput: UInt64, full: Bool = false) {
         let state = model.snapshot
         let baseline = full ? nil : session.held
-        let bytes = SnapshotMessage.encode(from: baseline, to: state, lastInput: lastInput, audience: .player(viewer), coding: session.coding)
+        let bytes = SnapshotMessage.encode(from: baseline, prior: session.previous, to: state, lastInput: lastInput,
+                                           audience: .player(viewer), coding: session.coding)
         let events = state.events.filter { $0.to == 0 || $0.to == viewer }.map { (snapshot: state, event: $0) }
         session.snapshot(bytes, state: state, lastInput: lastInput, events: events)
     }

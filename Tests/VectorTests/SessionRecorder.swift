@@ -17,6 +17,8 @@ struct SessionRecorder {
     var schema: GameSchema { welcome.schema }
     /// The state the client holds: that of the last snapshot recorded.
     private(set) var held: Snapshot?
+    /// The state it held before that, which the next snapshot may predict from.
+    private(set) var previous: Snapshot?
     /// Its entities as the vectors write them, by id.
     private var heldEntities: [UInt32: (kind: String, fields: [(String, JSON)])] = [:]
     private var snapshots: [JSON] = []
@@ -80,6 +82,7 @@ struct SessionRecorder {
             ("changed", .array(changed)),
         ])
         snapshots.append(.object([("bytes", .string(Hex.encode(bytes))), ("expect", expect)]))
+        previous = held
         held = state
         heldEntities = entities
     }
@@ -103,7 +106,7 @@ struct SessionRecorder {
     /// Why a client holding `held` refuses `bytes`; nil if it accepts them.
     func error(decoding bytes: [UInt8]) -> ProtocolError? {
         do {
-            _ = try SnapshotMessage.decode(bytes, baseline: held, coding: coding)
+            _ = try SnapshotMessage.decode(bytes, baseline: held, prior: previous, coding: coding)
             return nil
         } catch {
             return error

@@ -1,6 +1,6 @@
 import Protocol
 
-/// How the vectors write what a reader sees (Tests/vectors/protocol-v1.json,
+/// How the vectors write what a reader sees (Tests/vectors/protocol-v2.json,
 /// "VALUE" and "FIELD"): decoded values, schemas and welcomes as JSON, and
 /// back from JSON values to the stored integers a client message carries.
 enum VectorValues {

@@ -64,7 +64,7 @@ enum ViewSession {
             match.step()
             guard let state = match.snapshots.latest, !missed.contains(state.tick) else { continue }
             let view = match.views.views(tick: state.tick)!.view(for: .player(viewer)).snapshot
-            let bytes = match.frame(baseline: session.held?.tick, audience: .player(viewer))
+            let bytes = match.frame(baseline: session.held?.tick, prior: session.previous?.tick, audience: .player(viewer))
             session.snapshot(bytes, state: view, lastInput: 0, events: [])
         }
         return session.json

@@ -8,7 +8,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
 const rounds = Number(process.argv[2] ?? 2000);
-const vectors = JSON.parse(fs.readFileSync(path.join(root, 'Tests/vectors/protocol-v1.json'), 'utf8'));
+const vectors = JSON.parse(fs.readFileSync(path.join(root, 'Tests/vectors/protocol-v2.json'), 'utf8'));
 const session = vectors.sessions.find((s) => s.name.startsWith('arena'));
 const hex = (h) => Uint8Array.from(h.match(/../g).map((x) => parseInt(x, 16)));
 const welcome = hex(session.welcome);

@@ -73,7 +73,7 @@
   if (typeof module !== 'undefined' && typeof require === 'function' && require.main === module) {
     const path = require('path');
     const root = path.resolve(__dirname, '..', '..');
-    const vectors = JSON.parse(require('fs').readFileSync(path.join(root, 'Tests/vectors/protocol-v1.json'), 'utf8'));
+    const vectors = JSON.parse(require('fs').readFileSync(path.join(root, 'Tests/vectors/protocol-v2.json'), 'utf8'));
     const arena = vectors.sessions.find((s) => s.expect && s.expect.schema.kinds.some((k) => k.name === 'ship'));
     const welcome = arena && Uint8Array.from(arena.welcome.match(/../g).map((h) => parseInt(h, 16)));
     import(path.join(root, 'web/tickwire.js')).then((sdk) => {

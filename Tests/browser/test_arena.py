@@ -6,7 +6,7 @@ the real `tickwire serve` started here on 127.0.0.1.
     python3 Tests/browser/test_arena.py --tickwire .build/debug/tickwire
 
 In order: the page loads with a clean console; the SDK passes the shared
-vectors of Tests/vectors/protocol-v1.json and the checks of sdk-checks.js in
+vectors of Tests/vectors/protocol-v2.json and the checks of sdk-checks.js in
 the page; Play joins a match; arrow keys thrust and turn the ship, as a
 Python spectator reading the server's state sees; a second browser joins the
 same match from the lobby and sees the first player's ship move; it leaves
@@ -54,7 +54,7 @@ SUITE_LIMIT = 150
 #: restarts: the SDK's backoff tops out at 5 s, then a refused resume and a
 #: fresh join.
 RECOVERY_TIMEOUT = 20.0
-VECTORS = os.path.join(ROOT, "Tests", "vectors", "protocol-v1.json")
+VECTORS = os.path.join(ROOT, "Tests", "vectors", "protocol-v2.json")
 RUNNER = os.path.join(ROOT, "Tests", "browser", "vectors.js")
 SDK_CHECKS = os.path.join(ROOT, "Tests", "browser", "sdk-checks.js")
 

@@ -1,4 +1,4 @@
-// Runs the shared protocol vectors (Tests/vectors/protocol-v1.json) against
+// Runs the shared protocol vectors (Tests/vectors/protocol-v2.json) against
 // the JavaScript SDK (web/tickwire.js): every welcome, snapshot and refusal
 // must decode to exactly what the Swift reference decoder got, and every
 // client message must encode to the same bytes.
@@ -177,7 +177,7 @@
   if (typeof module !== 'undefined' && typeof require === 'function' && require.main === module) {
     const path = require('path');
     const root = path.resolve(__dirname, '..', '..');
-    const vectors = JSON.parse(require('fs').readFileSync(path.join(root, 'Tests/vectors/protocol-v1.json'), 'utf8'));
+    const vectors = JSON.parse(require('fs').readFileSync(path.join(root, 'Tests/vectors/protocol-v2.json'), 'utf8'));
     import(path.join(root, 'web/tickwire.js')).then((sdk) => {
       const result = runVectors(sdk, vectors);
       for (const message of result.failed) console.log('FAIL', message);

@@ -1,6 +1,6 @@
 """Checks the Python decoder (wire.py, bits.py, schema.py, written from
 docs/protocol.md alone) against the shared protocol vectors,
-Tests/vectors/protocol-v1.json, as the Swift suite (ProtocolVectorTests)
+Tests/vectors/protocol-v2.json, as the Swift suite (ProtocolVectorTests)
 and the browser SDK (Tests/browser/vectors.js) are checked:
 
 - every welcome decodes to the session's `expect` (header and schema), or is
@@ -15,7 +15,7 @@ Values compare exactly, as in the other two: numbers bit for bit (`-0` is
 not `0`; NaN equals NaN), the file's "NaN", "Infinity" and "-Infinity"
 being those numbers.
 
-    python3 Tests/e2e/vectors.py [path/to/protocol-v1.json]
+    python3 Tests/e2e/vectors.py [path/to/protocol-v2.json]
 
 Prints one `ok` line per session; at the first mismatch prints what differs
 and exits 1. Standard library only.
@@ -30,7 +30,7 @@ import sys
 from checks import CheckFailed, check, ok
 from wire import Malformed, Mirror, Snapshot, Welcome, ack_message, client_event_message, input_message
 
-DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "protocol-v1.json")
+DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "protocol-v2.json")
 SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 NUMERIC = {"integer", "f32", "fixed", "angle"}
 
