@@ -97,7 +97,7 @@ let package = Package(
         .target(name: "ProtocolTestSupport", dependencies: ["Protocol"], path: "Tests/ProtocolTestSupport"),
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "ProtocolTestSupport"]),
-        // Tests/vectors/protocol-v1.json: the protocol test vectors other
+        // Tests/vectors/protocol-v2.json: the protocol test vectors other
         // clients check their decoders against (scripts/vectors writes them).
         .testTarget(name: "VectorTests", dependencies: ["Protocol", "ProtocolTestSupport", "Engine", "Bots", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua", "TestSupport"]),
