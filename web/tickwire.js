@@ -9,7 +9,7 @@
 //
 // The wire format is docs/protocol.md (version 1). This module decodes
 // exactly what the Swift reference decoder (`ClientMirror`) decodes: both run
-// the shared vectors in Tests/vectors/protocol-v1.json.
+// the shared vectors in Tests/vectors/protocol-v2.json.
 //
 // Layout: bit streams, then schemas and field coding, then the messages and
 // the mirror of the state, then interpolation, then TickwireClient.
