@@ -2,7 +2,8 @@ import FuzzSupport
 import Protocol
 
 /// `SnapshotMessage.decode` (with `SnapshotDelta.decode` inside) against the
-/// fixed schema of every field type and the fixed baseline at tick 1000.
+/// fixed schema of every field type, the fixed baseline at tick 1000 and the
+/// prior at tick 998 that predictions start from.
 /// What decodes must be a well-formed state, must survive encode → decode
 /// unchanged (from the same baseline, events for everyone), and encoding
 /// that state again must give the same bytes.
@@ -10,26 +11,27 @@ enum FuzzSnapshot: FuzzTarget {
     static let name = "FuzzSnapshot"
 
     static func check(_ input: [UInt8]) {
-        let coding = Fixtures.coding, baseline = Fixtures.baseline
+        let coding = Fixtures.coding, baseline = Fixtures.baseline, prior = Fixtures.prior
         let first: SnapshotMessage.Decoded
-        do { first = try SnapshotMessage.decode(input, baseline: baseline, coding: coding) } catch { return }
+        do { first = try SnapshotMessage.decode(input, baseline: baseline, prior: prior, coding: coding) } catch { return }
         if let problem = SnapshotChecks.violation(first.snapshot, coding: coding) {
             FuzzFailure.report("snapshot decoded to an invalid state: \(problem)", input: input)
         }
         let base = first.baselineTick == nil ? nil : baseline
-        let bytes = SnapshotMessage.encode(from: base, to: first.snapshot, lastInput: first.lastInput, audience: .everyone, coding: coding)
+        let before = first.priorTick == nil ? nil : prior
+        let bytes = SnapshotMessage.encode(from: base, prior: before, to: first.snapshot, lastInput: first.lastInput, audience: .everyone, coding: coding)
         let second: SnapshotMessage.Decoded
-        do { second = try SnapshotMessage.decode(bytes, baseline: baseline, coding: coding) } catch {
+        do { second = try SnapshotMessage.decode(bytes, baseline: baseline, prior: prior, coding: coding) } catch {
             FuzzFailure.report("snapshot decoded, but its re-encoding (\(FuzzFailure.hex(bytes))) is refused: \(error)", input: input)
         }
-        guard second.baselineTick == first.baselineTick, second.lastInput == first.lastInput else {
+        guard second.baselineTick == first.baselineTick, second.priorTick == first.priorTick, second.lastInput == first.lastInput else {
             FuzzFailure.report("re-encoded header differs: baseline \(String(describing: second.baselineTick)) vs \(String(describing: first.baselineTick)), "
                 + "last input \(second.lastInput) vs \(first.lastInput)", input: input)
         }
         if let difference = SnapshotChecks.difference(first.snapshot, second.snapshot, coding: coding) {
             FuzzFailure.report("snapshot decoded, but its re-encoding decodes differently: \(difference)", input: input)
         }
-        let again = SnapshotMessage.encode(from: base, to: second.snapshot, lastInput: second.lastInput, audience: .everyone, coding: coding)
+        let again = SnapshotMessage.encode(from: base, prior: before, to: second.snapshot, lastInput: second.lastInput, audience: .everyone, coding: coding)
         guard again == bytes else {
             FuzzFailure.report("the same state encodes two ways: \(FuzzFailure.hex(bytes)) and \(FuzzFailure.hex(again))", input: input)
         }
@@ -73,6 +75,10 @@ enum FuzzSnapshot: FuzzTarget {
             SnapshotMessage.encode(from: baseline, to: busy, lastInput: 1 << 40, audience: .everyone, coding: coding),
             SnapshotMessage.encode(from: baseline, to: busy, audience: .spectator, coding: coding),
             SnapshotMessage.encode(from: baseline, to: reused, audience: .player(7), coding: coding),
+            // Predicted from the prior: steady steps go as prediction modes.
+            SnapshotMessage.encode(from: baseline, prior: Fixtures.prior, to: stepping, lastInput: 302, audience: .everyone, coding: coding),
+            SnapshotMessage.encode(from: baseline, prior: Fixtures.prior, to: quiet, lastInput: 303, audience: .everyone, coding: coding),
+            SnapshotMessage.encode(from: baseline, prior: Fixtures.prior, to: busy, lastInput: 304, audience: .everyone, coding: coding),
         ]
     }
 }

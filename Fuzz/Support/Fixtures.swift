@@ -63,6 +63,15 @@ public enum Fixtures {
         return state(&rng, tick: 1000, entities: ids, previous: nil, churn: 1, events: 0)
     }()
 
+    /// The state it held before: tick 998, most of the same entities
+    /// (one of them of another kind) and one the baseline no longer has,
+    /// half the values the baseline's, so predictions start from both.
+    public static let prior: Snapshot = {
+        var rng = SplitMix64(seed: 998)
+        let ids: [(UInt32, Int)] = [(1, 2), (2, 0), (3, 2), (4, 0), (5, 2), (1000, 2), (70_000, 0)]
+        return state(&rng, tick: 998, entities: ids, previous: baseline, churn: 0.5, events: 0)
+    }()
+
     // MARK: Values
 
     /// A valid stored value of `type`: often an end of its range. Strings

@@ -14,8 +14,8 @@ import WebSocket
 /// Opens a socket to a Tickwire server and upgrades it to a WebSocket:
 ///
 ///     [TLS] → HTTP/1.1 GET url.target, Upgrade: websocket,
-///             Sec-WebSocket-Protocol: tickwire.1[, tickwire.jwt.<token>]
-///     101 with tickwire.1 → WebSocket frame codec → WebSocketHandler(.client) → install(channel)
+///             Sec-WebSocket-Protocol: tickwire.2[, tickwire.jwt.<token>]
+///     101 with tickwire.2 → WebSocket frame codec → WebSocketHandler(.client) → install(channel)
 ///     anything else       → HTTPRefusalReader → TickwireClientError(status, body)
 ///
 /// Both client faces (`TickwireLink`, `TickwireConnection`) come through here;

@@ -4,7 +4,7 @@ import JWTKit
 /// Optional player authentication: an HS256 JWT whose claims say who the
 /// player is. Browsers cannot set headers on a WebSocket, so the token comes
 /// in the query (`token=`) or as a subprotocol `tickwire.jwt.<token>` offered
-/// beside `tickwire.1`.
+/// beside `tickwire.2`.
 ///
 /// Claims: `sub` (required, the account id: the same account rejoining a
 /// match takes its seat back), `name` (optional display name, else `sub`),

@@ -60,8 +60,8 @@ import WebSocket
     @Test func anotherVersionClosesWith4002() {
         var reader = ServerMessageReader()
         var bytes = Self.welcome
-        bytes[1] = 2   // the version varint
-        guard case .fail(let error, let code) = reader.read(bytes) else { Issue.record("accepted version 2"); return }
+        bytes[1] = 1   // the version varint: a server of protocol 1
+        guard case .fail(let error, let code) = reader.read(bytes) else { Issue.record("accepted version 1"); return }
         #expect(code.rawValue == 4002)
         #expect(error.protocolError?.code == .version)
     }

@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func tokenTravelsAsASubprotocol() {
-        #expect(ClientOptions().subprotocols == ["tickwire.1"])
-        #expect(ClientOptions(token: "abc.def.ghi").subprotocols == ["tickwire.1", "tickwire.jwt.abc.def.ghi"])
+        #expect(ClientOptions().subprotocols == ["tickwire.2"])
+        #expect(ClientOptions(token: "abc.def.ghi").subprotocols == ["tickwire.2", "tickwire.jwt.abc.def.ghi"])
     }
 }

@@ -283,7 +283,7 @@ import WebSocket
             #expect(answer.status == 426)
             #expect(answer.header("upgrade") == "websocket")
             #expect(answer.header("connection") == "close")
-            #expect(answer.text.contains("connect with a WebSocket client asking for subprotocol tickwire.1"))
+            #expect(answer.text.contains("connect with a WebSocket client asking for subprotocol tickwire.2"))
             #expect(http.readToEnd() == [])
         }
         let metrics = String(decoding: server.metrics.exposition(), as: UTF8.self)
@@ -298,7 +298,7 @@ import WebSocket
         let answer = try http.exchange("""
             GET /play?game=arena HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-            Sec-WebSocket-Protocol: tickwire.1\r\nOrigin: https://evil.example\r\n\r\n
+            Sec-WebSocket-Protocol: tickwire.2\r\nOrigin: https://evil.example\r\n\r\n
             """)
         #expect(answer.status == 403)
         #expect(answer.text == "the origin https://evil.example may not connect to this server\n")
@@ -323,8 +323,16 @@ import WebSocket
             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n
             """)
         #expect(declined.status == 400)
-        #expect(declined.text.contains("subprotocol tickwire.1"), "\(declined.text)")
+        #expect(declined.text.contains("subprotocol tickwire.2"), "\(declined.text)")
         #expect(http.readToEnd() == [])
+        // A client of protocol 1 is told so, and what this server speaks.
+        http = try RawHTTP(port: live.port)
+        let old = try http.exchange("""
+            GET /play?game=arena HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+            Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: tickwire.1\r\n\r\n
+            """)
+        #expect(old.status == 400)
+        #expect(old.text.contains("this client speaks Tickwire protocol 1, an older version; this server speaks protocol 2 only"), "\(old.text)")
         http = try RawHTTP(port: live.port)
         #expect(try http.exchange("GET /play?game=arena HTTP/1.1\r\nHost: x\r\n\r\n").status == 426)
     }

@@ -245,7 +245,9 @@ import Testing
         // baseline stays within the history…
         for tick in 12...17 {
             plan = seating.fanOut(tick: tick, history: 8, now: .zero) { $0 == 1 }
-            #expect(plan.deliveries == [MatchSeating.Delivery(link: 1, audience: .player(1), baseline: tick - 1)])
+            // Its prior is the frame before its baseline (none before its first).
+            #expect(plan.deliveries == [MatchSeating.Delivery(link: 1, audience: .player(1), baseline: tick - 1,
+                                                              prior: tick == 12 ? nil : tick - 2)])
             #expect(plan.tooSlow.isEmpty && plan.actions.isEmpty)
         }
         // …then closed; the player's seat waits for the grace.
