@@ -43,9 +43,12 @@ import TestSupport
             match.submit(input: [Int64(t % 5) - 2], from: 1, sequence: UInt32(t))
             match.step()
             let server = try #require(match.snapshots.latest)
-            try ann.apply(match.frame(baseline: ann.state?.tick, audience: .player(1)))
-            // The spectator skips ticks: its deltas span several ticks.
-            if t % 3 == 0 { try spectator.apply(match.frame(baseline: spectator.state?.tick, audience: .spectator)) }
+            try ann.apply(match.frame(baseline: ann.state?.tick, prior: ann.previous?.tick, audience: .player(1)))
+            // The spectator skips ticks: its deltas, and its predictions,
+            // span several ticks.
+            if t % 3 == 0 {
+                try spectator.apply(match.frame(baseline: spectator.state?.tick, prior: spectator.previous?.tick, audience: .spectator))
+            }
             #expect(ann.state!.hasSameState(as: server, schema: match.schema))
             #expect(ann.lastProcessedInput == UInt64(t))
             if t % 3 == 0 { #expect(spectator.state!.hasSameState(as: server, schema: match.schema)) }
@@ -88,6 +91,29 @@ import TestSupport
         #expect(match.stateEncodesThisTick == 3)
         match.step()
         #expect(match.stateEncodesThisTick == 0)
+    }
+
+    /// The encode is shared per (baseline, prior): players who read every
+    /// tick share one; another prior is another encode, and names its tick.
+    @Test func playersOnOneBaselineAndPriorShareOneEncode() throws {
+        let fixture = try GameFixture(game: game)
+        let match = try Match(game: fixture.load(), options: MatchOptions(snapshotHistory: 8))
+        _ = match.join(name: "a"); _ = match.join(name: "b"); _ = match.join(name: "c")
+        for _ in 1...5 { match.step() }
+        let a = match.frame(baseline: 4, prior: 3, audience: .player(2))
+        let b = match.frame(baseline: 4, prior: 3, audience: .player(3))
+        #expect(a == b)
+        #expect(match.stateEncodesThisTick == 1)
+        let c = match.frame(baseline: 4, prior: 2, audience: .player(2))
+        #expect(match.stateEncodesThisTick == 2)
+        #expect(try SnapshotHeader(a).priorTick == 3)
+        #expect(try SnapshotHeader(c).priorTick == 2)
+        // A prior no older than the baseline, or that left the ring, is not used.
+        #expect(try SnapshotHeader(match.frame(baseline: 4, prior: 4, audience: .player(2))).priorTick == nil)
+        for _ in 1...8 { match.step() }
+        let late = match.frame(baseline: match.tick - 1, prior: 1, audience: .player(2))
+        #expect(try SnapshotHeader(late).priorTick == nil)
+        #expect(try SnapshotHeader(late).baselineTick == match.tick - 1)
     }
 
     @Test func aBaselineThatLeftTheRingGetsAFullSnapshot() throws {
