@@ -24,6 +24,7 @@ enum ProtocolVectors {
         sessions.append(SchemaSessions.extremes())
         sessions.append(ChangeModesSession.record())
         sessions.append(try ViewSession.record())
+        sessions.append(try MotionSession.record())
         for (i, plan) in RandomSessions.plans.enumerated() { sessions.append(RandomSessions.record(plan, index: i)) }
         sessions.append(RefusalSessions.snapshots())
         sessions += RefusalSessions.welcomes()
