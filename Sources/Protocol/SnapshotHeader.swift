@@ -38,24 +38,43 @@ public struct SnapshotHeader: Sendable, Equatable {
 
     /// Reads the header where `reader` stands, leaving it on the state delta.
     public static func read(from reader: inout BitReader) throws(ProtocolError) -> SnapshotHeader {
-        var type: UInt64 = 0
-        try reader.bits(&type, count: 8)
+        var header = SnapshotHeader(tick: 0, baselineTick: nil, lastProcessedInput: 0)
+        try header.serialize(&reader)
+        return header
+    }
+
+    /// The header's bytes. A header must be valid: tick ≥ 0, the baseline
+    /// older than the tick and the prior older than the baseline (writes
+    /// trap otherwise); a reader also refuses a prior with the tick more
+    /// than `PredictionGaps.maxAhead` past the baseline, which
+    /// `SnapshotMessage.usablePrior` never picks.
+    public func encode() -> [UInt8] {
+        var w = BitWriter(capacity: 16)
+        var copy = self
+        do { try copy.serialize(&w) } catch { preconditionFailure("snapshot header cannot be sent: \(error)") }
+        return w.finish()
+    }
+
+    /// Writes, reads or measures the header: written once for both sides.
+    public mutating func serialize<S: BitStream>(_ stream: inout S) throws(ProtocolError) {
+        var type = UInt64(SnapshotMessage.type)
+        try stream.bits(&type, count: 8)
         guard type == UInt64(SnapshotMessage.type) else {
             throw ProtocolError(.unknown, "expected a snapshot (0x02), got message type \(type)")
         }
-        var tick = 0
-        try reader.varint(&tick, limit: Int(Int32.max))
-        var distance = 0
-        try reader.varint(&distance, limit: tick)
+        try stream.varint(&tick, limit: Int(Int32.max))
+        var distance = baselineTick.map { tick - $0 } ?? 0
+        try stream.varint(&distance, limit: tick)
         let baseline = tick - distance
-        var behind = 0
-        try reader.varint(&behind, limit: distance == 0 ? 0 : baseline)
-        if behind > 0, distance > PredictionGaps.maxAhead {
+        var behind = priorTick.map { baseline - $0 } ?? 0
+        try stream.varint(&behind, limit: distance == 0 ? 0 : baseline)
+        if stream.isReading, behind > 0, distance > PredictionGaps.maxAhead {
             throw ProtocolError(.outOfRange, "snapshot \(tick) predicts over \(distance) ticks from its baseline, more than \(PredictionGaps.maxAhead)")
         }
-        var lastInput: UInt64 = 0
-        try reader.varint(&lastInput)
-        return SnapshotHeader(tick: tick, baselineTick: distance == 0 ? nil : baseline,
-                              priorTick: behind == 0 ? nil : baseline - behind, lastProcessedInput: lastInput)
+        try stream.varint(&lastProcessedInput)
+        if stream.isReading {
+            baselineTick = distance == 0 ? nil : baseline
+            priorTick = behind == 0 ? nil : baseline - behind
+        }
     }
 }

@@ -35,17 +35,7 @@ public enum SnapshotMessage {
     /// and `priorTick` < `baselineTick` with `tick - baselineTick` at most
     /// `PredictionGaps.maxAhead` (`usablePrior` picks only such a prior).
     public static func header(tick: Int, baselineTick: Int?, priorTick: Int? = nil, lastInput: UInt64) -> [UInt8] {
-        var w = BitWriter(capacity: 16)
-        w.write(UInt64(type), count: 8)
-        var t = UInt64(tick)
-        try! w.varint(&t)
-        var distance = baselineTick.map { UInt64(tick - $0) } ?? 0
-        try! w.varint(&distance)
-        var behind = baselineTick.flatMap { b in priorTick.map { UInt64(b - $0) } } ?? 0
-        try! w.varint(&behind)
-        var input = lastInput
-        try! w.varint(&input)
-        return w.finish()
+        SnapshotHeader(tick: tick, baselineTick: baselineTick, priorTick: priorTick, lastProcessedInput: lastInput).encode()
     }
 
     /// The state delta, as every client on this baseline and prior receives it.
