@@ -7,15 +7,15 @@
 //   client.connect();
 //   client.sendInput({ turn: 1, thrust: true });
 //
-// The wire format is docs/protocol.md (version 1). This module decodes
+// The wire format is docs/protocol.md (version 2). This module decodes
 // exactly what the Swift reference decoder (`ClientMirror`) decodes: both run
 // the shared vectors in Tests/vectors/protocol-v2.json.
 //
 // Layout: bit streams, then schemas and field coding, then the messages and
 // the mirror of the state, then interpolation, then TickwireClient.
 
-/** The protocol version this module speaks (the `tickwire.1` subprotocol). */
-export const PROTOCOL_VERSION = 1;
+/** The protocol version this module speaks (the `tickwire.2` subprotocol). */
+export const PROTOCOL_VERSION = 2;
 
 /** Message type bytes (docs/protocol.md, "Message types"). */
 export const MessageType = Object.freeze({
@@ -50,6 +50,16 @@ const MAX_VECTOR_BITS = 63;
 /** 1/√2: every component of a unit quaternion but the largest lies in [-1/√2, 1/√2]. */
 const QUAT_HALF_RANGE = 0.70710678118654752440;
 const TWO_POW_53 = 2 ** 53;
+/** Most ticks from its baseline a snapshot may predict over (docs/protocol.md, "snapshot"). */
+const MAX_PREDICTION_AHEAD = 4096;
+/**
+ * Components wider than this are predicted as their baseline value, so the
+ * prediction's product (a difference below 2^32 times at most 4096 ticks)
+ * stays below 2^44, exact in a Number.
+ */
+const MAX_PREDICTED_BITS = 32;
+/** The mode a field's mode memory holds at the start of each message: from the baseline, order 0. */
+const FIRST_MODE = 1;
 
 /**
  * Bytes that break docs/protocol.md. `code` says how:
@@ -161,6 +171,16 @@ class BitReader {
       throw new ProtocolError('outOfRange', `gamma code of ${zeros + 1} bits is out of range`);
     }
     return 2 ** zeros + this.bits(zeros);
+  }
+
+  /** Elias gamma as a BigInt, up to 63 zero bits: the codes of vec3 axes wider than 48 bits. */
+  bigGamma() {
+    let zeros = 0;
+    while (this.bits(1) === 0) {
+      zeros += 1;
+      if (zeros >= 64) throw new ProtocolError('outOfRange', 'gamma code longer than 64 bits');
+    }
+    return (1n << BigInt(zeros)) | this.bigBits(zeros);
   }
 
   /** A count from 0, at most `limit`. */
@@ -329,9 +349,33 @@ class FieldCoder {
       case 'angle': this.turn = 2 ** this.bits; this.hi = this.turn - 1; this.width = this.bits; this.relative = true; break;
       case 'string': this.hi = this.max; this.width = widthOf(this.max); break;
       case 'entity': this.hi = MAX_ID; this.width = 32; break;
-      case 'vec3': this.width = this.x.width + this.y.width + this.z.width; break;
-      case 'quat': this.width = 2 + 3 * this.bits; break;
+      case 'vec3': this.width = this.x.width + this.y.width + this.z.width; this.relative = true; break;
+      case 'quat': this.width = 2 + 3 * this.bits; this.relative = true; break;
     }
+    if (this.relative) this.setUpComponents();
+  }
+
+  /**
+   * What a changed value is coded by (docs/protocol.md, "Changed values"):
+   * a scalar is one component (its stored integer), a vec3 its three axes'
+   * step counts, a quat its three smallest components (index 1...3 of its
+   * array; index 0 is its frame). Per component: the top of its range (the
+   * bottom is `lo` for a scalar, else 0), its Exp-Golomb orders for modes
+   * 1/4, 2/5, 3/6, whether it is predicted, and whether it is a BigInt.
+   */
+  setUpComponents() {
+    let widths = [this.width];
+    this.componentHi = [this.hi];
+    if (this.type === 'vec3') {
+      widths = [this.x.width, this.y.width, this.z.width];
+      this.componentHi = [this.x.steps, this.y.steps, this.z.steps];
+    } else if (this.type === 'quat') {
+      widths = [this.bits, this.bits, this.bits];
+      this.componentHi = widths.map((w) => 2 ** w - 1);
+    }
+    this.orders = widths.map((w) => [0, Math.floor(w / 3), Math.floor(2 * w / 3)]);
+    this.predicted = widths.map((w) => w <= MAX_PREDICTED_BITS);
+    this.wide = widths.map((w) => this.type === 'vec3' && w > 48);
   }
 
   /** The public description of the field (see the Field typedef). */
@@ -377,22 +421,48 @@ class FieldCoder {
     }
   }
 
-  /** A changed value, `base` being the value the reader holds. */
-  readChanged(r, base) {
+  /**
+   * A changed value (docs/protocol.md, "Changed values"). `base` is the
+   * value the reader holds; `prior` the same entity's value in the state
+   * held before it, `ahead` and `behind` the tick gaps T - B and B - P,
+   * `behind` being 0 when there is nothing to predict from. `modes[slot]` is
+   * this field's mode memory in the message, set to the mode read.
+   */
+  readChanged(r, base, prior, ahead, behind, modes, slot) {
     if (this.type === 'bool') return base === 0 ? 1 : 0;
     if (!this.relative) return this.readFull(r);
-    const mode = r.bits(2);
-    if (mode === 0) return this.readFull(r);
-    const k = Math.floor((mode - 1) * this.width / 3);
-    const high = r.gamma();
-    const low = r.bits(k);
-    const z = (high - 1) * 2 ** k + low;
-    if (z > TWO_POW_53) throw new ProtocolError('outOfRange', `field ${this.name}: a delta out of range`);
-    const magnitude = Math.floor((z + 1) / 2);
-    const d = z % 2 === 0 ? magnitude : -magnitude;
-    const q = base + d;
-    if (d === 0 || q < this.lo || q > this.hi) {
-      throw new ProtocolError('outOfRange', `field ${this.name}: a delta of ${d} from ${base} leaves the field's range`);
+    const mode = r.bits(1) === 1 ? modes[slot] : r.bits(3);
+    if (mode === 7) throw new ProtocolError('outOfRange', `field ${this.name}: changed value mode 7 is not defined`);
+    modes[slot] = mode;
+    let q;
+    if (mode === 0) {
+      q = this.readFull(r);
+    } else if (this.type === 'vec3' || this.type === 'quat') {
+      q = this.readComponents(r, base, prior, ahead, behind, mode);
+    } else {
+      const ref = mode > 3 && behind > 0 && this.predicted[0] ? predict(base, prior, ahead, behind, this.lo, this.hi) : base;
+      q = readDelta(r, ref, this.orders[0][(mode - 1) % 3], this.lo, this.hi, this.name);
+    }
+    if (sameStored(q, base)) throw new ProtocolError('outOfRange', `field ${this.name}: a changed value is the baseline's`);
+    return q;
+  }
+
+  /** A vec3 or quat in modes 1...6: each component from the baseline's (1...3) or the prediction's (4...6). */
+  readComponents(r, base, prior, ahead, behind, mode) {
+    const quat = this.type === 'quat';
+    const first = quat ? 1 : 0;
+    // A quat keeps the baseline's frame, and is predicted only from a prior in the same frame.
+    const predicting = mode > 3 && behind > 0 && (!quat || prior[0] === base[0]);
+    const order = (mode - 1) % 3;
+    const q = quat ? [base[0], 0, 0, 0] : [0, 0, 0];
+    for (let c = 0; c < 3; c++) {
+      const b = base[first + c], hi = this.componentHi[c], k = this.orders[c][order];
+      if (this.wide[c]) {
+        q[first + c] = readBigDelta(r, b, k, hi, this.name);
+      } else {
+        const ref = predicting && this.predicted[c] ? predict(b, prior[first + c], ahead, behind, 0, hi) : b;
+        q[first + c] = readDelta(r, ref, k, 0, hi, this.name);
+      }
     }
     return q;
   }
@@ -482,6 +552,42 @@ class FieldCoder {
       default: w.bits(q - this.lo, bitLength(this.hi - this.lo));
     }
   }
+}
+
+/**
+ * One component of a changed value: zigzag(q - ref) in an Exp-Golomb code
+ * of order `k` (gamma of its high part plus 1, then its low `k` bits), q
+ * within lo...hi.
+ */
+function readDelta(r, ref, k, lo, hi, name) {
+  const z = (r.gamma() - 1) * 2 ** k + r.bits(k);
+  const d = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  const q = ref + d;
+  if (z > TWO_POW_53 || q < lo || q > hi) {
+    throw new ProtocolError('outOfRange', `field ${name}: a delta of ${d} from ${ref} leaves the field's range`);
+  }
+  return q;
+}
+
+/** `readDelta` for a vec3 axis wider than 48 bits, held as a BigInt in 0...hi (never predicted). */
+function readBigDelta(r, ref, k, hi, name) {
+  const z = ((r.bigGamma() - 1n) << BigInt(k)) | r.bigBits(k);
+  const d = (z & 1n) === 0n ? z >> 1n : -((z + 1n) >> 1n);
+  const q = ref + d;
+  if (q < 0n || q > hi) throw new ProtocolError('outOfRange', `field ${name}: a delta of ${d} from ${ref} leaves the field's range`);
+  return q;
+}
+
+/**
+ * The prediction of a component: the baseline's value `b` carried on from
+ * the prior's `p`, `b + trunc((b - p) · ahead / behind)`, clamped to lo...hi.
+ * Exact in Numbers: the product stays below 2^44, and dividing it rounds
+ * by less than the quotient's distance to the next integer, so truncating
+ * the rounded quotient gives the exact one.
+ */
+function predict(b, p, ahead, behind, lo, hi) {
+  const v = b + Math.trunc((b - p) * ahead / behind);
+  return v < lo ? lo : v > hi ? hi : v;
 }
 
 function roundHalfAway(x) { return x < 0 ? -Math.round(-x) : Math.round(x); }
@@ -639,6 +745,13 @@ class SchemaCoder {
     for (const e of this.events) resolve(e.name, e.fields);
     for (const e of this.clientEvents) resolve(e.name, e.fields);
     this.kindIndex = new Map(this.kinds.map((k, i) => [k.name, i]));
+    // A message's memory of changed-value modes: one slot per field of each
+    // kind (shared by the kind's entities), then one per match field.
+    this.modeSlot = [];
+    let slots = 0;
+    for (const k of this.kinds) { this.modeSlot.push(slots); slots += k.fields.length; }
+    this.matchModeSlot = slots;
+    this.modes = new Uint8Array(slots + this.match.length);
   }
 
   /** @returns {Schema} */
@@ -656,7 +769,7 @@ class SchemaCoder {
 
 /**
  * @typedef {object} Welcome
- * @property {number} version protocol version (1)
+ * @property {number} version protocol version (2)
  * @property {number} player this client's player id, 1...255; 0 for a spectator
  * @property {boolean} spectator
  * @property {string} match the match id
@@ -789,9 +902,10 @@ function makeEntity(id, kindIndex, coder, stored) {
 
 /**
  * A client's copy of a match: applies `snapshot` messages to the state of
- * the last one, as docs/protocol.md says. A message that does not apply
- * (malformed, or a delta from a tick this mirror does not hold) throws a
- * `ProtocolError` and leaves the state as it was.
+ * the last one, predicting from the state before it, as docs/protocol.md
+ * says. A message that does not apply (malformed, or a delta from or a
+ * prediction from a tick this mirror does not hold) throws a
+ * `ProtocolError` and leaves both states as they were.
  */
 export class Mirror {
   /** @param {Uint8Array|ArrayBuffer|number[]} welcome the `welcome` message of the match */
@@ -804,7 +918,10 @@ export class Mirror {
     this.welcome = { ...header, schema: this.schema };
     /** @type {State|null} the state of the last snapshot applied */
     this.state = null;
+    /** @type {State|null} the state before it, which the next snapshot may predict from */
+    this.previous = null;
     this.matchStored = this.coder.match.map((f) => zeroOf(f));
+    this.previousMatchStored = null;
     /** Set by `reload` until the full snapshot that follows it. */
     this.reloaded = false;
   }
@@ -826,6 +943,9 @@ export class Mirror {
     this.schema = coder.describe();
     this.welcome = { ...header, schema: this.schema };
     this.matchStored = coder.match.map((f) => zeroOf(f));
+    // The state before is of the old schemas: nothing to predict from.
+    this.previous = null;
+    this.previousMatchStored = null;
     this.reloaded = true;
   }
 
@@ -840,25 +960,41 @@ export class Mirror {
     const c = this.coder;
     const r = new BitReader(bytes);
     readType(r, MessageType.snapshot, 'snapshot');
+    // Header: T, T - B (0: full), B - P (0: no prior), the last input processed.
     const tick = r.varint(0x7fffffff, 'tick');
     const distance = r.varint(tick, 'baseline distance');
-    const lastInput = r.varint();
     const full = distance === 0;
+    const baselineTick = tick - distance;
+    const behind = r.varint(full ? 0 : baselineTick, 'prior distance');
+    if (behind > 0 && distance > MAX_PREDICTION_AHEAD) {
+      throw new ProtocolError('outOfRange', `snapshot ${tick} predicts over ${distance} ticks from its baseline, more than ${MAX_PREDICTION_AHEAD}`);
+    }
+    const lastInput = r.varint();
     if (this.reloaded && !full) {
       throw new ProtocolError('baseline', `snapshot ${tick} is a delta, but the rules were just reloaded: a full snapshot comes first`);
     }
-    if (!full && this.state?.tick !== tick - distance) {
-      throw new ProtocolError('baseline', `snapshot ${tick} is coded against tick ${tick - distance}, but this client holds ${this.state ? `tick ${this.state.tick}` : 'nothing'}`);
+    if (!full && this.state?.tick !== baselineTick) {
+      throw new ProtocolError('baseline', `snapshot ${tick} is coded against tick ${baselineTick}, but this client holds ${this.state ? `tick ${this.state.tick}` : 'nothing'}`);
+    }
+    if (behind > 0 && this.previous?.tick !== baselineTick - behind) {
+      throw new ProtocolError('baseline', `snapshot ${tick} predicts from tick ${baselineTick - behind}, but before its baseline this client held ${this.previous ? `tick ${this.previous.tick}` : 'nothing'}`);
     }
     const base = full ? new Map() : this.state.entities;
     const baseMatch = full ? c.match.map((f) => zeroOf(f)) : this.matchStored;
+    const prior = behind > 0 ? this.previous.entities : null;
+    const priorMatch = behind > 0 ? this.previousMatchStored : null;
+    const modes = c.modes;
+    modes.fill(FIRST_MODE);
 
-    // Match fields.
+    // Match fields, each with its own mode memory.
     const matchStored = baseMatch.slice();
     if (r.bool()) {
       const mask = c.match.map(() => r.bool());
       if (!mask.includes(true)) throw new ProtocolError('outOfRange', 'the match is listed as changed with no field changed');
-      c.match.forEach((f, i) => { if (mask[i]) matchStored[i] = f.readChanged(r, baseMatch[i]); });
+      for (let i = 0; i < c.match.length; i++) {
+        if (!mask[i]) continue;
+        matchStored[i] = c.match[i].readChanged(r, baseMatch[i], priorMatch?.[i], distance, behind, modes, c.matchModeSlot + i);
+      }
     }
 
     // Removed: ids going up, each in the baseline.
@@ -901,7 +1037,16 @@ export class Mirror {
       if (!mask.includes(true)) throw new ProtocolError('outOfRange', `entity ${id} is listed as changed with no field changed`);
       lastMask.set(kind, mask);
       const stored = old[STORED].slice();
-      fields.forEach((f, i) => { if (mask[i]) stored[i] = f.readChanged(r, stored[i]); });
+      // Predicted from the prior's entity of the same id and kind, if it has one.
+      const then = prior?.get(id);
+      const before = then !== undefined && then[KIND] === kind ? then[STORED] : null;
+      const slot = c.modeSlot[kind];
+      for (let i = 0; i < fields.length; i++) {
+        if (!mask[i]) continue;
+        stored[i] = before === null
+          ? fields[i].readChanged(r, stored[i], undefined, distance, 0, modes, slot + i)
+          : fields[i].readChanged(r, stored[i], before[i], distance, behind, modes, slot + i);
+      }
       changed.push({ id, kind, stored });
     }
     r.align();
@@ -956,6 +1101,9 @@ export class Mirror {
 
     const match = {};
     c.match.forEach((f, i) => { match[f.name] = f.decode(matchStored[i]); });
+    // The state before a reload's full snapshot is of the old schemas: not kept.
+    this.previous = this.reloaded ? null : this.state;
+    this.previousMatchStored = this.reloaded ? null : this.matchStored;
     this.matchStored = matchStored;
     this.reloaded = false;
     this.state = { tick, lastInput, match, entities };
@@ -1363,7 +1511,7 @@ export class TickwireClient {
     const path = this.target();
     const resuming = path.startsWith('/play?resume=');
     if (this.attempt === 0) this.setStatus('connecting', 'Connecting…');
-    const protocols = ['tickwire.1'];
+    const protocols = [`tickwire.${PROTOCOL_VERSION}`];
     if (this.options.token) protocols.push(`tickwire.jwt.${this.options.token}`);
     let socket;
     try {

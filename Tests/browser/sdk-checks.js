@@ -62,7 +62,7 @@
       check(throws(() => sdk.encodeInput(mirror, 1, { steer: 1 }), TypeError), 'an unknown input field throws a TypeError');
       check(throws(() => sdk.encodeInput(mirror, 0, {}), RangeError), 'input sequence 0 throws a RangeError');
       check(throws(() => sdk.encodeClientEvent(mirror, 'chat', {}), TypeError), 'a client event the game does not declare throws');
-      check(throws(() => mirror.apply(Uint8Array.of(0x02, 5, 1, 0)), sdk.ProtocolError) && mirror.state === null,
+      check(throws(() => mirror.apply(Uint8Array.of(0x02, 5, 1, 0, 0)), sdk.ProtocolError) && mirror.state === null,
         'a delta against a tick the mirror does not hold is refused with the state kept');
     }
     return result;
