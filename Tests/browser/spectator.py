@@ -22,7 +22,7 @@ from websockets.sync.client import connect  # noqa: E402
 from harness import TIMEOUT, CheckFailed  # noqa: E402
 from wire import Malformed, Mirror, Snapshot, Welcome, error_message  # noqa: E402
 
-SUBPROTOCOL = "tickwire.1"
+SUBPROTOCOL = "tickwire.2"
 
 
 class Spectator:
