@@ -12,6 +12,7 @@ import math
 import struct
 
 from bits import MAX_ID, Malformed, width
+from changed import RELATIVE, Components
 
 TYPE_NAMES = ["bool", "integer", "f32", "fixed", "angle", "string", "entity", "vec3", "quat"]
 
@@ -48,7 +49,8 @@ class Field:
         elif kind == "quat":
             self.bits = 2 + 3 * params["bits"]
             self.hi = (1 << self.bits) - 1
-        self.relative = kind in ("integer", "fixed", "angle")
+        #: What a changed value is coded by (changed.py); None: sent full or, for bools, not at all.
+        self.components = Components(self) if kind in RELATIVE else None
 
     def describe(self):
         if self.kind == "integer":
@@ -119,7 +121,7 @@ class Field:
             return value
         return min(max(int(value), self.lo), self.hi)
 
-    # Full and changed values, as docs/protocol.md's "snapshot" says.
+    # Full values, as docs/protocol.md's "snapshot" says (changed values: changed.py).
 
     def read_full(self, r):
         if self.kind == "string":
@@ -145,24 +147,6 @@ class Field:
         if self.kind in ("f32", "quat"):
             return r.bits(self.bits)
         return r.ranged(self.lo, self.hi)
-
-    def read_changed(self, r, baseline):
-        if self.kind == "bool":
-            return 1 - baseline
-        if not self.relative:
-            return self.read_full(r)
-        mode = r.bits(2)
-        if mode == 0:
-            return self.read_full(r)
-        k = [0, self.bits // 3, 2 * self.bits // 3][mode - 1]
-        z = ((r.gamma() - 1) << k) | r.bits(k)
-        if z == 0:
-            raise Malformed(f"field {self.name}: a difference of 0")
-        d = z >> 1 if z % 2 == 0 else -((z + 1) >> 1)
-        q = baseline + d
-        if not self.lo <= q <= self.hi:
-            raise Malformed(f"field {self.name}: {baseline} + {d} leaves {self.lo}...{self.hi}")
-        return q
 
     def write_full(self, w, q):
         """Writes stored integer `q`, or a string's text (cut to its

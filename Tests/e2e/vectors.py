@@ -8,7 +8,8 @@ and the browser SDK (Tests/browser/vectors.js) are checked:
 - every snapshot, applied in order to one Mirror, leaves exactly the
   expected state (tick, lastInput, match, entities with kind and fields),
   events, and added, removed and changed ids; one with an `error` is
-  refused and the state kept;
+  refused, and both the state and the one held before it (the next
+  snapshot's possible prior) are kept;
 - every input, client event and ack encodes to the file's bytes.
 
 Values compare exactly, as in the other two: numbers bit for bit (`-0` is
@@ -28,7 +29,7 @@ import struct
 import sys
 
 from checks import CheckFailed, check, ok
-from wire import Malformed, Mirror, Snapshot, Welcome, ack_message, client_event_message, input_message
+from wire import VERSION, Malformed, Mirror, Snapshot, Welcome, ack_message, client_event_message, input_message
 
 DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "protocol-v2.json")
 SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -138,9 +139,13 @@ def refused(what, decode):
 # Snapshots
 
 def held(mirror):
-    """Everything a refused snapshot must leave as it was."""
-    return (mirror.tick, mirror.last_input, list(mirror.match),
-            {i: (k, list(v)) for i, (k, v) in mirror.entities.items()})
+    """Everything a refused snapshot must leave as it was: the state and
+    the one held before it."""
+    def copy(match, entities):
+        return list(match), {i: (k, list(v)) for i, (k, v) in entities.items()}
+    before = mirror.previous
+    return (mirror.tick, mirror.last_input, copy(mirror.match, mirror.entities),
+            None if before is None else (before.tick, copy(before.match, before.entities)))
 
 
 STATE_KEYS = {"tick", "lastInput", "match", "entities", "events", "added", "removed", "changed"}
@@ -241,7 +246,7 @@ def main(argv):
         document = json.load(f, parse_int=float)
     sessions = document.get("sessions", [])
     try:
-        check(document.get("protocol") == 1, f"{path}: protocol {document.get('protocol')}, this decoder speaks 1")
+        check(document.get("protocol") == VERSION, f"{path}: protocol {document.get('protocol')}, this decoder speaks {VERSION}")
         check(sessions, f"{path}: no sessions")
     except CheckFailed as failure:
         print(f"FAIL {failure}", file=sys.stderr)

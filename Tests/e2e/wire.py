@@ -1,15 +1,22 @@
-"""Tickwire's wire protocol, version 1, written in Python from
+"""Tickwire's wire protocol, version 2, written in Python from
 docs/protocol.md alone (no code shared with Sources/Protocol): enough of a
 generic client to read any game's `welcome` and `snapshot` messages into a
 copy of the state, and to write `input`, `client event` and `ack`
 messages. Tests/e2e/vectors.py checks it against the shared vectors.
 
 Standard library only; bits.py holds the bit stream, schema.py the schema
-and field coding.
+and full values, changed.py changed values.
 """
 
+from collections import namedtuple
+
 from bits import MAX_ID, BitReader, BitWriter, Malformed, expect
+from changed import MAX_AHEAD, ChangedValues
 from schema import Schema
+
+#: The protocol version this client speaks: the subprotocol is `tickwire.2`.
+VERSION = 2
+SUBPROTOCOL = f"tickwire.{VERSION}"
 
 #: docs/protocol.md, "Limits".
 MAX_ENTITIES = 65_535
@@ -24,7 +31,7 @@ class Welcome:
         expect(len(data) > 0 and data[0] == 0x01, f"first message is a welcome (type 0x01), got {data[:1].hex() or 'nothing'}")
         r.u8()
         self.version = r.varint()
-        expect(self.version == 1, f"welcome carries protocol version 1, got {self.version}")
+        expect(self.version == VERSION, f"welcome carries protocol version {VERSION}, got {self.version}")
         self.player_id = r.varint(limit=255)
         self.match_id = r.string(64)
         self.tick_rate = r.varint()
@@ -37,21 +44,38 @@ class Welcome:
 
 
 class Snapshot:
-    """A snapshot's header; `Mirror.apply` reads the rest."""
+    """A snapshot's header; `Mirror.apply` reads the rest.
+
+        u8 0x02 | varint T | varint T - B (0: full) | varint B - P (0: no prior) | varint last input
+
+    `baseline` is B (None: a full snapshot), `prior` is P, the tick of the
+    state the client held before B, which changed values may be predicted
+    from (None: none, as in every full snapshot). A prior is refused when
+    T - B is above 4096."""
 
     def __init__(self, data):
-        self.reader = BitReader(data)
+        self.reader = r = BitReader(data)
         expect(len(data) > 0 and data[0] == 0x02, f"a snapshot (type 0x02), got type {data[:1].hex() or 'nothing'}")
-        self.reader.u8()
-        self.tick = self.reader.varint()
-        self.distance = self.reader.varint()
-        self.last_input = self.reader.varint()
+        r.u8()
+        self.tick = r.varint()
+        self.distance = r.varint(limit=self.tick)
         self.baseline = self.tick - self.distance if self.distance else None
+        self.behind = r.varint(limit=self.baseline or 0)
+        expect(not self.behind or self.distance <= MAX_AHEAD,
+               f"snapshot {self.tick} predicts over {self.distance} ticks from its baseline, more than {MAX_AHEAD}")
+        self.prior = self.baseline - self.behind if self.behind else None
+        self.last_input = r.varint()
+
+
+#: A state the client held: its tick, match values and {id: (kind, [values])}.
+Held = namedtuple("Held", "tick match entities")
 
 
 class Mirror:
     """The state a client holds, applied snapshot by snapshot from the
-    schema alone: entities as {id: (kind index, [stored values])}.
+    schema alone: entities as {id: (kind index, [stored values])}; and, as
+    `previous`, the state it held before (a `Held`; None before the second
+    snapshot), which the next snapshot may name as its prior.
 
     After each snapshot, `added` and `removed` list the ids that appeared
     and went (an id whose kind changed is in both), and `changed` the
@@ -65,6 +89,7 @@ class Mirror:
         self.last_input = 0
         self.match = [f.zero() for f in schema.match]
         self.entities = {}
+        self.previous = None
         self.added, self.removed, self.changed = [], [], []
 
     def apply(self, snapshot):
@@ -75,13 +100,21 @@ class Mirror:
             expect(self.tick == snapshot.baseline,
                    f"snapshot {snapshot.tick} is a delta from tick {snapshot.baseline}, the client holds {self.tick}")
             match, entities = list(self.match), {i: (k, list(v)) for i, (k, v) in self.entities.items()}
+        prior = None
+        if snapshot.prior is not None:
+            before = self.previous
+            expect(before is not None and before.tick == snapshot.prior,
+                   f"snapshot {snapshot.tick} predicts from tick {snapshot.prior}, but before its baseline the client "
+                   f"held {'nothing' if before is None else before.tick}")
+            prior = before
+        changes = ChangedValues(snapshot.distance, snapshot.behind)
         if r.bits(1):
             mask = r.bits(len(s.match))
             if mask == 0:
                 raise Malformed("match changed with an empty mask")
             for i, f in enumerate(s.match):
                 if mask >> i & 1:
-                    match[i] = f.read_changed(r, match[i])
+                    match[i] = changes.read(r, f, ("match", i), match[i], None if prior is None else prior.match[i])
         entity = 0
         for _ in range(r.count()):
             entity = next_id(r, entity)
@@ -115,9 +148,12 @@ class Mirror:
                 if mask == 0:
                     raise Malformed(f"entity {entity} changed with an empty mask")
             masks[kind] = mask
+            # Predicted from the prior's entity of the same id, if of the same kind.
+            then = None if prior is None else prior.entities.get(entity)
+            then = then[1] if then is not None and then[0] == kind else None
             for i, f in enumerate(fields):
                 if mask >> i & 1:
-                    values[i] = f.read_changed(r, values[i])
+                    values[i] = changes.read(r, f, (kind, i), values[i], None if then is None else then[i])
         r.align()
         events = []
         n = r.count()
@@ -132,6 +168,8 @@ class Mirror:
         r.align()
         r.expect_end()
         self.report(entities)
+        if self.tick is not None:
+            self.previous = Held(self.tick, self.match, self.entities)
         self.tick, self.match, self.entities = snapshot.tick, match, entities
         self.last_input = snapshot.last_input
         return events
