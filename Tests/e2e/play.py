@@ -30,9 +30,8 @@ if int(websockets_version.split(".")[0]) < 15:
     sys.exit(1)
 
 from checks import CheckFailed, check, ok
-from wire import Malformed, Mirror, Snapshot, Welcome, ack_message, error_message, input_message
+from wire import SUBPROTOCOL, VERSION, Malformed, Mirror, Snapshot, Welcome, ack_message, error_message, input_message
 
-SUBPROTOCOL = "tickwire.1"
 #: Seconds any one wait may take: an upgrade, a message, a close, or a run
 #: of snapshots until something shows up in them.
 TIMEOUT = 10.0
@@ -50,7 +49,7 @@ async def bounded(awaitable, what):
 
 
 async def open_play(base, path):
-    """Upgrades `path` asking for tickwire.1, and checks the server chose it."""
+    """Upgrades `path` asking for SUBPROTOCOL (tickwire.2), and checks the server chose it."""
     ws = await bounded(connect(base + path, subprotocols=[SUBPROTOCOL], proxy=None,
                                open_timeout=TIMEOUT, close_timeout=TIMEOUT), f"the upgrade of {path}")
     check(ws.subprotocol == SUBPROTOCOL, f"{path}: the server selects subprotocol {SUBPROTOCOL}, got {ws.subprotocol!r}")
@@ -88,11 +87,15 @@ async def settle(ws, schema):
 
 def follows(snapshot, previous):
     """One snapshot a tick, each a delta from the one before (the baseline
-    is the last snapshot handed to the socket)."""
+    is the last snapshot handed to the socket) predicted from the one
+    before that (the prior: none after a full snapshot)."""
     check(snapshot.tick == previous.tick + 1,
           f"tick {previous.tick} is followed by {previous.tick + 1}, got {snapshot.tick}")
     check(snapshot.baseline == previous.tick,
           f"snapshot {snapshot.tick} is a delta from {previous.tick}, got distance {snapshot.distance}")
+    check(snapshot.prior == previous.baseline,
+          f"snapshot {snapshot.tick} names as its prior the state held before {previous.tick}, tick {previous.baseline}; "
+          f"got {snapshot.prior}")
 
 
 async def until_closed(ws, what):
@@ -149,7 +152,7 @@ async def join(base):
     check(describe(seat) == [("inputs", "u16"), ("last", "i8"), ("name", "string(32)"), ("player", "u8")],
           f"kind seat {{inputs: u16, last: i8, name: string(32), player: u8}}, got {describe(seat)}")
     check([name for name, _ in schema.events] == ["joined"], f"one event, joined, got {schema.events}")
-    ok(f"welcome: version 1, player {welcome.player_id}, match {welcome.match_id}, 30 ticks/s, "
+    ok(f"welcome: version {VERSION}, player {welcome.player_id}, match {welcome.match_id}, 30 ticks/s, "
        f"tick {welcome.tick}, token {welcome.resume_token}; its schema read to the last byte")
 
     mirror = Mirror(schema)
@@ -173,7 +176,7 @@ async def join(base):
         snapshot, _ = await next_snapshot(ws, mirror, f"the snapshot after tick {previous.tick}")
         follows(snapshot, previous)
         previous = snapshot
-    ok(f"5 delta snapshots, ticks {first.tick + 1}...{previous.tick}, each from the one before")
+    ok(f"5 delta snapshots, ticks {first.tick + 1}...{previous.tick}, each from the one before, predicted from the one before that")
     return ws, welcome, mirror, previous
 
 
