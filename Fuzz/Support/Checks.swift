@@ -77,10 +77,10 @@ public enum SnapshotChecks {
             if field.isString {
                 guard s.strings.indices.contains(Int(q)) else { return "\(what()): no string \(q)" }
                 let n = s.strings.bytes(at: Int(q)).count
-                guard case .string(let maxBytes) = field.type, n <= maxBytes else { return "\(what()): string of \(n) bytes" }
+                guard n <= field.maxBytes else { return "\(what()): string of \(n) bytes" }
                 return nil
             }
-            return field.quantizer.isValid(q) ? nil : "\(what()): \(q) is not a valid \(field.type)"
+            return field.quantizer.isValid(q) ? nil : "\(what()): \(q) is not a valid \(field.quantizer.kind) value"
         }
         guard s.match.count == coding.match.count else { return "\(s.match.count) match values" }
         for (f, field) in coding.match.enumerated() {

@@ -14,6 +14,10 @@ public protocol BitStream {
     mutating func align() throws(ProtocolError)
     /// Bits left to read (`Int.max` when writing).
     var remainingBits: Int { get }
+    /// An Exp-Golomb code of order `order`: `gamma((value >> order) + 1)`,
+    /// then the low `order` bits of `value`; `value` below 2^63. A writer may
+    /// put it in one write.
+    mutating func expGolomb(_ value: inout UInt64, order: Int) throws(ProtocolError)
 }
 
 extension BitStream {
@@ -69,6 +73,19 @@ extension BitStream {
             try bits(&one, count: 1)
             var rest = value & ((1 << UInt64(width - 1)) &- 1)
             try bits(&rest, count: width - 1)
+        }
+    }
+
+    public mutating func expGolomb(_ value: inout UInt64, order: Int) throws(ProtocolError) {
+        var high = (value >> UInt64(order)) + 1
+        var low = value & ((1 << UInt64(order)) &- 1)
+        try gamma(&high)
+        try bits(&low, count: order)
+        if isReading {
+            guard high - 1 <= UInt64(Int64.max) >> UInt64(order + 1) else {
+                throw ProtocolError(.outOfRange, "an Exp-Golomb code of order \(order) above 2^63")
+            }
+            value = ((high - 1) << UInt64(order)) | low
         }
     }
 

@@ -46,6 +46,26 @@ public struct BitWriter: BitStream {
         write(value & ((1 << UInt64(width - 1)) &- 1), count: width - 1)
     }
 
+    /// `BitStream.expGolomb` in one write when it fits 64 bits (it does for
+    /// values up to 2^21 or so at order 0, the common case).
+    @inline(__always)
+    public mutating func expGolomb(_ value: inout UInt64, order: Int) throws(ProtocolError) {
+        let high = (value >> UInt64(order)) + 1
+        let width = 64 - high.leadingZeroBitCount
+        let count = 2 * width - 1 + order
+        guard count <= 64 else {
+            writeGamma(high)
+            write(value & ((1 << UInt64(order)) &- 1), count: order)
+            return
+        }
+        // w - 1 zeros, a one, the low w - 1 bits of high, the low `order` bits.
+        let rest = high & ((1 << UInt64(width - 1)) &- 1)
+        let low = value & ((1 << UInt64(order)) &- 1)
+        var code = (1 << UInt64(width - 1)) | rest << UInt64(width)
+        if order > 0 { code |= low << UInt64(2 * width - 1) }
+        write(code, count: count)
+    }
+
     /// A string field's bytes: `int(0...maxBytes)` length, then the bytes,
     /// as `BitStream.bytes` writes them, without copying them first.
     public mutating func writeBytes(_ data: some Collection<UInt8>, maxBytes: Int) {

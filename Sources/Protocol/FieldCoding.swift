@@ -12,18 +12,19 @@
 ///                       the prediction (`ValueComponents`)
 ///                     string, entity, f32: full value
 public struct FieldCoding: Sendable {
-    public let type: FieldType
     public let quantizer: Quantizer
     /// Bits of a full value (strings: of their length prefix).
     public let width: Int
     /// Changed values may be coded relative to the baseline.
     public let relative: Bool
-    /// What relative codes are made of.
-    let components: ValueComponents
+    /// What relative codes are made of (made when needed: kept out of the
+    /// stored value, which hot loops copy).
+    var components: ValueComponents { ValueComponents(quantizer, width: width) }
     public let isString: Bool
     let isBool: Bool
-    /// How a full value is written; trivial, so the hot loops never touch
-    /// `type` (whose entity case holds a string).
+    /// How a full value is written. Every stored property is a plain value
+    /// (no `FieldType`, whose entity case holds a string), so the hot loops
+    /// copy a coding without reference counting.
     let wire: Wire
     public let maxBytes: Int
 
@@ -34,7 +35,6 @@ public struct FieldCoding: Sendable {
     enum Wire { case ranged, bits32, gamma, string, vec3 }
 
     public init(_ type: FieldType) {
-        self.type = type
         quantizer = type.quantizer
         width = type.bitWidth
         var maxBytes = 0
@@ -50,7 +50,6 @@ public struct FieldCoding: Sendable {
         default: wire = .ranged
         }
         self.maxBytes = maxBytes
-        components = ValueComponents(type, quantizer: quantizer)
         isString = wire == .string
         isBool = type == .bool
     }
@@ -77,7 +76,7 @@ public struct FieldCoding: Sendable {
         case .vec3:
             try stream.integer(&q, in: quantizer.lower...quantizer.upper)
             if stream.isReading, !quantizer.isValid(q) {
-                throw ProtocolError(.outOfRange, "vec3 value \(q) has an axis above its last step (\(type))")
+                throw ProtocolError(.outOfRange, "vec3 value \(q) has an axis above its last step (steps \(quantizer.stepsX), \(quantizer.stepsY), \(quantizer.stepsZ))")
             }
         case .ranged:
             try stream.integer(&q, in: quantizer.lower...quantizer.upper)
@@ -104,6 +103,7 @@ public struct FieldCoding: Sendable {
             return
         }
         guard relative else { return try full(&q, bytes: &bytes, &stream) }
+        if quantizer.kind != .vec3, quantizer.kind != .quat { return try changedScalar(&q, from: baseline, reference: reference, mode: &mode, &stream) }
         let parts = components
         let base = parts.split(baseline)
         // A quat's components are relative only under the same largest component.
@@ -131,18 +131,13 @@ public struct FieldCoding: Sendable {
                     let d = value[c] - ref[c]
                     zigzag = d >= 0 ? UInt64(d) << 1 : (UInt64(-d) << 1) - 1
                 }
-                var high = (zigzag >> UInt64(k)) + 1
-                var low = zigzag & ((1 << UInt64(k)) &- 1)
-                try stream.gamma(&high)
-                try stream.bits(&low, count: k)
+                try stream.expGolomb(&zigzag, order: k)
                 if stream.isReading {
-                    guard high - 1 <= UInt64(Int64.max) >> UInt64(k + 1) else { throw ProtocolError(.outOfRange, "delta out of range") }
-                    zigzag = ((high - 1) << UInt64(k)) | low
                     let magnitude = Int64((zigzag + 1) >> 1)
                     let d = zigzag & 1 == 0 ? magnitude : -magnitude
                     let (v, overflow) = ref[c].addingReportingOverflow(d)
                     guard !overflow, v >= parts.lower(c), v <= parts.upper(c) else {
-                        throw ProtocolError(.outOfRange, "a delta of \(d) from \(ref[c]) leaves the range of \(type)")
+                        throw ProtocolError(.outOfRange, "a delta of \(d) from \(ref[c]) leaves the range \(parts.lower(c))...\(parts.upper(c))")
                     }
                     value[c] = v
                 }
@@ -150,7 +145,72 @@ public struct FieldCoding: Sendable {
             if stream.isReading { q = parts.join(value, frame: baseline) }
         }
         if stream.isReading, q == baseline {
-            throw ProtocolError(.outOfRange, "a changed \(type) value is the baseline's")
+            throw ProtocolError(.outOfRange, "a changed value is the baseline's")
+        }
+    }
+
+    /// `changed` for a number (integer, fixed, angle): the same coding with
+    /// one component, without the vector arithmetic, since most changed
+    /// values are numbers.
+    @inline(__always)
+    private func changedScalar<S: BitStream>(_ q: inout Int64, from baseline: Int64, reference: PredictionReference, mode: inout UInt8,
+                                             _ stream: inout S) throws(ProtocolError) {
+        let lower = quantizer.lower, upper = quantizer.upper
+        var predicted = baseline
+        let gaps = reference.gaps
+        if gaps.behind > 0 {
+            let change = baseline - reference.prior
+            let step = gaps.ahead == gaps.behind ? change : change * gaps.ahead / gaps.behind
+            predicted = min(max(baseline + step, lower), upper)
+        }
+        var chosen = UInt64(mode)
+        if !stream.isReading {
+            // The mode of fewest bits, its mode bits included (1 when it
+            // repeats the memory, else 4); ties keep the lower mode.
+            let last = UInt64(mode)
+            var bestBits = width + (last == 0 ? 1 : 4)
+            chosen = 0
+            let k1 = width / 3, k2 = 2 * width / 3
+            for from: UInt64 in 0...1 {
+                if from == 1, predicted == baseline, last < 4 { break }   // the same bits, and more mode bits
+                let d = q - (from == 0 ? baseline : predicted)
+                let z = d >= 0 ? UInt64(d) << 1 : (UInt64(-d) << 1) - 1
+                for order in 0..<3 {
+                    let k = order == 0 ? 0 : order == 1 ? k1 : k2
+                    let m = from * 3 + 1 + UInt64(order)
+                    let total = Self.gammaBits((z >> UInt64(k)) + 1) + k + (m == last ? 1 : 4)
+                    if total < bestBits { bestBits = total; chosen = m }
+                }
+            }
+        }
+        var same = chosen == UInt64(mode)
+        try stream.bool(&same)
+        if !same { try stream.bits(&chosen, count: 3) }
+        guard chosen != 7 else { throw ProtocolError(.outOfRange, "changed value mode 7 is not defined") }
+        mode = UInt8(chosen)
+        if chosen == 0 {
+            try stream.integer(&q, in: lower...upper)
+        } else {
+            let ref = chosen <= 3 ? baseline : predicted
+            let k = (Int(chosen - 1) % 3) * width / 3
+            var zigzag: UInt64 = 0
+            if !stream.isReading {
+                let d = q - ref
+                zigzag = d >= 0 ? UInt64(d) << 1 : (UInt64(-d) << 1) - 1
+            }
+            try stream.expGolomb(&zigzag, order: k)
+            if stream.isReading {
+                let magnitude = Int64((zigzag + 1) >> 1)
+                let d = zigzag & 1 == 0 ? magnitude : -magnitude
+                let (v, overflow) = ref.addingReportingOverflow(d)
+                guard !overflow, v >= lower, v <= upper else {
+                    throw ProtocolError(.outOfRange, "a delta of \(d) from \(ref) leaves the range \(lower)...\(upper)")
+                }
+                q = v
+            }
+        }
+        if stream.isReading, q == baseline {
+            throw ProtocolError(.outOfRange, "a changed value is the baseline's")
         }
     }
 

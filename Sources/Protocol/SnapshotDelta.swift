@@ -264,15 +264,17 @@ public enum SnapshotDelta {
             w.write(0, count: 1)
             w.write(mask, count: fields.count)
         }
-        for f in fields.indices where mask & (1 << UInt64(f)) != 0 {
-            let field = fields[f]
-            if field.isString {
-                w.writeBytes(current.strings.bytes(at: Int(current.values[Int(co) + f])), maxBytes: field.maxBytes)
-            } else {
-                var q = current.values[Int(co) + f]
-                var none: [UInt8] = []
-                let reference = po < 0 ? PredictionReference.none : PredictionReference(prior: prior.values[Int(po) + f], gaps: gaps)
-                try! field.changed(&q, from: base.values[Int(bo) + f], reference: reference, mode: &modes[slot + f], bytes: &none, &w)
+        // Through a pointer: a `FieldCoding` copy would retain its type.
+        fields.withUnsafeBufferPointer { fields in
+            for f in fields.indices where mask & (1 << UInt64(f)) != 0 {
+                if fields[f].isString {
+                    w.writeBytes(current.strings.bytes(at: Int(current.values[Int(co) + f])), maxBytes: fields[f].maxBytes)
+                } else {
+                    var q = current.values[Int(co) + f]
+                    var none: [UInt8] = []
+                    let reference = po < 0 ? PredictionReference.none : PredictionReference(prior: prior.values[Int(po) + f], gaps: gaps)
+                    try! fields[f].changed(&q, from: base.values[Int(bo) + f], reference: reference, mode: &modes[slot + f], bytes: &none, &w)
+                }
             }
         }
         return mask

@@ -20,25 +20,27 @@ public struct ValueComponents: Sendable, Equatable {
     /// `PredictionGaps.maxAhead`.
     public static let maxPredictedBits = 32
 
-    init(_ type: FieldType, quantizer q: Quantizer) {
-        switch type {
-        case .vec3(let x, let y, let z):
+    /// The components of values of quantizer `q`, whose full width is `width`.
+    @inline(__always)
+    init(_ q: Quantizer, width: Int) {
+        switch q.kind {
+        case .vec3:
             layout = .vec3; count = 3
             shifts = [0, Int64(q.shiftY), Int64(q.shiftZ)]
-            widths = [x.bits, y.bits, z.bits]
+            widths = [q.shiftY, q.shiftZ - q.shiftY, width - q.shiftZ]
             lowers = [0, 0, 0]
-            uppers = [x.steps, y.steps, z.steps]
-        case .quat(let bits):
+            uppers = [q.stepsX, q.stepsY, q.stepsZ]
+        case .quat:
             layout = .quat; count = 3
-            shifts = [2, 2 + Int64(bits), 2 + 2 * Int64(bits)]
-            widths = [bits, bits, bits]
+            shifts = [2, 2 + Int64(q.bits), 2 + 2 * Int64(q.bits)]
+            widths = [q.bits, q.bits, q.bits]
             lowers = [0, 0, 0]
-            let top = (Int64(1) << bits) - 1
+            let top = (Int64(1) << q.bits) - 1
             uppers = [top, top, top]
         default:
             layout = .scalar; count = 1
             shifts = [0, 0, 0]
-            widths = [type.bitWidth, 0, 0]
+            widths = [width, 0, 0]
             lowers = [q.lower, 0, 0]
             uppers = [q.upper, 0, 0]
         }
