@@ -17,9 +17,8 @@ public struct FieldCoding: Sendable {
     public let width: Int
     /// Changed values may be coded relative to the baseline.
     public let relative: Bool
-    /// What relative codes are made of (made when needed: kept out of the
-    /// stored value, which hot loops copy).
-    var components: ValueComponents { ValueComponents(quantizer, width: width) }
+    /// What relative codes are made of.
+    let components: ValueComponents
     public let isString: Bool
     let isBool: Bool
     /// How a full value is written. Every stored property is a plain value
@@ -50,6 +49,7 @@ public struct FieldCoding: Sendable {
         default: wire = .ranged
         }
         self.maxBytes = maxBytes
+        components = ValueComponents(quantizer, width: width)
         isString = wire == .string
         isBool = type == .bool
     }
@@ -112,7 +112,7 @@ public struct FieldCoding: Sendable {
         var value = SIMD3<Int64>()
         if !stream.isReading {
             value = parts.split(q)
-            chosen = UInt64(choose(value, base, predicted, relativeAllowed: parts.sameFrame(q, baseline), last: mode))
+            chosen = UInt64(choose(parts, value, base, predicted, relativeAllowed: parts.sameFrame(q, baseline), last: mode))
         }
         var same = chosen == UInt64(mode)
         try stream.bool(&same)
@@ -123,9 +123,10 @@ public struct FieldCoding: Sendable {
             try full(&q, bytes: &bytes, &stream)
         } else {
             let ref = chosen <= 3 ? base : predicted
-            let m = chosen <= 3 ? Int(chosen) : Int(chosen) - 3
+            let order = (Int(chosen) - 1) % 3
+            let orders = order == 0 ? parts.orders.0 : order == 1 ? parts.orders.1 : parts.orders.2
             for c in 0..<parts.count {
-                let k = (m - 1) * parts.width(c) / 3
+                let k = Int(orders[c])
                 var zigzag: UInt64 = 0
                 if !stream.isReading {
                     let d = value[c] - ref[c]
@@ -214,38 +215,23 @@ public struct FieldCoding: Sendable {
         }
     }
 
-    /// The mode of fewest bits for `value` (its mode bits included: 1 when
-    /// it repeats `last`, else 4). Ties keep the lower mode.
+    /// The mode of fewest bits for a vector or quaternion `value` (its mode
+    /// bits included: 1 when it repeats `last`, else 4). Ties keep the
+    /// lower mode.
     @inline(__always)
-    private func choose(_ value: SIMD3<Int64>, _ base: SIMD3<Int64>, _ predicted: SIMD3<Int64>, relativeAllowed: Bool, last: UInt8) -> UInt8 {
+    private func choose(_ parts: ValueComponents, _ value: SIMD3<Int64>, _ base: SIMD3<Int64>, _ predicted: SIMD3<Int64>,
+                        relativeAllowed: Bool, last: UInt8) -> UInt8 {
         var best: UInt8 = 0
         var bestBits = width + (last == 0 ? 1 : 4)
         guard relativeAllowed else { return best }
-        let parts = components
-        var payload = (fromBase: SIMD3<Int>(), fromPrediction: SIMD3<Int>())   // bits of orders 1...3 in lanes 0...2
-        for from in 0..<2 {
-            var bits = SIMD3<Int>()
-            if from == 1, predicted == base {
-                bits = payload.fromBase
-            } else {
-                let ref = from == 0 ? base : predicted
-                for c in 0..<parts.count {
-                    let d = value[c] - ref[c]
-                    let zigzag = d >= 0 ? UInt64(d) << 1 : (UInt64(-d) << 1) - 1
-                    let w = parts.width(c)
-                    for m in 0..<3 {
-                        let k = m * w / 3
-                        bits[m] += Self.gammaBits((zigzag >> UInt64(k)) + 1) + k
-                    }
-                }
-            }
-            if from == 0 { payload.fromBase = bits } else { payload.fromPrediction = bits }
-            for m in 0..<3 {
-                let mode = UInt8(from * 3 + m + 1)
-                let total = bits[m] + (mode == last ? 1 : 4)
-                if total < bestBits { bestBits = total; best = mode }
-            }
+        let fromBase = parts.codeBits(value, from: base)
+        let fromPrediction = predicted == base ? fromBase : parts.codeBits(value, from: predicted)
+        func consider(_ mode: UInt8, _ bits: Int) {
+            let total = bits + (mode == last ? 1 : 4)
+            if total < bestBits { bestBits = total; best = mode }
         }
+        consider(1, fromBase.0); consider(2, fromBase.1); consider(3, fromBase.2)
+        consider(4, fromPrediction.0); consider(5, fromPrediction.1); consider(6, fromPrediction.2)
         return best
     }
 

@@ -167,6 +167,9 @@ struct BenchCommand: ParsableCommand {
             let floor = perSecond(xz)
             print("  those deltas after xz -9 (floor):  \(line(floor)) (deltas are \(String(format: "%.2f", Double(deltas) / Double(floor)))× the floor)")
         }
+        let changed = Double(r.changedEntities) / Double(max(r.snapshots, 1))
+        let bitsPerChanged = Double(deltas) * r.seconds * 8 / Double(max(r.changedEntities, 1))
+        print(String(format: "  %.1f entities changed or added per snapshot; the deltas spend %.1f bits on each (all included)", changed, bitsPerChanged))
         print("  encode \(String(format: "%.1f", r.encodeMicros)) µs, decode \(String(format: "%.1f", r.decodeMicros)) µs per snapshot (with prediction)")
     }
 

@@ -19,6 +19,9 @@ struct WireBench {
         let unpredicted: Int
         let deltas: Int
         let snapshots: Int
+        /// Entities each snapshot changed (kept from the one before with a
+        /// field changed) or added, summed over the snapshots.
+        let changedEntities: Int
         let xz: Int?
         let encodeMicros: Double
         let decodeMicros: Double
@@ -28,7 +31,7 @@ struct WireBench {
         let match = try Match(game: game, options: options)
         for name in recording.playerNames { _ = match.join(name: name) }
         let coding = match.coding
-        var json = 0, packed = 0, unpredicted = 0, deltas = 0, snapshots = 0
+        var json = 0, packed = 0, unpredicted = 0, deltas = 0, snapshots = 0, changedEntities = 0
         var stream: [UInt8] = []
         var previous: Snapshot?, prior: Snapshot?
         var encodeTime = 0.0, decodeTime = 0.0
@@ -49,6 +52,7 @@ struct WireBench {
             decodeTime += t2 - t1
             deltas += frame.count
             snapshots += 1
+            changedEntities += Self.changedEntities(from: previous, to: current, schema: game.schema)
             stream += frame
             prior = previous
             previous = current
@@ -56,8 +60,19 @@ struct WireBench {
         let ticks = recording.ticks.count
         let seconds = Double(ticks) / Double(game.tickRate)
         return Result(seconds: seconds, json: json, packed: packed, unpredicted: unpredicted, deltas: deltas, snapshots: snapshots,
+                      changedEntities: changedEntities,
                       xz: try xzSize(stream),
                       encodeMicros: encodeTime / Double(ticks) * 1e6, decodeMicros: decodeTime / Double(ticks) * 1e6)
+    }
+
+    /// Entities of `current` that `previous` lacks or holds with another value.
+    static func changedEntities(from previous: Snapshot?, to current: Snapshot, schema: GameSchema) -> Int {
+        guard let previous else { return current.entities.count }
+        return current.entities.count { e in
+            guard let old = previous.entity(id: e.id), old.kind == e.kind else { return true }
+            let n = schema.kinds[Int(e.kind)].fields.count
+            return current.fields(at: e.offset, count: n) != previous.fields(at: old.offset, count: n)
+        }
     }
 
     /// The state as a tutorial server sends it: every entity with every
