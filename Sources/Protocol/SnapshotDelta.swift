@@ -118,9 +118,10 @@ public enum SnapshotDelta {
     }
 
     /// The gaps of a prediction from `prior`, or none when there is no
-    /// baseline or prior.
+    /// baseline or prior, or the tick is more than `PredictionGaps.maxAhead`
+    /// past the baseline (the header never names a prior then).
     static func gaps(current: Int, baseline: Snapshot?, prior: Snapshot?) -> PredictionGaps {
-        guard let baseline, let prior else { return .none }
+        guard let baseline, let prior, prior.tick < baseline.tick, current - baseline.tick <= PredictionGaps.maxAhead else { return .none }
         return PredictionGaps(ahead: current - baseline.tick, behind: baseline.tick - prior.tick)
     }
 
@@ -264,17 +265,15 @@ public enum SnapshotDelta {
             w.write(0, count: 1)
             w.write(mask, count: fields.count)
         }
-        // Through a pointer: a `FieldCoding` copy would retain its type.
-        fields.withUnsafeBufferPointer { fields in
-            for f in fields.indices where mask & (1 << UInt64(f)) != 0 {
-                if fields[f].isString {
-                    w.writeBytes(current.strings.bytes(at: Int(current.values[Int(co) + f])), maxBytes: fields[f].maxBytes)
-                } else {
-                    var q = current.values[Int(co) + f]
-                    var none: [UInt8] = []
-                    let reference = po < 0 ? PredictionReference.none : PredictionReference(prior: prior.values[Int(po) + f], gaps: gaps)
-                    try! fields[f].changed(&q, from: base.values[Int(bo) + f], reference: reference, mode: &modes[slot + f], bytes: &none, &w)
-                }
+        for f in fields.indices where mask & (1 << UInt64(f)) != 0 {
+            let field = fields[f]
+            if field.isString {
+                w.writeBytes(current.strings.bytes(at: Int(current.values[Int(co) + f])), maxBytes: field.maxBytes)
+            } else {
+                var q = current.values[Int(co) + f]
+                var none: [UInt8] = []
+                let reference = po < 0 ? PredictionReference.none : PredictionReference(prior: prior.values[Int(po) + f], gaps: gaps)
+                try! field.changed(&q, from: base.values[Int(bo) + f], reference: reference, mode: &modes[slot + f], bytes: &none, &w)
             }
         }
         return mask
