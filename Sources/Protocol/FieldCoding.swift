@@ -114,11 +114,7 @@ public struct FieldCoding: Sendable {
             value = parts.split(q)
             chosen = UInt64(choose(parts, value, base, predicted, relativeAllowed: parts.sameFrame(q, baseline), last: mode))
         }
-        var same = chosen == UInt64(mode)
-        try stream.bool(&same)
-        if !same { try stream.bits(&chosen, count: 3) }
-        guard chosen != 7 else { throw ProtocolError(.outOfRange, "changed value mode 7 is not defined") }
-        mode = UInt8(chosen)
+        try Self.serializeMode(&chosen, memory: &mode, &stream)
         if chosen == 0 {
             try full(&q, bytes: &bytes, &stream)
         } else {
@@ -184,11 +180,7 @@ public struct FieldCoding: Sendable {
                 }
             }
         }
-        var same = chosen == UInt64(mode)
-        try stream.bool(&same)
-        if !same { try stream.bits(&chosen, count: 3) }
-        guard chosen != 7 else { throw ProtocolError(.outOfRange, "changed value mode 7 is not defined") }
-        mode = UInt8(chosen)
+        try Self.serializeMode(&chosen, memory: &mode, &stream)
         if chosen == 0 {
             try stream.integer(&q, in: lower...upper)
         } else {
@@ -233,6 +225,18 @@ public struct FieldCoding: Sendable {
         consider(1, fromBase.0); consider(2, fromBase.1); consider(3, fromBase.2)
         consider(4, fromPrediction.0); consider(5, fromPrediction.1); consider(6, fromPrediction.2)
         return best
+    }
+
+    /// A changed value's mode: one bit when it is the field's `memory`,
+    /// else a zero bit and the 3-bit mode (7 is refused); the memory becomes
+    /// the mode used.
+    @inline(__always)
+    private static func serializeMode<S: BitStream>(_ chosen: inout UInt64, memory: inout UInt8, _ stream: inout S) throws(ProtocolError) {
+        var same = chosen == UInt64(memory)
+        try stream.bool(&same)
+        if same { chosen = UInt64(memory) } else { try stream.bits(&chosen, count: 3) }
+        guard chosen != 7 else { throw ProtocolError(.outOfRange, "changed value mode 7 is not defined") }
+        memory = UInt8(chosen)
     }
 
     /// Bits of `gamma(v)`.
