@@ -24,7 +24,7 @@ import Lua
         let options = MatchOptions(limits: limits, failurePolicy: .endMatch(afterFailures: 1), log: log.sink)
         let match = try Match(game: fixture.load(), options: options)
         var slowest: Duration = .zero
-        for _ in 1...12 {
+        for _ in 1...40 {   // an attack that builds its weapon over ticks strikes by tick 37
             let started = ContinuousClock.now
             let running = match.step()
             slowest = max(slowest, ContinuousClock.now - started)

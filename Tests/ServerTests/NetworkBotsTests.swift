@@ -45,7 +45,14 @@ import TestSupport
             game.state = { match = { n = "u8" } }
             game.input = { x = "i8" }
             function game.tick(match, inputs, dt) end
-            function game.result(match) if match.tick >= 6 then return { done = true } end end
+            -- Ends 6 ticks after both bots are in, however long the second
+            -- takes to connect on a busy machine.
+            local seated, since = 0, nil
+            function game.join(match, player)
+              seated = seated + 1
+              if seated == 2 then since = match.tick end
+            end
+            function game.result(match) if since and match.tick >= since + 6 then return { done = true } end end
             return game
             """
         let live = try await LiveServer(extraGames: ["short": rules])
