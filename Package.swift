@@ -80,6 +80,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fan-out floor (docs/benchmarks.md): a plain C epoll server and
+        // load generator that `tickwire bench --fan-out` measures Tickwire against.
+        .executableTarget(name: "tickwire-floor", path: "Bench/Floor"),
         // Fuzz targets, one per decoder (docs/fuzzing.md). A normal build
         // makes corpus replayers; scripts/fuzz builds them with libFuzzer.
         .target(name: "FuzzSupport", dependencies: ["Protocol"], path: "Fuzz/Support"),
