@@ -27,10 +27,12 @@ final class LoopPlayers: TickwireLinkDelegate {
         var leftAt: UInt64?
         /// An error was already counted for this connection.
         var failed = false
-        /// Bytes and inputs before the measured window.
+        /// Bytes received and sent, and inputs, before the measured window.
         var bytesBefore = 0
+        var sentBefore = 0
         var inputsBefore: UInt64 = 0
         var bytesAfter: Int?
+        var sentAfter: Int?
         var inputsAfter: UInt64?
     }
 
@@ -101,6 +103,7 @@ final class LoopPlayers: TickwireLinkDelegate {
         for i in players.indices {
             let p = players[i]
             players[i].bytesBefore = p.link.bytesReceived
+            players[i].sentBefore = p.link.bytesSent
             players[i].inputsBefore = p.link.inputSequence
             players[i].pendingHead = p.pending.count   // latency of inputs sent from now on only
             if p.joinedAt != nil, p.leftAt == nil {
@@ -117,6 +120,7 @@ final class LoopPlayers: TickwireLinkDelegate {
         measuring = false
         for i in players.indices {
             players[i].bytesAfter = players[i].link.bytesReceived
+            players[i].sentAfter = players[i].link.bytesSent
             players[i].inputsAfter = players[i].link.inputSequence
             if players[i].joinedAt != nil, players[i].leftAt == nil { players[i].leftAt = now }
         }
@@ -134,6 +138,7 @@ final class LoopPlayers: TickwireLinkDelegate {
         for p in players {
             if let joinedAt = p.joinedAt { report.joinedSeconds += Double((p.leftAt ?? now) &- joinedAt) / 1e9 }
             report.bytesReceived += (p.bytesAfter ?? p.link.bytesReceived) - p.bytesBefore
+            report.bytesSent += (p.sentAfter ?? p.link.bytesSent) - p.sentBefore
             report.inputsSent += Int((p.inputsAfter ?? p.link.inputSequence) - p.inputsBefore)
             report.unconfirmedInputs += p.pending.count - p.pendingHead
             if p.link.welcome == nil, !p.failed, p.link.closed == nil {

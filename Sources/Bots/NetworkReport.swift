@@ -21,6 +21,9 @@ public struct NetworkReport: Sendable {
     /// Bytes of server messages, and the seconds the connections were joined.
     public var bytesReceived = 0
     public var joinedSeconds = 0.0
+    /// Bytes of the players' own messages (inputs, client events), without
+    /// WebSocket framing.
+    public var bytesSent = 0
     /// Ticks that never arrived: gaps between consecutive snapshots' ticks.
     public var ticksMissed = 0
     /// Failures by kind ("HTTP 503", "error: match full", "closed 1011"…),
@@ -48,6 +51,11 @@ public struct NetworkReport: Sendable {
     /// Bytes per joined player per second.
     public var bytesPerPlayerSecond: Double { joinedSeconds > 0 ? Double(bytesReceived) / joinedSeconds : 0 }
 
+    /// Average bytes of a server message per snapshot received (events and
+    /// the rare other message included), and of a player's message per input sent.
+    public var bytesPerSnapshot: Double { snapshots > 0 ? Double(bytesReceived) / Double(snapshots) : 0 }
+    public var bytesPerInput: Double { inputsSent > 0 ? Double(bytesSent) / Double(inputsSent) : 0 }
+
     /// Latency at `percentile` (0...100) in milliseconds; nil without samples.
     public func latencyMillis(_ percentile: Double) -> Double? {
         latency.totalCount == 0 ? nil : Double(latency.valueAtPercentile(percentile)) / 1000
@@ -73,6 +81,7 @@ public struct NetworkReport: Sendable {
         latency.add(other.latency)
         unconfirmedInputs += other.unconfirmedInputs
         bytesReceived += other.bytesReceived
+        bytesSent += other.bytesSent
         joinedSeconds += other.joinedSeconds
         ticksMissed += other.ticksMissed
         for (kind, e) in other.errors {

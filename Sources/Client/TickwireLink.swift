@@ -54,6 +54,9 @@ public final class TickwireLink {
     public private(set) var inputSequence: UInt64 = 0
     /// Bytes of every server message received, headers included.
     public private(set) var bytesReceived = 0
+    /// Bytes of every binary message sent (inputs, client events, acks),
+    /// without WebSocket framing.
+    public private(set) var bytesSent = 0
     public var isOpen: Bool { context != nil && closed == nil }
 
     private let options: ClientOptions
@@ -108,6 +111,7 @@ public final class TickwireLink {
         inputSequence += 1
         var buffer = context.channel.allocator.buffer(capacity: 11 + input.fields.count)
         input.write(sequence: inputSequence, into: &buffer)
+        bytesSent += buffer.readableBytes
         context.writeAndFlush(NIOAny(WebSocketOutbound.message(.binary(buffer))), promise: nil)
         return inputSequence
     }
@@ -133,6 +137,7 @@ public final class TickwireLink {
         guard let context, closed == nil else { return }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
+        bytesSent += bytes.count
         context.writeAndFlush(NIOAny(WebSocketOutbound.message(.binary(buffer))), promise: nil)
     }
 
