@@ -5,7 +5,7 @@ import Lua
 /// calls it), so `tickwire check` says so, with "did you mean".
 extension GameDefinition {
     /// The keys Tickwire reads from the game table.
-    static let knownKeys = ["name", "tick_rate", "max_players", "empty_timeout", "state", "input", "events",
+    static let knownKeys = ["name", "tick_rate", "send_rate", "max_players", "empty_timeout", "state", "input", "events",
                             "client_events", "init", "join", "leave", "tick", "result", "event", "reload",
                             "visible", "interest", "spectators"]
     public static let callbackNames = ["init", "join", "leave", "tick", "result", "event", "reload"]

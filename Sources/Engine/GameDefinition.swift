@@ -14,6 +14,9 @@ public struct GameDefinition: Sendable {
     public let botChunkName: String
     /// Ticks per second, 1...120.
     public let tickRate: Int
+    /// Snapshots per second a player is sent, 1...`tickRate`
+    /// (`game.send_rate`; the tick rate by default).
+    public let sendRate: Int
     /// Seats per match, 1...255 (player ids are seat numbers).
     public let maxPlayers: Int
     /// `game.empty_timeout`; nil when the game leaves it to the server.
@@ -63,8 +66,13 @@ public struct GameDefinition: Sendable {
         case .string(let s) where !s.isEmpty && s.utf8.count <= 64: name = s
         case let other: throw fail(["name"], "game.name must be a short non-empty string, got \(other.rendered)")
         }
-        tickRate = try Self.integer(game["tick_rate"], default: 30, range: Self.tickRates) {
+        let tickRate = try Self.integer(game["tick_rate"], default: 30, range: Self.tickRates) {
             fail(["tick_rate"], "game.tick_rate must be a whole number of ticks per second from 1 to 120, got \($0)")
+        }
+        self.tickRate = tickRate
+        sendRate = try Self.integer(game["send_rate"], default: tickRate, range: 1...tickRate) {
+            fail(["send_rate"], "game.send_rate must be a whole number of snapshots per second from 1 to "
+                + "the tick rate (\(tickRate)), got \($0)")
         }
         maxPlayers = try Self.integer(game["max_players"], default: 16, range: Self.playerCounts) {
             fail(["max_players"], "game.max_players must be a whole number from 1 to 255, got \($0)")
@@ -101,6 +109,9 @@ public struct GameDefinition: Sendable {
         self.botSource = botSource
         self.botChunkName = botChunkName
     }
+
+    /// The ticks whose snapshots go out to players (`sendRate` of `tickRate`).
+    public var sendSchedule: SendSchedule { SendSchedule(tickRate: tickRate, sendRate: sendRate) }
 
     /// The same rules with every player seeing everything: what the
     /// game's visibility saves, measured against (`tickwire bench --views`).

@@ -266,6 +266,30 @@ func expectSchemaFailure(_ source: String, _ words: String, sourceLocation: Sour
         }
     }
 
+    @Test(arguments: ["send_rate = 0", "send_rate = -20", "send_rate = 61", "send_rate = 0/0", "send_rate = 1/0",
+                      "send_rate = 20.5", "send_rate = \"20\"", "send_rate = true", "send_rate = {}"])
+    func sendRatesOutOfRange(setting: String) throws {
+        let source = "local game = {\n tick_rate = 60,\n \(setting), -- here\n}\n"
+            + "game.state = { ship = { x = \"u8\" } }\nfunction game.tick() end\nreturn game"
+        try expectSchemaFailure(source, "game.send_rate must be a whole number of snapshots per second from 1 to the tick rate (60), got ")
+    }
+
+    /// The bound is the game's own tick rate, the default one included.
+    @Test func aSendRateAboveTheTickRateIsRefusedWhereItIsSet() throws {
+        try expectSchemaFailure(game(after: "game.send_rate = 31 -- here"), "from 1 to the tick rate (30), got 31")
+    }
+
+    @Test func theSendRateIsTheTickRateUnlessSet() throws {
+        let plain = try GameFixture(game: game(top: "game.tick_rate = 60")).load()
+        #expect((plain.tickRate, plain.sendRate) == (60, 60))
+        #expect(plain.sendSchedule == SendSchedule(tickRate: 60, sendRate: 60))
+        for rate in [1, 20, 25, 60] {
+            let loaded = try GameFixture(game: game(top: "game.tick_rate, game.send_rate = 60, \(rate)")).load()
+            #expect((loaded.tickRate, loaded.sendRate) == (60, rate))
+        }
+        #expect(try GameFixture(game: game()).load().sendRate == 30)
+    }
+
     @Test func theEmptyTimeoutIsSecondsOrFalse() throws {
         #expect(try GameFixture(game: game()).load().emptyTimeout == nil)
         let seconds = try GameFixture(game: game(top: "game.empty_timeout = 300")).load()
