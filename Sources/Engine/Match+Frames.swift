@@ -6,9 +6,11 @@
 /// each distinct (baseline, prior) is encoded once per tick and shared by
 /// every player on that pair; a baseline that has left the ring gets a full
 /// snapshot, a prior that has, a delta without prediction. A player whose
-/// baseline is older than the last tick gets the events of every tick after
-/// its baseline still in the ring. Only the header
-/// (the player's last processed input) and the events differ per player.
+/// baseline is older than the last tick (its socket was full, or the game
+/// sends less often than it ticks: `SendSchedule`) gets the events of every
+/// tick after its baseline still in the ring, encoded once per (first tick,
+/// audience) like the state. Only the header (the player's last processed
+/// input) and private events differ per player.
 ///
 /// When some player may not see everything (`GameVisibility`, or audiences
 /// the rules set), each viewer's state is its view of the tick
@@ -22,7 +24,14 @@ extension Match {
     /// The state is `viewer`'s view (by default: a player's own, the whole
     /// state for `.everyone`, and for `.spectator` what the game lets
     /// spectators see); `viewer: .player(p)` with `.spectator` follows p.
-    public func frame(baseline: Int?, prior: Int? = nil, audience: SnapshotMessage.Audience, viewer: Viewer? = nil) -> [UInt8] {
+    ///
+    /// The events are those of every tick after `eventsAfter` still in the
+    /// ring, and always the latest tick's. By default `eventsAfter` is the
+    /// baseline's tick; a first frame (no baseline) names the last tick
+    /// whose events its link has (the tick it came at), since with a send
+    /// rate ticks may pass before it.
+    public func frame(baseline: Int?, prior: Int? = nil, eventsAfter: Int? = nil, audience: SnapshotMessage.Audience,
+                      viewer: Viewer? = nil) -> [UInt8] {
         guard let current = snapshots.latest else { return [] }
         if frames.tick != current.tick { frames = FrameCache(tick: current.tick) }
         let base = baseline.flatMap { snapshots.snapshot(tick: $0) }.flatMap { $0.tick < current.tick ? $0 : nil }
@@ -44,23 +53,29 @@ extension Match {
             frames.states[key] = state
             frames.encodes += 1
         }
+        // A player that skipped ticks gets the events it missed too: those
+        // of every tick from `first` on.
+        var first = current.tick
+        if let after = eventsAfter ?? base?.tick, after < current.tick - 1 {
+            first = max(after + 1, current.tick - snapshots.capacity + 1)
+        }
         var lastInput: UInt64 = 0
         var eventAudience = audience
         if case .player(let id) = audience {
             lastInput = UInt64(lastProcessedInput(of: id))
             // Players without private events share the spectators' event bytes.
-            if !current.events.contains(where: { $0.to == id }) { eventAudience = .spectator }
+            let hasPrivate = first == current.tick ? current.events.contains { $0.to == id }
+                : (first...current.tick).contains { snapshots.snapshot(tick: $0)?.events.contains { $0.to == id } ?? false }
+            if !hasPrivate { eventAudience = .spectator }
         }
         let events: [UInt8]
-        if let base, current.tick - base.tick > 1 {
-            // A player that skipped ticks gets the events it missed too.
-            let missed = (base.tick + 1...current.tick).compactMap { snapshots.snapshot(tick: $0) }
-            events = SnapshotMessage.events(of: missed, for: audience, coding: coding)
-        } else if let cached = frames.events[eventAudience] {
+        let eventsKey = FrameCache.EventsKey(first: first, audience: eventAudience)
+        if let cached = frames.events[eventsKey] {
             events = cached
         } else {
-            events = SnapshotMessage.events(of: current, for: eventAudience, coding: coding)
-            if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventAudience] = events }
+            events = first == current.tick ? SnapshotMessage.events(of: current, for: eventAudience, coding: coding)
+                : SnapshotMessage.events(of: (first...current.tick).compactMap { snapshots.snapshot(tick: $0) }, for: eventAudience, coding: coding)
+            if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventsKey] = events }
         }
         var message = SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, priorTick: before?.tick, lastInput: lastInput)
         message.reserveCapacity(message.count + state.count + events.count)
@@ -118,8 +133,14 @@ struct FrameCache {
         let view: Int
     }
 
+    /// The events from tick `first` to this one, for an audience.
+    struct EventsKey: Hashable {
+        let first: Int
+        let audience: SnapshotMessage.Audience
+    }
+
     var states: [Key: [UInt8]] = [:]
-    var events: [SnapshotMessage.Audience: [UInt8]] = [:]
+    var events: [EventsKey: [UInt8]] = [:]
     var encodes = 0
 
     init(tick: Int) { self.tick = tick }

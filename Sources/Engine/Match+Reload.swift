@@ -72,8 +72,10 @@ extension Match {
             compactAfterFailure()
         }
         chargeCPU(since: cpuStart)
-        snapshots = SnapshotRing(capacity: options.snapshotHistory)
-        snapshotBytes = Array(repeating: 0, count: options.snapshotHistory)
+        let history = Self.history(options, newGame)
+        if history != snapshots.capacity { views = ViewRing(capacity: history) }
+        snapshots = SnapshotRing(capacity: history)
+        snapshotBytes = Array(repeating: 0, count: history)
         historyBytes = 0
         frames = FrameCache(tick: -1)
         takeSnapshot()

@@ -77,9 +77,10 @@ public final class Match {
         self.game = game
         self.options = options
         dt = 1 / Double(game.tickRate)
-        snapshots = SnapshotRing(capacity: options.snapshotHistory)
-        views = ViewRing(capacity: options.snapshotHistory)
-        snapshotBytes = Array(repeating: 0, count: options.snapshotHistory)
+        let history = Self.history(options, game)
+        snapshots = SnapshotRing(capacity: history)
+        views = ViewRing(capacity: history)
+        snapshotBytes = Array(repeating: 0, count: history)
         cpuSpending = CPUSpending(budget: options.cpuBudget, period: .seconds(1) / game.tickRate)
         seats = Array(repeating: nil, count: game.maxPlayers + 1)
         inputQuantizers = game.schema.input.map(\.type.quantizer)
@@ -124,6 +125,17 @@ public final class Match {
             throw designerError(error, context: "game.init failed")
         }
         takeSnapshot()
+    }
+
+    /// Snapshots the ring keeps: `options.snapshotHistory`, and for a game
+    /// that sends less often than it ticks (`game.send_rate`) at least two
+    /// sends' worth and two more ticks, so a player's baseline and prior stay
+    /// in the ring and a socket full at one send may still catch up at the
+    /// next (`MatchSeating.fanOut`). A game that sends every tick keeps
+    /// exactly what the options say, as recordings made before send rates did.
+    static func history(_ options: MatchOptions, _ game: GameDefinition) -> Int {
+        let gap = game.sendSchedule.longestGap
+        return gap > 1 ? max(options.snapshotHistory, 2 * gap + 2) : options.snapshotHistory
     }
 
     // MARK: Players

@@ -77,6 +77,33 @@ import TestSupport
         #expect(skippingEvents == everyEvents)
     }
 
+    /// A first frame (no baseline) names the tick its link was attached at:
+    /// with a send rate, ticks pass before it, and their events come with it.
+    @Test func aFirstFrameCarriesTheEventsSinceItsLinkWasAttached() throws {
+        let fixture = try GameFixture(game: game)
+        let match = try Match(game: fixture.load(), options: MatchOptions(seed: 3))
+        _ = match.join(name: "ann")
+        for _ in 1...4 { match.step() }
+        let attached = match.tick
+        let late = try ClientMirror(welcome: match.welcome(playerID: 1, matchID: "m"))
+        let plain = try ClientMirror(welcome: match.welcome(playerID: 1, matchID: "m"))
+        var lateEvents: [String] = [], plainEvents: [String] = []
+        func note(_ event: EventView) -> String {
+            if case .number(let n)? = event["n"] { "\(event.name) \(Int(n))" } else { event.name }
+        }
+        late.onEvent = { lateEvents.append(note($0)) }
+        plain.onEvent = { plainEvents.append(note($0)) }
+        for _ in 1...4 { match.step() }          // ticks 5...8: a broadcast at 6, a private event at 8
+        try late.apply(match.frame(baseline: nil, eventsAfter: attached, audience: .player(1)))
+        try plain.apply(match.frame(baseline: nil, audience: .player(1)))
+        #expect(lateEvents == ["ping 6", "ping 1"])
+        // Without it, only the frame's own tick's events (as before).
+        #expect(plainEvents == ["ping 1"])
+        // A tick no older than the one before the frame changes nothing.
+        #expect(match.frame(baseline: nil, eventsAfter: match.tick - 1, audience: .player(1))
+                == match.frame(baseline: nil, audience: .player(1)))
+    }
+
     @Test func playersOnOneBaselineShareOneEncode() throws {
         let fixture = try GameFixture(game: game)
         let match = try Match(game: fixture.load())
