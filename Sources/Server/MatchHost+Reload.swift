@@ -90,7 +90,7 @@ extension MatchHost {
         }
         perform(seating.rulesReloaded(maxPlayers: newGame.maxPlayers, schemaChanged: schemaChanged,
                                       spectatorsMayFollow: newGame.visibility.spectators == .everything,
-                                      isSeated: next.match.isSeated))
+                                      sendSchedule: newGame.sendSchedule, isSeated: next.match.isSeated))
         publish()
         let took = Double((NIODeadline.now() - started).nanoseconds) / 1e6
         logger.notice("rules reloaded", metadata: ["tick": "\(next.tick)", "schema": "\(schemaChanged ? "changed" : "same")",

@@ -32,8 +32,7 @@ extension MatchHost {
                 sessionBox.withLockedValue { $0 = playback.replay.session }
                 resetCounters()
             }
-            // A replay has no seats, so this only drops the spectators' baselines.
-            perform(seating.rulesReloaded(maxPlayers: game.maxPlayers, schemaChanged: false, isSeated: { _ in true }))
+            seating.timelineMoved(to: match.tick)
             publish()
             return playback.status
         }

@@ -172,7 +172,9 @@ final class MatchHost: @unchecked Sendable {
         seating = MatchSeating(settings: MatchSeating.Settings(maxPlayers: game.maxPlayers, maxSpectators: settings.maxSpectators,
                                                                resumeGrace: settings.resumeGrace,
                                                                emptyTimeout: settings.emptyTimeout,
-                                                               spectatorsMayFollow: game.visibility.spectators == .everything))
+                                                               spectatorsMayFollow: game.visibility.spectators == .everything,
+                                                               // A replay sends every tick it shows (paused, sought).
+                                                               sendSchedule: playback == nil ? game.sendSchedule : .everyTick))
         clockOrigin = settings.clock.now()
         published = NIOLockedValueBox(MatchSummary(id: id, game: gameKey, players: 0, spectators: 0,
                                                    capacity: game.maxPlayers, tick: session.tick, ageSeconds: 0,
@@ -336,13 +338,14 @@ final class MatchHost: @unchecked Sendable {
         let match = self.match
         guard let current = match.snapshots.latest else { return }
         let table = links.withLockedValue { $0 }
-        let plan = seating.fanOut(tick: current.tick, history: match.options.snapshotHistory, now: seatingNow()) { id in
+        let plan = seating.fanOut(tick: current.tick, history: match.snapshots.capacity, now: seatingNow()) { id in
             table[id]?.isWritable ?? false
         }
         var batches = FrameBatches()
         for delivery in plan.deliveries {
             guard let link = table[delivery.link] else { continue }
-            let bytes = match.frame(baseline: delivery.baseline, prior: delivery.prior, audience: delivery.audience, viewer: delivery.viewer)
+            let bytes = match.frame(baseline: delivery.baseline, prior: delivery.prior, eventsAfter: delivery.eventsAfter,
+                                    audience: delivery.audience, viewer: delivery.viewer)
             batches.add(bytes, to: link.channel)
             metrics.bytesOut.increment(by: Int64(bytes.count))
             metrics.frameBytes.record(bytes.count)

@@ -36,6 +36,9 @@ struct MatchSeating {
         /// Whether a spectator may watch one player's view (not when the
         /// game shows spectators only the public view).
         var spectatorsMayFollow = true
+        /// The ticks whose frames go out (`game.send_rate`); a replay
+        /// played back sends every tick it shows.
+        var sendSchedule = SendSchedule.everyTick
     }
 
     /// What a connection asks of a match.
@@ -101,6 +104,12 @@ struct MatchSeating {
         /// Tick at which the link was attached, for the too-slow check
         /// before the first frame.
         let since: Int
+        /// While there is no baseline: the tick after which the next
+        /// frame's events start. The tick it came at, after a join or a
+        /// resume (what `game.join` did comes with the next tick, and with a
+        /// send rate more ticks may pass before the first frame); the last
+        /// tick it was sent, after a reload; the tick sought, after a seek.
+        var eventsAfter: Int
         /// A spectator following a player sees that player's view.
         var follow: Int? = nil
     }
@@ -171,7 +180,7 @@ struct MatchSeating {
                 return .decided(.refused(.error(.refused, "this game shows spectators only what every player may see "
                                                 + "(game.spectators = \"public\"), so they cannot follow a player")), [])
             }
-            spectators[link] = Recipient(link: link, baseline: nil, since: tick, follow: follow)
+            spectators[link] = Recipient(link: link, baseline: nil, since: tick, eventsAfter: tick, follow: follow)
             emptySince = nil
             return .decided(.spectator, [.welcome(link: link, player: 0, resumeToken: "")])
         }
@@ -210,10 +219,11 @@ struct MatchSeating {
         return .decided(.player(id: player, resumeToken: seats[player]!.resumeToken), actions)
     }
 
-    /// The welcome goes out now; the next frame is a full snapshot (no
-    /// baseline yet), which already holds what `game.join` did.
+    /// The welcome goes out now; the next frame (at the next send tick) is
+    /// a full snapshot (no baseline yet), which already holds what
+    /// `game.join` did, with the events of every tick since.
     private mutating func attach(_ player: Int, link: Int, tick: Int) -> [Action] {
-        seats[player]!.recipient = Recipient(link: link, baseline: nil, since: tick)
+        seats[player]!.recipient = Recipient(link: link, baseline: nil, since: tick, eventsAfter: tick)
         return [.welcome(link: link, player: player, resumeToken: hasGrace ? seats[player]!.resumeToken : "")]
     }
 
@@ -287,12 +297,16 @@ struct MatchSeating {
     /// welcome goes first (same player id and token, the new schemas).
     /// A seat the new rules did not give (`game.join` refused it on the
     /// replayed history) is closed and its token retired; no `game.leave`
-    /// runs, as the player never sat in the new match.
+    /// runs, as the player never sat in the new match. Each link's next
+    /// frame brings the events of the ticks after the last one it was
+    /// sent that the new match holds. `sendSchedule`: the new rules' (nil:
+    /// unchanged).
     mutating func rulesReloaded(maxPlayers: Int, schemaChanged: Bool, spectatorsMayFollow: Bool = true,
-                                isSeated: (Int) -> Bool) -> [Action] {
+                                sendSchedule: SendSchedule? = nil, isSeated: (Int) -> Bool) -> [Action] {
         guard !isOver else { return [] }
         settings.maxPlayers = maxPlayers
         settings.spectatorsMayFollow = spectatorsMayFollow
+        if let sendSchedule { settings.sendSchedule = sendSchedule }
         var actions: [Action] = []
         for (player, seat) in seats.sorted(by: { $0.key < $1.key }) {
             guard isSeated(player) else {
@@ -304,17 +318,37 @@ struct MatchSeating {
                 continue
             }
             guard var recipient = seat.recipient else { continue }
+            recipient.eventsAfter = recipient.baseline ?? recipient.eventsAfter
             recipient.baseline = nil
+            recipient.prior = nil
             seats[player]?.recipient = recipient
             if schemaChanged {
                 actions.append(.welcome(link: recipient.link, player: player, resumeToken: hasGrace ? seat.resumeToken : ""))
             }
         }
         for link in spectators.keys.sorted() {
-            spectators[link]?.baseline = nil
+            spectators[link]!.eventsAfter = spectators[link]!.baseline ?? spectators[link]!.eventsAfter
+            spectators[link]!.baseline = nil
+            spectators[link]!.prior = nil
             if schemaChanged { actions.append(.welcome(link: link, player: 0, resumeToken: "")) }
         }
         return actions
+    }
+
+    /// A replay moved to `tick` (a seek): no frame a link holds belongs to
+    /// the timeline now, so every link's next frame is a full snapshot,
+    /// with the events of the ticks after `tick` only.
+    mutating func timelineMoved(to tick: Int) {
+        for player in seats.keys where seats[player]!.recipient != nil {
+            seats[player]!.recipient!.baseline = nil
+            seats[player]!.recipient!.prior = nil
+            seats[player]!.recipient!.eventsAfter = tick
+        }
+        for link in spectators.keys {
+            spectators[link]!.baseline = nil
+            spectators[link]!.prior = nil
+            spectators[link]!.eventsAfter = tick
+        }
     }
 
     // MARK: Frames and acks
@@ -326,6 +360,9 @@ struct MatchSeating {
         let audience: SnapshotMessage.Audience
         let baseline: Int?
         var prior: Int? = nil
+        /// With no baseline, the tick after which the frame's events start;
+        /// with one, nil (the events after the baseline).
+        var eventsAfter: Int? = nil
         /// Whose view, when not the audience's own (a spectator following a player).
         var viewer: Viewer? = nil
     }
@@ -343,15 +380,20 @@ struct MatchSeating {
     /// delta, unless its baseline would leave the `history` ring of
     /// snapshots: then it is closed as too slow (a player's seat then waits
     /// for the grace period, from `now`).
+    ///
+    /// Only on the game's send ticks (`Settings.sendSchedule`): between
+    /// them nothing is sent, and every link catches up at the next as a
+    /// slow one does, with the events of the ticks between.
     mutating func fanOut(tick: Int, history: Int, now: Duration, isWritable: (Int) -> Bool) -> FanOut {
         var plan = FanOut()
-        guard !isOver else { return plan }
+        guard !isOver, settings.sendSchedule.sends(tick: tick) else { return plan }
         func deliver(_ recipient: inout Recipient, _ audience: SnapshotMessage.Audience) -> Bool {
             // It holds this tick already (a paused replay): nothing to send,
             // and its events must not arrive twice.
             if recipient.baseline == tick { return true }
             guard isWritable(recipient.link) else { return tick - (recipient.baseline ?? recipient.since) < history - 1 }
             plan.deliveries.append(Delivery(link: recipient.link, audience: audience, baseline: recipient.baseline, prior: recipient.prior,
+                                            eventsAfter: recipient.baseline == nil ? recipient.eventsAfter : nil,
                                             viewer: settings.spectatorsMayFollow ? recipient.follow.map { .player($0) } : nil))
             recipient.prior = recipient.baseline
             recipient.baseline = tick

@@ -1,3 +1,4 @@
+import Engine
 @testable import Server
 import Testing
 
@@ -7,9 +8,9 @@ import Testing
     typealias Action = MatchSeating.Action
 
     private static func seating(maxPlayers: Int = 2, maxSpectators: Int = 2, grace: Duration = .seconds(10),
-                                emptyTimeout: Duration? = .seconds(60)) -> MatchSeating {
+                                emptyTimeout: Duration? = .seconds(60), sending: SendSchedule = .everyTick) -> MatchSeating {
         MatchSeating(settings: MatchSeating.Settings(maxPlayers: maxPlayers, maxSpectators: maxSpectators,
-                                                     resumeGrace: grace, emptyTimeout: emptyTimeout))
+                                                     resumeGrace: grace, emptyTimeout: emptyTimeout, sendSchedule: sending))
     }
 
     /// Seats a new player the way the host does: admit, the match's answer
@@ -48,9 +49,10 @@ import Testing
         #expect(first.deliveries.allSatisfy { $0.baseline == nil })
         #expect(seating.fanOut(tick: 2, history: 64, now: .zero) { _ in true }.deliveries.allSatisfy { $0.baseline == 1 })
 
-        // Same schema: no welcome, but the next frames are full.
+        // Same schema: no welcome, but the next frames are full, with the
+        // events after the last tick sent.
         #expect(seating.rulesReloaded(maxPlayers: 3, schemaChanged: false) { _ in true }.isEmpty)
-        #expect(seating.fanOut(tick: 3, history: 64, now: .zero) { _ in true }.deliveries.allSatisfy { $0.baseline == nil })
+        #expect(seating.fanOut(tick: 3, history: 64, now: .zero) { _ in true }.deliveries.allSatisfy { $0.baseline == nil && $0.eventsAfter == 2 })
 
         // A new schema: a welcome each (same seat and token), then full frames.
         let actions = seating.rulesReloaded(maxPlayers: 3, schemaChanged: true) { _ in true }
@@ -121,9 +123,9 @@ import Testing
         // The seat is no longer away: the old deadline frees nothing.
         #expect(seating.tickDue(now: .seconds(20)).isEmpty)
         #expect(seating.playerCount == 1)
-        // A new connection gets a full snapshot first.
+        // A new connection gets a full snapshot first, with the events since it came.
         let plan = seating.fanOut(tick: 41, history: 64, now: .seconds(20)) { _ in true }
-        #expect(plan.deliveries == [MatchSeating.Delivery(link: 9, audience: .player(1), baseline: nil)])
+        #expect(plan.deliveries == [MatchSeating.Delivery(link: 9, audience: .player(1), baseline: nil, eventsAfter: 40)])
     }
 
     @Test func aResumeTakesTheSeatFromALinkStillHoldingIt() throws {
@@ -230,7 +232,64 @@ import Testing
         #expect(seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }.deliveries.isEmpty)
         _ = seating.admit(.spectator(follow: nil), link: 2, tick: 11)
         let plan = seating.fanOut(tick: 11, history: 8, now: .zero) { _ in true }
-        #expect(plan.deliveries == [MatchSeating.Delivery(link: 2, audience: .spectator, baseline: nil)])
+        #expect(plan.deliveries == [MatchSeating.Delivery(link: 2, audience: .spectator, baseline: nil, eventsAfter: 11)])
+    }
+
+    /// `game.send_rate` 20 of 60: frames only every third tick; a link that
+    /// comes between two sends waits for the next, and its first frame
+    /// names the tick it came at, for the events since.
+    @Test func aSendRateHandsFramesOnlyOnItsSendTicks() {
+        var seating = Self.seating(sending: SendSchedule(tickRate: 60, sendRate: 20))
+        _ = join(&seating, link: 1, player: 1, tick: 10)
+        var sent: [Int: [MatchSeating.Delivery]] = [:]
+        for tick in 11...30 {
+            if tick == 13 { _ = seating.admit(.spectator(follow: nil), link: 2, tick: 13) }
+            let plan = seating.fanOut(tick: tick, history: 8, now: .zero) { _ in true }
+            #expect(plan.tooSlow.isEmpty && plan.actions.isEmpty)
+            if !plan.deliveries.isEmpty { sent[tick] = plan.deliveries }
+        }
+        #expect(sent.keys.sorted() == [12, 15, 18, 21, 24, 27, 30])
+        #expect(sent[12] == [MatchSeating.Delivery(link: 1, audience: .player(1), baseline: nil, eventsAfter: 10)])
+        #expect(Set(sent[15]!.map(\.link)) == [1, 2])
+        #expect(sent[15]!.first { $0.link == 1 } == MatchSeating.Delivery(link: 1, audience: .player(1), baseline: 12))
+        #expect(sent[15]!.first { $0.link == 2 } == MatchSeating.Delivery(link: 2, audience: .spectator, baseline: nil, eventsAfter: 13))
+        #expect(sent[18]!.first { $0.link == 1 } == MatchSeating.Delivery(link: 1, audience: .player(1), baseline: 15, prior: 12))
+        #expect(sent[30]!.first { $0.link == 2 } == MatchSeating.Delivery(link: 2, audience: .spectator, baseline: 27, prior: 24))
+    }
+
+    /// At a send rate a link that stops reading is skipped at send ticks and
+    /// closed once its baseline would leave the history, as at every tick.
+    @Test func aSendRateStillClosesALinkThatFallsTooFarBehind() {
+        var seating = Self.seating(sending: SendSchedule(tickRate: 60, sendRate: 20))
+        _ = join(&seating, link: 1, player: 1, tick: 0)
+        #expect(seating.fanOut(tick: 3, history: 8, now: .zero) { _ in true }.deliveries.count == 1)
+        // Skipped at 6 (3 ticks behind), 9 (6 behind), then closed at 12 (9 ≥ 8 − 1).
+        for tick in 4...11 { #expect(seating.fanOut(tick: tick, history: 8, now: .zero) { _ in false }.tooSlow.isEmpty) }
+        #expect(seating.fanOut(tick: 12, history: 8, now: .zero) { _ in false }.tooSlow == [1])
+    }
+
+    /// A seek: full frames next, with the events after the tick sought only.
+    @Test func aSeekSendsFullFramesWithTheEventsAfterTheTickSought() {
+        var seating = Self.seating()
+        _ = seating.admit(.spectator(follow: nil), link: 1, tick: 0)
+        for tick in 1...5 { _ = seating.fanOut(tick: tick, history: 64, now: .zero) { _ in true } }
+        seating.timelineMoved(to: 300)
+        #expect(seating.fanOut(tick: 300, history: 64, now: .zero) { _ in true }.deliveries
+                == [MatchSeating.Delivery(link: 1, audience: .spectator, baseline: nil, eventsAfter: 300)])
+        #expect(seating.fanOut(tick: 301, history: 64, now: .zero) { _ in true }.deliveries
+                == [MatchSeating.Delivery(link: 1, audience: .spectator, baseline: 300)])
+    }
+
+    /// A reload may change the send rate; one that does not say keeps it.
+    @Test func aReloadTakesTheNewSendRate() {
+        var seating = Self.seating(sending: SendSchedule(tickRate: 60, sendRate: 20))
+        _ = join(&seating, link: 1, player: 1, tick: 0)
+        #expect(seating.fanOut(tick: 1, history: 64, now: .zero) { _ in true }.deliveries.isEmpty)
+        _ = seating.rulesReloaded(maxPlayers: 2, schemaChanged: false, sendSchedule: SendSchedule(tickRate: 60, sendRate: 60)) { _ in true }
+        #expect(seating.fanOut(tick: 2, history: 64, now: .zero) { _ in true }.deliveries.count == 1)
+        _ = seating.rulesReloaded(maxPlayers: 2, schemaChanged: false) { _ in true }
+        #expect(seating.fanOut(tick: 4, history: 64, now: .zero) { _ in true }.deliveries.count == 1)
+        #expect(seating.settings.sendSchedule == SendSchedule(tickRate: 60, sendRate: 60))
     }
 
     @Test func framesMoveBaselinesAndAnUnwritableLinkIsSkippedThenClosedAsTooSlow() {
