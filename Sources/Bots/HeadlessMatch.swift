@@ -89,37 +89,42 @@ public struct HeadlessMatch {
             }
         }
         var schedule = TickSchedule(tickRate: game.tickRate, start: clock.now())
-        // The bots see the match as a network client does: every tick's state
-        // goes through the wire format (a delta from the last one) and back.
-        // When the match hides something, each bot sees its own player's view.
+        let sending = game.sendSchedule
+        // The bots see the match as a network client does: the state goes
+        // through the wire format (a delta from the last one) and back, at the
+        // game's send rate (`game.send_rate`), and each bot answers every
+        // frame with one input. When the match hides something, each bot sees
+        // its own player's view.
         let mirror = ClientMirror(schema: game.schema)
         var mirrors: [Int: ClientMirror] = [:]
         while match.tick < maxTicks, match.status.isRunning {
-            let ownViews = match.hidesSomething
-            do {
-                if !ownViews {
-                    let frame = match.frame(baseline: mirror.state?.tick, prior: mirror.previous?.tick, audience: .everyone)
-                    brain.observe(try mirror.apply(frame))
-                }
-            } catch {
-                return report(.failed("the bots could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
-            }
-            for id in seated {
-                if ownViews {
-                    let own = mirrors[id] ?? ClientMirror(schema: game.schema)
-                    mirrors[id] = own
-                    do {
-                        brain.observe(try own.apply(match.frame(baseline: own.state?.tick, prior: own.previous?.tick, audience: .player(id))))
-                    } catch {
-                        return report(.failed("bot \(id) could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
+            if sending.sends(tick: match.tick) {
+                let ownViews = match.hidesSomething
+                do {
+                    if !ownViews {
+                        let frame = match.frame(baseline: mirror.state?.tick, prior: mirror.previous?.tick, audience: .everyone)
+                        brain.observe(try mirror.apply(frame))
                     }
+                } catch {
+                    return report(.failed("the bots could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
                 }
-                let turn = brain.think(playerID: id)
-                if let input = turn.input {
-                    session.apply(.input(player: id, sequence: UInt32(truncatingIfNeeded: match.tick + 1), values: input))
-                }
-                for event in turn.clientEvents {
-                    session.apply(.clientEvent(player: id, event: event.event, values: event.values, strings: event.strings))
+                for id in seated {
+                    if ownViews {
+                        let own = mirrors[id] ?? ClientMirror(schema: game.schema)
+                        mirrors[id] = own
+                        do {
+                            brain.observe(try own.apply(match.frame(baseline: own.state?.tick, prior: own.previous?.tick, audience: .player(id))))
+                        } catch {
+                            return report(.failed("bot \(id) could not decode tick \(match.tick): \(error)"), match: match, brain: brain)
+                        }
+                    }
+                    let turn = brain.think(playerID: id)
+                    if let input = turn.input {
+                        session.apply(.input(player: id, sequence: UInt32(truncatingIfNeeded: match.tick + 1), values: input))
+                    }
+                    for event in turn.clientEvents {
+                        session.apply(.clientEvent(player: id, event: event.event, values: event.values, strings: event.strings))
+                    }
                 }
             }
             schedule.waitForNextTick(on: &clock)

@@ -11,6 +11,8 @@ final class LoopPlayers: TickwireLinkDelegate {
         var mode: NetworkRun.Mode
         var seed: Int64
         var options: ClientOptions
+        /// `NetworkRun.sendRate`.
+        var sendRate: Int?
     }
 
     /// One connection's bookkeeping, at `links[tag]`.
@@ -20,6 +22,9 @@ final class LoopPlayers: TickwireLinkDelegate {
         var matchID: String?
         var playerID = 0
         var lastTick: Int?
+        /// The ticks whose snapshots the server sends (from the welcome's
+        /// tick rate and `Settings.sendRate`).
+        var sending = SendSchedule.everyTick
         /// Inputs sent and not yet confirmed: (sequence, sent at, in ns), oldest first.
         var pending: [(sequence: UInt64, sentAt: UInt64)] = []
         var pendingHead = 0
@@ -161,6 +166,7 @@ final class LoopPlayers: TickwireLinkDelegate {
         var player = players[link.tag]
         player.matchID = welcome.matchID
         player.playerID = welcome.playerID
+        player.sending = sendSchedule(welcome)
         player.joinedAt = now
         report.joined += 1
         report.matchIDs.insert(welcome.matchID)
@@ -194,6 +200,7 @@ final class LoopPlayers: TickwireLinkDelegate {
     /// The match's rules were reloaded: random inputs follow the new
     /// input schema (a bot's inputs that no longer fit are not sent).
     func link(_ link: TickwireLink, didReload welcome: Welcome) {
+        players[link.tag].sending = sendSchedule(welcome)
         guard case .randomInputs = settings.mode else { return }
         randomInputs = (0..<64).map { _ in PackedInput(values: PackedInput.randomValues(for: welcome.schema, using: &rng), schema: welcome.schema) }
     }
@@ -204,7 +211,7 @@ final class LoopPlayers: TickwireLinkDelegate {
         guard measuring else { return }
         report.snapshots += 1
         // Gaps and latency.
-        if let last = players[tag].lastTick, header.tick > last + 1 { report.ticksMissed += header.tick - last - 1 }
+        if let last = players[tag].lastTick { report.ticksMissed += players[tag].sending.sends(between: last, and: header.tick) }
         players[tag].lastTick = header.tick
         while players[tag].pendingHead < players[tag].pending.count,
               players[tag].pending[players[tag].pendingHead].sequence <= header.lastProcessedInput {
@@ -232,6 +239,10 @@ final class LoopPlayers: TickwireLinkDelegate {
         }
         guard sequence > 0 else { return }
         remember(sequence, sentAt: now, tag: tag)
+    }
+
+    private func sendSchedule(_ welcome: Welcome) -> SendSchedule {
+        SendSchedule(tickRate: welcome.tickRate, sendRate: min(max(settings.sendRate ?? welcome.tickRate, 1), welcome.tickRate))
     }
 
     private func remember(_ sequence: UInt64, sentAt: UInt64, tag: Int) {

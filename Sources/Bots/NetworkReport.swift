@@ -24,7 +24,8 @@ public struct NetworkReport: Sendable {
     /// Bytes of the players' own messages (inputs, client events), without
     /// WebSocket framing.
     public var bytesSent = 0
-    /// Ticks that never arrived: gaps between consecutive snapshots' ticks.
+    /// Snapshots that never arrived: send ticks (every tick, or those of
+    /// `NetworkRun.sendRate`) between consecutive snapshots' ticks.
     public var ticksMissed = 0
     /// Failures by kind ("HTTP 503", "error: match full", "closed 1011"…),
     /// each with its count and the first full message.

@@ -40,6 +40,9 @@ public struct NetworkRun: Sendable {
     public var rampPerSecond = 200
     /// Players the server seats in one match (the game's `max_players`).
     public var groupSize = 16
+    /// Snapshots per second the server sends (the game's `send_rate`), so
+    /// that only sends that never came count as missed; nil: every tick.
+    public var sendRate: Int?
     /// Seats each group of `groupSize` in one match, one group after another:
     /// the group's first connection joins by matchmaking, the others join its
     /// match by id (`&match=`) once it is welcomed, so matches are full and
@@ -67,7 +70,10 @@ public struct NetworkRun: Sendable {
         self.mode = mode
         self.players = players
         self.duration = duration
-        if case .bots(let definition) = mode { groupSize = definition.maxPlayers }
+        if case .bots(let definition) = mode {
+            groupSize = definition.maxPlayers
+            sendRate = definition.sendRate
+        }
         // A load run pings rarely: the snapshots keep the connection alive.
         options.pingInterval = nil
     }
@@ -82,7 +88,7 @@ public struct NetworkRun: Sendable {
         if server.isSecure { options.trust = .context(try options.trust.context()) }   // one TLS context for all
         var crowds: [NIOLoopBound<LoopPlayers>] = []
         for (index, loop) in loops.enumerated() {
-            let settings = LoopPlayers.Settings(mode: mode, seed: SplitMix64.derive(seed, index), options: options)
+            let settings = LoopPlayers.Settings(mode: mode, seed: SplitMix64.derive(seed, index), options: options, sendRate: sendRate)
             crowds.append(try await loop.submit { NIOLoopBound(LoopPlayers(loop: loop, settings: settings), eventLoop: loop) }.get())
         }
 

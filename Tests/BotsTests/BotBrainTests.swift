@@ -207,6 +207,22 @@ private func bot(_ body: String) -> String {
         #expect(report.botErrors == 0)
     }
 
+    /// Headless bots see frames at the game's send rate, as players do, and
+    /// answer each with one input: at 20 of 60, after ticks 0, 3, 6…, each
+    /// input made from the state of the tick it answers.
+    @Test func botsSeeFramesAtTheSendRate() throws {
+        let game = dotsGame.replacingOccurrences(of: "tick_rate = 20,", with: "tick_rate = 60, send_rate = 20,")
+        let fixture = try GameFixture(game: game, bot: bot("return { dx = view.tick }"))
+        let headless = HeadlessMatch(game: try fixture.load(), options: MatchOptions(seed: 1), players: 2, maxTicks: 60)
+        var clock = VirtualClock()
+        let log = CommandLog()
+        let report = headless.play(index: 0, clock: &clock, log: log)
+        #expect(report.ticks == 60 && report.botErrors == 0)
+        let answered = log.inputs.indices.filter { !log.inputs[$0].isEmpty }
+        #expect(answered == Array(stride(from: 0, to: 60, by: 3)))
+        for t in answered { #expect(log.inputs[t].map(\.values.first) == [Int64(t), Int64(t)]) }
+    }
+
     @Test func globalThinkIsAccepted() throws {
         let bots = try MatchWithBots(game: dotsGame, bot: "function think(view, me) return { dx = 7 } end")
         try bots.step()
