@@ -158,9 +158,11 @@ struct BenchCommand: ParsableCommand {
             let perSnapshot = Double(bytesPerSecond) * r.seconds / Double(max(r.snapshots, 1))
             return String(format: "%9d B/s %9.1f B/snapshot %10.1f kbps", bytesPerSecond, perSnapshot, Double(bytesPerSecond) * 8 / 1000)
         }
-        print("wire, \(String(format: "%.0f", r.seconds)) s of \(game.name) at \(game.tickRate) Hz with \(players) players, per client:")
-        print("  whole state as JSON every tick:    \(line(json))")
-        print("  whole state bit-packed every tick: \(line(packed)) (\(String(format: "%.1f", Double(json) / Double(packed)))× smaller than JSON)")
+        let sending = game.sendRate == game.tickRate ? "" : ", sending \(game.sendRate) snapshots/s"
+        let every = game.sendRate == game.tickRate ? "every tick" : "every send"
+        print("wire, \(String(format: "%.0f", r.seconds)) s of \(game.name) at \(game.tickRate) Hz\(sending) with \(players) players, per client:")
+        print("  whole state as JSON \(every):    \(line(json))")
+        print("  whole state bit-packed \(every): \(line(packed)) (\(String(format: "%.1f", Double(json) / Double(packed)))× smaller than JSON)")
         print("  deltas from the baseline only:     \(line(unpredicted)) (1/\(String(format: "%.1f", Double(packed) / Double(unpredicted))) of bit-packed)")
         print("  deltas with prediction:            \(line(deltas)) (1/\(String(format: "%.1f", Double(packed) / Double(deltas))) of bit-packed, 1/\(String(format: "%.1f", Double(json) / Double(deltas))) of JSON)")
         if let xz = r.xz {

@@ -87,7 +87,8 @@ struct CheckCommand: ParsableCommand {
             }.joined(separator: ", ")
         }
         let visibility = game.visibility
-        var lines = ["\(game.folder): ok — \(game.name), \(game.tickRate) Hz, up to \(game.maxPlayers) players"
+        let sending = game.sendRate == game.tickRate ? "" : " (snapshots at \(game.sendRate) Hz)"
+        var lines = ["\(game.folder): ok — \(game.name), \(game.tickRate) Hz\(sending), up to \(game.maxPlayers) players"
             + Self.emptyTimeoutNote(game.emptyTimeout)]
         lines.append("  match: \(list(schema.match.fields))")
         for (k, kind) in schema.kinds.enumerated() {

@@ -251,6 +251,7 @@ enum LuaLSAnnotations {
             ---@class tw.Game
             ---@field name? string non-empty, at most 64 bytes; the folder's name by default
             ---@field tick_rate? integer ticks per second, 1 to 120 (default 30)
+            ---@field send_rate? integer snapshots per second sent to each player, 1 to tick_rate (default: tick_rate); skipped ticks' events still arrive
             ---@field max_players? integer seats per match, 1 to 255 (default 16)
             ---@field empty_timeout? integer|false seconds a match nobody is in lives on, 1 to 604800, or false: never ends for being empty (default: the server's, 60)
             ---@field state? table<string, table> entity kinds and their fields; `match` holds the match's own

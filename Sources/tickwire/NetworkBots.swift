@@ -30,9 +30,12 @@ extension BotsCommand {
         do { server = try TickwireURL(address) } catch { throw ValidationError("--connect: \(error)") }
         let (name, folder) = networkGame
         let mode: NetworkRun.Mode
+        var sendRate: Int?
         switch inputs {
         case .random:
             mode = .randomInputs
+            // The game's send rate, when its folder is here, so skipped ticks are not counted as missed.
+            sendRate = (try? GameDefinition.load(folder: folder, limits: limits.luaLimits))?.sendRate
         case .bots:
             let definition: GameDefinition
             do { definition = try GameDefinition.load(folder: folder, limits: limits.luaLimits) } catch {
@@ -47,6 +50,7 @@ extension BotsCommand {
         }
         var run = NetworkRun(server: server, game: name, mode: mode, players: players, duration: .seconds(duration))
         run.rampPerSecond = ramp
+        if let sendRate { run.sendRate = sendRate }
         run.seatsTogether = !matchmaking
         run.seed = seed
         if let threads { run.threads = threads }

@@ -6,6 +6,8 @@ import Foundation
 /// bit-packed every tick, deltas from the baseline alone, Tickwire's deltas
 /// (changed values also coded from a prediction), and those after `xz -9`
 /// as a floor no real-time encoder reaches (xz sees the whole stream at once).
+/// A game with a send rate (`game.send_rate`) is measured at it: every way
+/// sends on its send ticks only, each delta over the ticks between.
 struct WireBench {
     let game: GameDefinition
     let recording: InputRecording
@@ -39,7 +41,7 @@ struct WireBench {
         for inputs in recording.ticks {
             for input in inputs { match.submit(input: input.values, from: input.id) }
             match.step()
-            guard let current = match.snapshots.latest else { continue }
+            guard game.sendSchedule.sends(tick: match.tick), let current = match.snapshots.latest else { continue }
             json += try jsonState(current, schema: game.schema).count
             packed += SnapshotMessage.encode(from: nil, to: current, audience: .spectator, coding: coding).count
             unpredicted += SnapshotMessage.encode(from: previous, to: current, audience: .spectator, coding: coding).count
@@ -62,7 +64,7 @@ struct WireBench {
         return Result(seconds: seconds, json: json, packed: packed, unpredicted: unpredicted, deltas: deltas, snapshots: snapshots,
                       changedEntities: changedEntities,
                       xz: try xzSize(stream),
-                      encodeMicros: encodeTime / Double(ticks) * 1e6, decodeMicros: decodeTime / Double(ticks) * 1e6)
+                      encodeMicros: encodeTime / Double(max(snapshots, 1)) * 1e6, decodeMicros: decodeTime / Double(max(snapshots, 1)) * 1e6)
     }
 
     /// Entities of `current` that `previous` lacks or holds with another value.

@@ -159,6 +159,18 @@ private func isHash(_ text: String) -> Bool {
         #expect(run.stderr.isEmpty, "\(run)")
     }
 
+    @Test func checkShowsTheSendRateWhenItIsNotTheTickRate() throws {
+        let folder = try GameFolder(["game.lua": """
+            local game = { name = "rated", tick_rate = 60, send_rate = 20, max_players = 2 }
+            game.state = { dot = { x = "u8" } }
+            function game.tick() end
+            return game
+            """])
+        let run = try tickwire("check", folder.path, "--strict")
+        #expect(run.status == 0 && run.exitedCleanly, "\(run)")
+        #expect(run.stdoutLines.first == "\(folder.path): ok — rated, 60 Hz (snapshots at 20 Hz), up to 2 players", "\(run)")
+    }
+
     @Test func checkOfChatSaysItsRoomsAreKeptWhenEmptyAndStrictPasses() throws {
         let run = try tickwire("check", "games/chat", "--strict")
         #expect(run.status == 0 && run.exitedCleanly, "\(run)")
