@@ -163,7 +163,7 @@ export class MatchSession {
     const entities = this.client.state?.entities;
     const ship = (/** @type {number} */ id) => /** @type {Entity | undefined} */ (entities?.get(id));
     const now = performance.now();
-    const delay = INTERPOLATION_TICKS * 1000 / (this.client.welcome?.tickRate || 30);
+    const delay = this.client.interpolationDelayMs();
     switch (name) {
       case 'hit': this.renderer.addEffect('hit', ship(fields.target), now, delay); break;
       case 'spawn': this.renderer.addEffect('spawn', ship(fields.ship), now, delay); break;

@@ -1260,6 +1260,12 @@ function lerpField(type, a, b, t) {
  * last two seconds is the least delayed arrival, so jitter only ever makes
  * states early relative to it. Rendering runs `delayTicks` behind, so the
  * next state has usually arrived when it is needed.
+ *
+ * A game may send fewer snapshots than it ticks (`game.send_rate`: 20 a
+ * second at 60 Hz is a state every third tick). The welcome gives only the
+ * tick rate, so the gap between snapshots is measured from their ticks
+ * (`gap`), and rendering runs that much further behind: `delayTicks` beyond
+ * the gap, the same margin as when every tick is sent.
  */
 export class InterpolationBuffer {
   /**
@@ -1276,6 +1282,8 @@ export class InterpolationBuffer {
     this.states = [];
     /** @type {{at: number, offset: number}[]} */
     this.offsets = [];
+    /** Ticks between consecutive snapshots (1 when every tick is sent); see `measureGap`. */
+    this.gap = 1;
   }
 
   /** @param {State} state @param {number} atMs arrival time (performance.now()) */
@@ -1291,18 +1299,39 @@ export class InterpolationBuffer {
     // Keep what rendering may still need: a second of ticks.
     const keep = Math.ceil(1000 / this.tickMs) + this.delayTicks + 2;
     if (this.states.length > keep) this.states.splice(0, this.states.length - keep);
+    this.measureGap();
+  }
+
+  /**
+   * The mean tick gap between the states kept, leaving out gaps more than
+   * twice the median: a snapshot lost to a full socket, or a stall, does
+   * not move rendering back. An uneven send rate (25 a second at 60 Hz:
+   * gaps of 2 and 3 ticks) gives its mean, 2.4.
+   */
+  measureGap() {
+    const n = this.states.length;
+    if (n < 2) return;
+    const gaps = [];
+    for (let i = 1; i < n; i += 1) gaps.push(this.states[i].tick - this.states[i - 1].tick);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const usual = sorted.filter((g) => g <= 2 * sorted[(sorted.length - 1) >> 1]);
+    this.gap = usual.reduce((sum, g) => sum + g, 0) / usual.length;
   }
 
   /** Forgets every state, as for a new match. */
   clear() {
     this.states = [];
     this.offsets = [];
+    this.gap = 1;
   }
+
+  /** Ticks rendering runs behind the newest tick's time: `delayTicks` beyond the gap between snapshots. */
+  get delay() { return this.delayTicks + this.gap - 1; }
 
   /** The tick rendering shows at `nowMs` (fractional). */
   renderTick(nowMs) {
     if (this.offsets.length === 0) return 0;
-    return (nowMs - this.offsets[0].offset) / this.tickMs - this.delayTicks;
+    return (nowMs - this.offsets[0].offset) / this.tickMs - this.delay;
   }
 
   /**
@@ -1349,7 +1378,7 @@ export class InterpolationBuffer {
  * @property {string} [name] the player's display name
  * @property {string} [token] a JWT, for servers with player auth (sent as a subprotocol, never in the URL)
  * @property {boolean} [reconnect] reconnect after a drop: take the seat back, else join afresh (default true)
- * @property {number} [interpolationTicks] how many ticks behind the newest `interpolated()` renders (default 2)
+ * @property {number} [interpolationTicks] how many ticks behind the newest `interpolated()` renders (default 2), beyond the gap between snapshots when the game sends fewer than it ticks
  * @property {boolean} [ack] acknowledge each snapshot, for the server's latency figures (default true)
  */
 
@@ -1750,6 +1779,15 @@ export class TickwireClient {
    */
   interpolated(nowMs = performance.now()) {
     return this.buffer ? this.buffer.sample(nowMs) : [];
+  }
+
+  /**
+   * How far behind the newest state `interpolated()` draws, in
+   * milliseconds: an event shows on screen this long after it arrives.
+   * @returns {number}
+   */
+  interpolationDelayMs() {
+    return this.buffer ? this.buffer.delay * this.buffer.tickMs : 0;
   }
 
   /**

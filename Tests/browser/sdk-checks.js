@@ -47,6 +47,31 @@
     buffer.push(state(2, ship(9, 1, 0, 1)), 2000);
     check(buffer.sample(2000).map((e) => e.id).join() === '9', 'ticks going back (a new match) start the buffer over');
 
+    // A send rate below the tick rate (20 of 60: a state every third tick):
+    // the gap is measured from the ticks and rendering runs that much
+    // further behind, so it is always between two states, never holding
+    // the newest while the next is on its way.
+    const rated = new sdk.InterpolationBuffer(schema, 60, 2);
+    const tickMs = 1000 / 60;
+    for (let t = 3; t <= 60; t += 3) rated.push(state(t, ship(1, t, 0, 1)), t * tickMs);
+    check(near(rated.gap, 3) && near(rated.delay, 4), `gap ${rated.gap}, want 3; delay ${rated.delay}, want 4`);
+    let between = true;
+    for (let ms = 60 * tickMs; ms < 63 * tickMs; ms += 1) {
+      const t = rated.renderTick(ms), x = rated.sample(ms)[0].fields.x;
+      if (!(t >= 56 && t < 59) || Math.abs(x - t) > 1e-6) between = false;
+    }
+    check(between, 'until the next state is due, rendering interpolates between two states a tick short of the newest');
+    check(near(rated.renderTick(62 * tickMs), 58), `render tick at tick 62's time: ${rated.renderTick(62 * tickMs)}, want 58`);
+    // A lost snapshot or a stall (one long gap) does not move rendering back.
+    const every = new sdk.InterpolationBuffer(schema, 60, 2);
+    for (let t = 1; t <= 40; t += 1) every.push(state(t, ship(1, t, 0, 1)), t * tickMs);
+    every.push(state(70, ship(1, 70, 0, 1)), 70 * tickMs);
+    check(near(every.gap, 1) && near(every.delay, 2), `after a stall: gap ${every.gap}, want 1`);
+    // An uneven rate (25 of 60: gaps of 2 and 3 ticks) gives its mean.
+    const uneven = new sdk.InterpolationBuffer(schema, 60, 2);
+    for (let t = 1; t <= 120; t += 1) if (Math.floor(t * 25 / 60) !== Math.floor((t - 1) * 25 / 60)) uneven.push(state(t, ship(1, t, 0, 1)), t * tickMs);
+    check(Math.abs(uneven.gap - 2.4) < 0.05, `uneven gaps: ${uneven.gap}, want about 2.4`);
+
     // Inputs: quantized as the server does, and refused when they name no field.
     if (arenaWelcome) {
       const mirror = new sdk.Mirror(arenaWelcome);
