@@ -242,7 +242,7 @@ final class LoopPlayers: TickwireLinkDelegate {
     }
 
     private func sendSchedule(_ welcome: Welcome) -> SendSchedule {
-        SendSchedule(tickRate: welcome.tickRate, sendRate: min(max(settings.sendRate ?? welcome.tickRate, 1), welcome.tickRate))
+        SendSchedule(tickRate: welcome.tickRate, sendRate: settings.sendRate ?? welcome.tickRate)
     }
 
     private func remember(_ sequence: UInt64, sentAt: UInt64, tag: Int) {

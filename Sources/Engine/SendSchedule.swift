@@ -17,10 +17,13 @@ public struct SendSchedule: Sendable, Equatable {
     /// Snapshots per second, 1...`tickRate`.
     public let sendRate: Int
 
+    /// A tick rate below 1 counts as 1 and a send rate outside
+    /// 1...`tickRate` as the nearest end (`GameDefinition` refuses such a
+    /// `game.send_rate` with a message first; a network client takes the
+    /// rates it is told).
     public init(tickRate: Int, sendRate: Int) {
-        precondition(tickRate >= 1 && (1...tickRate).contains(sendRate), "send rate \(sendRate) outside 1...\(tickRate)")
-        self.tickRate = tickRate
-        self.sendRate = sendRate
+        self.tickRate = max(tickRate, 1)
+        self.sendRate = min(max(sendRate, 1), self.tickRate)
     }
 
     /// Frames after every tick (a replay played back, a test).

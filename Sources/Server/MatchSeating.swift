@@ -112,6 +112,14 @@ struct MatchSeating {
         var eventsAfter: Int
         /// A spectator following a player sees that player's view.
         var follow: Int? = nil
+
+        /// The next frame is a full snapshot (the client's state no longer
+        /// serves as a baseline) with the events of the ticks after `tick`.
+        mutating func startOver(eventsAfter tick: Int) {
+            baseline = nil
+            prior = nil
+            eventsAfter = tick
+        }
     }
 
     /// A player's seat; it outlives a dropped connection for the grace period.
@@ -223,8 +231,10 @@ struct MatchSeating {
     /// a full snapshot (no baseline yet), which already holds what
     /// `game.join` did, with the events of every tick since.
     private mutating func attach(_ player: Int, link: Int, tick: Int) -> [Action] {
-        seats[player]!.recipient = Recipient(link: link, baseline: nil, since: tick, eventsAfter: tick)
-        return [.welcome(link: link, player: player, resumeToken: hasGrace ? seats[player]!.resumeToken : "")]
+        guard var seat = seats[player] else { return [] }
+        seat.recipient = Recipient(link: link, baseline: nil, since: tick, eventsAfter: tick)
+        seats[player] = seat
+        return [.welcome(link: link, player: player, resumeToken: hasGrace ? seat.resumeToken : "")]
     }
 
     // MARK: Drops and time
@@ -318,18 +328,15 @@ struct MatchSeating {
                 continue
             }
             guard var recipient = seat.recipient else { continue }
-            recipient.eventsAfter = recipient.baseline ?? recipient.eventsAfter
-            recipient.baseline = nil
-            recipient.prior = nil
+            recipient.startOver(eventsAfter: recipient.baseline ?? recipient.eventsAfter)
             seats[player]?.recipient = recipient
             if schemaChanged {
                 actions.append(.welcome(link: recipient.link, player: player, resumeToken: hasGrace ? seat.resumeToken : ""))
             }
         }
-        for link in spectators.keys.sorted() {
-            spectators[link]!.eventsAfter = spectators[link]!.baseline ?? spectators[link]!.eventsAfter
-            spectators[link]!.baseline = nil
-            spectators[link]!.prior = nil
+        for (link, var spectator) in spectators.sorted(by: { $0.key < $1.key }) {
+            spectator.startOver(eventsAfter: spectator.baseline ?? spectator.eventsAfter)
+            spectators[link] = spectator
             if schemaChanged { actions.append(.welcome(link: link, player: 0, resumeToken: "")) }
         }
         return actions
@@ -339,16 +346,8 @@ struct MatchSeating {
     /// the timeline now, so every link's next frame is a full snapshot,
     /// with the events of the ticks after `tick` only.
     mutating func timelineMoved(to tick: Int) {
-        for player in seats.keys where seats[player]!.recipient != nil {
-            seats[player]!.recipient!.baseline = nil
-            seats[player]!.recipient!.prior = nil
-            seats[player]!.recipient!.eventsAfter = tick
-        }
-        for link in spectators.keys {
-            spectators[link]!.baseline = nil
-            spectators[link]!.prior = nil
-            spectators[link]!.eventsAfter = tick
-        }
+        for player in seats.keys { seats[player]?.recipient?.startOver(eventsAfter: tick) }
+        for link in spectators.keys { spectators[link]?.startOver(eventsAfter: tick) }
     }
 
     // MARK: Frames and acks

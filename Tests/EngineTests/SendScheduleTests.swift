@@ -8,6 +8,17 @@ import Testing
         (1...last).filter { schedule.sends(tick: $0) }
     }
 
+    /// Rates a client may be told (or a caller may pass) outside the range
+    /// take the nearest end instead of trapping.
+    @Test func ratesOutsideTheRangeTakeTheNearestEnd() {
+        #expect(SendSchedule(tickRate: 60, sendRate: 0).sendRate == 1)
+        #expect(SendSchedule(tickRate: 60, sendRate: -5).sendRate == 1)
+        #expect(SendSchedule(tickRate: 60, sendRate: 90).sendRate == 60)
+        let broken = SendSchedule(tickRate: 0, sendRate: 7)
+        #expect(broken.tickRate == 1 && broken.sendRate == 1)
+        #expect(broken.sends(tick: 5))
+    }
+
     @Test func sixtyAtTwentySendsEveryThirdTick() {
         let schedule = SendSchedule(tickRate: 60, sendRate: 20)
         #expect(Self.sendTicks(schedule, through: 30) == [3, 6, 9, 12, 15, 18, 21, 24, 27, 30])
