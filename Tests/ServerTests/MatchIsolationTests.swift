@@ -110,7 +110,10 @@ import WebSocket
         #expect(stuck)
         let started = ContinuousClock.now
         await live.stop()
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // The stuck match never ends, so any bound shows shutdown does not
+        // wait for it; 30 s leaves room for a busy machine (the match's
+        // thread spins on a core meanwhile).
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(await ann.closed.code == .goingAway)
         #expect(await bob.closed.code?.rawValue == 4004)
     }
