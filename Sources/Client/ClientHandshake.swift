@@ -15,7 +15,7 @@ import WebSocket
 ///
 ///     [TLS] → HTTP/1.1 GET url.target, Upgrade: websocket,
 ///             Sec-WebSocket-Protocol: tickwire.2[, tickwire.jwt.<token>]
-///     101 with tickwire.2 → WebSocket frame codec → WebSocketHandler(.client) → install(channel)
+///     101 with tickwire.2 → WebSocket frame decoder → WebSocketHandler(.client) → install(channel)
 ///     anything else       → HTTPRefusalReader → TickwireClientError(status, body)
 ///
 /// Both client faces (`TickwireLink`, `TickwireConnection`) come through here;
@@ -81,9 +81,7 @@ enum ClientHandshake {
         let watcher = HandshakeWatcher(done: done)
         let webSocket = WebSocketConfiguration(role: .client, maxMessageBytes: options.maxMessageBytes,
                                                pingInterval: options.pingInterval, idleTimeout: options.idleTimeout)
-        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade<Installed>>(
-            maxFrameSize: WebSocketPipeline.maxFrameSize(for: webSocket), enableAutomaticErrorHandling: false
-        ) { channel, response in
+        let upgrader = WebSocketPipeline.clientUpgrader(configuration: webSocket) { channel, response -> EventLoopFuture<Upgrade<Installed>> in
             channel.eventLoop.makeCompletedFuture {
                 let chosen = response.headers["Sec-WebSocket-Protocol"].first?.trimmingSpaces
                 guard chosen == ProtocolVersion.subprotocol else { throw TickwireClientError.subprotocol(chosen) }

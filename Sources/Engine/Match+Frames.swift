@@ -32,7 +32,14 @@ extension Match {
     /// rate ticks may pass before it.
     public func frame(baseline: Int?, prior: Int? = nil, eventsAfter: Int? = nil, audience: SnapshotMessage.Audience,
                       viewer: Viewer? = nil) -> [UInt8] {
-        guard let current = snapshots.latest else { return [] }
+        snapshotFrame(baseline: baseline, prior: prior, eventsAfter: eventsAfter, audience: audience, viewer: viewer)?.bytes ?? []
+    }
+
+    /// `frame(…)` in its parts, for a server that copies them straight into
+    /// its outbound buffer; nil before the first tick.
+    public func snapshotFrame(baseline: Int?, prior: Int? = nil, eventsAfter: Int? = nil, audience: SnapshotMessage.Audience,
+                              viewer: Viewer? = nil) -> SnapshotFrame? {
+        guard let current = snapshots.latest else { return nil }
         if frames.tick != current.tick { frames = FrameCache(tick: current.tick) }
         let base = baseline.flatMap { snapshots.snapshot(tick: $0) }.flatMap { $0.tick < current.tick ? $0 : nil }
         let before = SnapshotMessage.usablePrior(prior.flatMap { snapshots.snapshot(tick: $0) }, baseline: base, tick: current.tick)
@@ -77,11 +84,8 @@ extension Match {
                 : SnapshotMessage.events(of: (first...current.tick).compactMap { snapshots.snapshot(tick: $0) }, for: eventAudience, coding: coding)
             if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventsKey] = events }
         }
-        var message = SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, priorTick: before?.tick, lastInput: lastInput)
-        message.reserveCapacity(message.count + state.count + events.count)
-        message += state
-        message += events
-        return message
+        let header = SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, priorTick: before?.tick, lastInput: lastInput)
+        return SnapshotFrame(header: header, state: state, events: events)
     }
 
     /// Whose view `audience` gets unless told: a player its own; a

@@ -344,11 +344,18 @@ final class MatchHost: @unchecked Sendable {
         var batches = FrameBatches()
         for delivery in plan.deliveries {
             guard let link = table[delivery.link] else { continue }
-            let bytes = match.frame(baseline: delivery.baseline, prior: delivery.prior, eventsAfter: delivery.eventsAfter,
-                                    audience: delivery.audience, viewer: delivery.viewer)
-            batches.add(bytes, to: link.channel)
-            metrics.bytesOut.increment(by: Int64(bytes.count))
-            metrics.frameBytes.record(bytes.count)
+            guard let frame = match.snapshotFrame(baseline: delivery.baseline, prior: delivery.prior, eventsAfter: delivery.eventsAfter,
+                                                  audience: delivery.audience, viewer: delivery.viewer) else { continue }
+            // Built here, on the match's thread, with its WebSocket header in
+            // front: the socket's loop only writes it.
+            let message = FramedBinaryMessage(allocator: link.channel.allocator, capacity: frame.count) { buffer in
+                buffer.writeBytes(frame.header)
+                buffer.writeBytes(frame.state)
+                buffer.writeBytes(frame.events)
+            }
+            batches.add(message, to: link.channel)
+            metrics.bytesOut.increment(by: Int64(frame.count))
+            metrics.frameBytes.record(frame.count)
         }
         if !batches.isEmpty {
             batches.send()
@@ -426,22 +433,21 @@ extension Logger {
 
 /// Frames of one tick, grouped by the event loop of their sockets.
 private struct FrameBatches {
-    private var batches: [ObjectIdentifier: (loop: EventLoop, frames: [(Channel, [UInt8])])] = [:]
+    private var batches: [ObjectIdentifier: (loop: EventLoop, frames: [(Channel, FramedBinaryMessage)])] = [:]
 
     var isEmpty: Bool { batches.isEmpty }
 
-    mutating func add(_ bytes: [UInt8], to channel: Channel) {
+    mutating func add(_ message: FramedBinaryMessage, to channel: Channel) {
         let key = ObjectIdentifier(channel.eventLoop)
         if batches[key] == nil { batches[key] = (channel.eventLoop, []) }
-        batches[key]!.frames.append((channel, bytes))
+        batches[key]!.frames.append((channel, message))
     }
 
     func send() {
         for (loop, frames) in batches.values {
             loop.execute {
-                for (channel, bytes) in frames {
-                    channel.write(WebSocketOutbound.message(.binary(channel.allocator.buffer(bytes: bytes))), promise: nil)
-                    channel.flush()
+                for (channel, message) in frames {
+                    channel.writeAndFlush(WebSocketOutbound.framed(message), promise: nil)
                 }
             }
         }

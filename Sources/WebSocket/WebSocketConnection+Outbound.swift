@@ -17,8 +17,8 @@ enum PendingPong: Equatable {
 extension WebSocketConnection {
     /// What to do with a message the application writes.
     enum Send: Equatable {
-        /// Write this frame (and `queued` it).
-        case write(WebSocketFrame)
+        /// Write these bytes: one whole frame, header included.
+        case write(ByteBuffer)
         /// Fail the write with `error` and drop it, then perform `then`.
         case refuse(WebSocketWriteError, then: Action)
     }
@@ -27,14 +27,13 @@ extension WebSocketConnection {
 
     /// Frames a message for sending, or refuses it: once closing has begun,
     /// and when it would take the outbound buffer past `maxOutboundBytes`
-    /// (the peer does not read), which is reported once. Once a limit is
-    /// reported, the next handler's last words (an error message before its
-    /// close) go through whatever the bound: the connection closes at once
-    /// after them.
-    mutating func send(_ message: WebSocketMessage) -> Send {
-        guard state == .open else {
-            return .refuse(closeSent ? .closeSent : .connectionEnded, then: .none)
-        }
+    /// (the peer does not read), which is reported once. `buffered` is what
+    /// waits in the channel now, unwritten (its bytes as on the wire). Once
+    /// a limit is reported, the next handler's last words (an error message
+    /// before its close) go through whatever the bound: the connection
+    /// closes at once after them.
+    mutating func send(_ message: WebSocketMessage, buffered: Int) -> Send {
+        if let refused = refusal(size: 0, buffered: 0) { return refused }
         let frame: WebSocketFrame
         switch message {
         case .binary(let data):
@@ -42,35 +41,44 @@ extension WebSocketConnection {
         case .text(let text):
             frame = makeFrame(.text, data: allocator.buffer(string: text))
         }
-        // Always accept a message on an empty buffer, so a bound below one
-        // message's size slows nothing down but a peer that does not read.
         let size = Self.wireSize(of: frame)
-        guard limitBroken || outboundBytes == 0 || size <= configuration.maxOutboundBytes - outboundBytes else {
+        if let refused = refusal(size: size, buffered: buffered) { return refused }
+        return .write(Self.encode(frame, allocator: allocator))
+    }
+
+    /// A message framed in advance: sent as it is by a server; a client
+    /// frames its payload again, masked (RFC 6455 §5.1).
+    mutating func send(_ message: FramedBinaryMessage, buffered: Int) -> Send {
+        guard configuration.role == .server else { return send(.binary(message.payload), buffered: buffered) }
+        if let refused = refusal(size: message.wireSize, buffered: buffered) { return refused }
+        return .write(message.frame)
+    }
+
+    /// Why a frame of `size` bytes may not be written now, if it may not.
+    /// A message is always accepted on an empty buffer, so a bound below
+    /// one message's size slows nothing down but a peer that does not read.
+    private mutating func refusal(size: Int, buffered: Int) -> Send? {
+        guard state == .open else {
+            return .refuse(closeSent ? .closeSent : .connectionEnded, then: .none)
+        }
+        guard limitBroken || buffered == 0 || size <= configuration.maxOutboundBytes - buffered else {
             return .refuse(.peerTooSlow, then: report(.outboundBytes(configuration.maxOutboundBytes)))
         }
-        return .write(frame)
+        return nil
     }
 
-    // MARK: The outbound buffer
-
-    /// A frame of `bytes` (`wireSize(of:)`) was handed to the channel.
-    mutating func queued(bytes: Int) {
-        outboundBytes += bytes
-    }
-
-    /// The write of a frame of `bytes` completed: it reached the socket, or
-    /// failed because the channel closed. Either way it is held no more.
-    mutating func written(bytes: Int) {
-        outboundBytes = max(0, outboundBytes - bytes)
+    /// `frame` as bytes on the wire, in one buffer.
+    static func encode(_ frame: WebSocketFrame, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var bytes = allocator.buffer(capacity: Self.wireSize(of: frame))
+        bytes.writeWebSocketFrame(frame)
+        return bytes
     }
 
     /// The size of `frame` on the wire: the 2-byte header, the extended
     /// length (2 bytes from 126, 8 from 65536), the mask key if any, the
     /// payload.
     static func wireSize(of frame: WebSocketFrame) -> Int {
-        let length = frame.length
-        let extended = length < 126 ? 0 : length <= Int(UInt16.max) ? 2 : 8
-        return 2 + extended + (frame.maskKey == nil ? 0 : 4) + length
+        WebSocketFrameHeader.size(payloadLength: frame.length, masked: frame.maskKey != nil) + frame.length
     }
 
     // MARK: Pongs

@@ -23,7 +23,8 @@ import NIOWebSocket
 /// (see `WebSocketConnection+Outbound.swift`): every frame received while
 /// open costs one token of `frameRate`; at most one pong is pending, for the
 /// latest ping; and the bytes handed to the channel but not yet written to
-/// the socket (`outboundBytes`) stay under `maxOutboundBytes`. A broken
+/// the socket (which the handler asks the channel for) stay under
+/// `maxOutboundBytes`. A broken
 /// limit is reported once (`Action.reportLimit`) and then closes.
 struct WebSocketConnection {
     /// What the handler must do. One per input, so the per-frame path returns
@@ -79,9 +80,6 @@ struct WebSocketConnection {
     var frameRate: FrameRateLimit?
     /// Whether a `reportLimit` went out: a limit is reported once.
     var limitBroken = false
-    /// Bytes of frames handed to the channel whose writes have not completed
-    /// (the frame's header and payload, as on the wire).
-    var outboundBytes = 0
     /// The pong being written, if any, and the one to send after it.
     var pong = PendingPong.none
 
@@ -221,8 +219,8 @@ struct WebSocketConnection {
 
     // MARK: Frames
 
-    /// A frame to send, masked with a fresh random key as a client (the
-    /// encoder applies it) and unmasked as a server (RFC 6455 §5.1, §5.3).
+    /// A frame to send, masked with a fresh random key as a client
+    /// (`encode` applies it) and unmasked as a server (RFC 6455 §5.1, §5.3).
     func makeFrame(_ opcode: WebSocketOpcode, data: ByteBuffer) -> WebSocketFrame {
         let maskKey: WebSocketMaskingKey? = configuration.role == .client ? .random() : nil
         return WebSocketFrame(fin: true, opcode: opcode, maskKey: maskKey, data: data)

@@ -1,8 +1,10 @@
 import NIOCore
 import NIOWebSocket
 
-/// RFC 6455 on top of NIO's frame codec. Sits right after
-/// `WebSocketFrameDecoder`/`WebSocketFrameEncoder` (see `WebSocketPipeline`).
+/// RFC 6455 on top of NIO's frame decoder. Sits right after
+/// `WebSocketFrameDecoder` (see `WebSocketPipeline`) and writes frames
+/// itself: each leaves as one `ByteBuffer`, header and payload together,
+/// and a server's `FramedBinaryMessage` leaves as it came.
 ///
 /// The next handler reads whole `WebSocketMessage`s, writes
 /// `WebSocketOutbound` values, and gets one `WebSocketClosed` user event when
@@ -13,24 +15,24 @@ import NIOWebSocket
 /// and performs the `Action` it returns.
 ///
 /// NIO's decoder reports malformed frames through `errorCaught` as
-/// `NIOWebSocketError`; this handler turns those into close frames. So the
-/// upgrader must be made with `automaticErrorHandling: false`, or NIO's own
-/// `WebSocketProtocolErrorHandler` would send a second close frame.
-/// `WebSocketPipeline` does that.
+/// `NIOWebSocketError`; this handler turns those into close frames, so no
+/// `WebSocketProtocolErrorHandler` may be in the pipeline (the upgraders of
+/// `WebSocketPipeline` add none).
 ///
 /// Flushes pass through: write messages, then flush, as with any handler.
 /// Control frames we send (pongs, pings, close) are flushed at once.
 ///
-/// Every frame is written with a promise, so that the connection knows how
-/// many bytes wait unwritten (`maxOutboundBytes`) and when its one pending
-/// pong is out. A peer over a limit is reported with a
+/// Before each message it asks the channel how many bytes wait unwritten
+/// (`maxOutboundBytes`), so messages need no promise of their own; a pong
+/// is written with one, to know when the one pending pong is out. A peer
+/// over a limit is reported with a
 /// `WebSocketLimitExceeded` user event; `WebSocketFrameRate`, an outbound
 /// user event, changes the frame rate limit.
 public final class WebSocketHandler: ChannelDuplexHandler {
     public typealias InboundIn = WebSocketFrame
     public typealias InboundOut = WebSocketMessage
     public typealias OutboundIn = WebSocketOutbound
-    public typealias OutboundOut = WebSocketFrame
+    public typealias OutboundOut = ByteBuffer
 
     private let configuration: WebSocketConfiguration
     private var connection: WebSocketConnection?
@@ -117,18 +119,28 @@ public final class WebSocketHandler: ChannelDuplexHandler {
             promise?.fail(WebSocketWriteError.connectionEnded)
             return
         }
+        let send: WebSocketConnection.Send
         switch unwrapOutboundIn(data) {
         case .message(let message):
-            switch connection!.send(message) {
-            case .write(let frame):
-                write(frame, flush: false, context: context, promise: promise)
-            case .refuse(let error, let then):
-                promise?.fail(error)
-                perform(then, context: context)
-            }
+            send = connection!.send(message, buffered: bufferedBytes(context))
+        case .framed(let message):
+            send = connection!.send(message, buffered: bufferedBytes(context))
         case .close(let code, let reason):
-            perform(connection!.close(code: code, reason: reason), context: context, promise: promise)
+            return perform(connection!.close(code: code, reason: reason), context: context, promise: promise)
         }
+        switch send {
+        case .write(let bytes):
+            context.write(wrapOutboundOut(bytes), promise: promise)
+        case .refuse(let error, let then):
+            promise?.fail(error)
+            perform(then, context: context)
+        }
+    }
+
+    /// Bytes handed to the channel and not yet written to the socket (this
+    /// handler is the last before the channel's head).
+    private func bufferedBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
@@ -214,8 +226,7 @@ public final class WebSocketHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Writes `frame` (and flushes if asked), counting its bytes as waiting
-    /// until the write completes. Returns the write's future.
+    /// Writes `frame` (and flushes if asked). Returns the write's future.
     @discardableResult
     private func write(
         _ frame: WebSocketFrame,
@@ -223,16 +234,12 @@ public final class WebSocketHandler: ChannelDuplexHandler {
         context: ChannelHandlerContext,
         promise: EventLoopPromise<Void>?
     ) -> EventLoopFuture<Void> {
-        let bytes = WebSocketConnection.wireSize(of: frame)
+        let bytes = wrapOutboundOut(WebSocketConnection.encode(frame, allocator: context.channel.allocator))
         let promise = promise ?? context.eventLoop.makePromise()
-        connection?.queued(bytes: bytes)
-        promise.futureResult.assumeIsolated().whenComplete { [self] _ in
-            connection?.written(bytes: bytes)
-        }
         if flush {
-            context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+            context.writeAndFlush(bytes, promise: promise)
         } else {
-            context.write(wrapOutboundOut(frame), promise: promise)
+            context.write(bytes, promise: promise)
         }
         return promise.futureResult
     }

@@ -4,12 +4,12 @@ import NIOWebSocket
 
 /// How the server and the client install this layer, identically.
 ///
-/// NIO's upgraders add the frame codec (`WebSocketFrameEncoder`, and
-/// `WebSocketFrameDecoder` with `maxFrameSize`) and then call the upgrade
-/// pipeline handler. They must be made with `automaticErrorHandling: false`,
-/// because `WebSocketHandler` answers decoder errors itself; the upgraders
-/// built here are. In the pipeline handler, add `WebSocketHandler` first and
-/// the application's handler after it:
+/// The upgraders made here (`WebSocketServerUpgrader`,
+/// `WebSocketClientUpgrader`) let NIO answer the handshake, then add NIO's
+/// frame decoder (with `maxFrameSize`) and call the upgrade pipeline
+/// handler. No frame encoder: `WebSocketHandler` writes frames itself, as
+/// bytes. In the pipeline handler, add `WebSocketHandler` first and the
+/// application's handler after it:
 ///
 ///     let upgrader = WebSocketPipeline.serverUpgrader(
 ///         configuration: configuration,
@@ -30,44 +30,42 @@ public enum WebSocketPipeline {
         min(configuration.maxMessageBytes, Int(UInt32.max))
     }
 
-    /// NIO's server upgrader with `maxFrameSize` = `maxMessageBytes` and
-    /// automatic error handling off. `upgradePipelineHandler` runs once the
-    /// frame codec is in place and must add `WebSocketHandler` (with
-    /// `addWebSocketHandler`) and then the application's handler.
+    /// The server's upgrader, with `maxFrameSize` = `maxMessageBytes`.
+    /// `upgradePipelineHandler` runs once the frame decoder is in place and
+    /// must add `WebSocketHandler` (with `addWebSocketHandler`) and then the
+    /// application's handler.
     public static func serverUpgrader(
         configuration: WebSocketConfiguration,
         shouldUpgrade: @escaping @Sendable (any Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
         upgradePipelineHandler: @escaping @Sendable (any Channel, HTTPRequestHead) -> EventLoopFuture<Void>
-    ) -> NIOWebSocketServerUpgrader {
+    ) -> WebSocketServerUpgrader {
         precondition(configuration.role == .server, "a server upgrader needs a configuration with role .server")
-        return NIOWebSocketServerUpgrader(
-            maxFrameSize: maxFrameSize(for: configuration),
-            automaticErrorHandling: false,
-            shouldUpgrade: shouldUpgrade,
-            upgradePipelineHandler: upgradePipelineHandler
-        )
+        return WebSocketServerUpgrader(maxFrameSize: maxFrameSize(for: configuration), shouldUpgrade: shouldUpgrade,
+                                       upgradePipelineHandler: upgradePipelineHandler)
     }
 
-    /// NIO's client upgrader with `maxFrameSize` = `maxMessageBytes` and
-    /// automatic error handling off. `upgradePipelineHandler` must add
+    /// The client's upgrader (for `NIOTypedHTTPClientUpgradeHandler`), with
+    /// `maxFrameSize` = `maxMessageBytes`. `upgradePipelineHandler` must add
     /// `WebSocketHandler` (with `addWebSocketHandler`) and then the
     /// application's handler.
-    public static func clientUpgrader(
+    public static func clientUpgrader<UpgradeResult: Sendable>(
         configuration: WebSocketConfiguration,
         requestKey: String = NIOWebSocketClientUpgrader.randomRequestKey(),
-        upgradePipelineHandler: @escaping @Sendable (any Channel, HTTPResponseHead) -> EventLoopFuture<Void>
-    ) -> NIOWebSocketClientUpgrader {
+        upgradePipelineHandler: @escaping @Sendable (any Channel, HTTPResponseHead) -> EventLoopFuture<UpgradeResult>
+    ) -> WebSocketClientUpgrader<UpgradeResult> {
         precondition(configuration.role == .client, "a client upgrader needs a configuration with role .client")
-        return NIOWebSocketClientUpgrader(
-            requestKey: requestKey,
-            maxFrameSize: maxFrameSize(for: configuration),
-            automaticErrorHandling: false,
-            upgradePipelineHandler: upgradePipelineHandler
-        )
+        return WebSocketClientUpgrader(maxFrameSize: maxFrameSize(for: configuration), requestKey: requestKey,
+                                       upgradePipelineHandler: upgradePipelineHandler)
+    }
+
+    /// NIO's frame decoder, which the upgraders add before their pipeline
+    /// handler runs.
+    static func addFrameDecoder(maxFrameSize: Int, to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
     }
 
     /// Adds `WebSocketHandler` at the end of the pipeline, which after an
-    /// upgrade is right after NIO's frame codec. The same call for both roles:
+    /// upgrade is right after NIO's frame decoder. The same call for both roles:
     /// the role in `configuration` decides masking. Add the application's
     /// handler after this.
     public static func addWebSocketHandler(

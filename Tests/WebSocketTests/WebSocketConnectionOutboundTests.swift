@@ -136,43 +136,46 @@ import Testing
     @Test func aMessageThatWouldPassTheBoundIsRefusedAndReportedOnce() throws {
         var ws = limited(outboundBytes: 1000)
         let message = WebSocketMessage.binary(ByteBuffer(repeating: 1, count: 396))  // 400 on the wire
-        for _ in 0..<2 {
-            let frame = try ws.send(message).get()
-            ws.queued(bytes: WebSocketConnection.wireSize(of: frame))
-        }
-        // A small message still fits.
-        #expect(try ws.send(.binary(ByteBuffer(repeating: 1, count: 100))).get().length == 100)
-        #expect(ws.send(message) == .refuse(.peerTooSlow, then: .reportLimit(.outboundBytes(1000))))
+        #expect(try ws.send(message, buffered: 0).get().length == 396)
+        #expect(try ws.send(message, buffered: 400).get().length == 396)
+        // A small message still fits beside two.
+        #expect(try ws.send(.binary(ByteBuffer(repeating: 1, count: 100)), buffered: 800).get().length == 100)
+        #expect(ws.send(message, buffered: 902) == .refuse(.peerTooSlow, then: .reportLimit(.outboundBytes(1000))))
         // Told, the application's last words (an error before its close) go
         // through; its close is next, and nothing after it.
-        #expect(try ws.send(.binary(ByteBuffer(bytes: [3, 7]))).get().length == 2)
+        #expect(try ws.send(.binary(ByteBuffer(bytes: [3, 7])), buffered: 902).get().length == 2)
         _ = ws.close(code: WebSocketCloseCode(rawValue: 4007), reason: "too slow")
-        #expect(ws.send(message) == .refuse(.closeSent, then: .none))
+        #expect(ws.send(message, buffered: 0) == .refuse(.closeSent, then: .none))
     }
 
     @Test func roomFreesAsWritesComplete() throws {
         var ws = limited(outboundBytes: 1000)
         let message = WebSocketMessage.binary(ByteBuffer(repeating: 1, count: 396))  // 400 on the wire
         for _ in 0..<10 {
-            let frame = try ws.send(message).get()
-            ws.queued(bytes: WebSocketConnection.wireSize(of: frame))
-            let second = try ws.send(message).get()
-            ws.queued(bytes: WebSocketConnection.wireSize(of: second))
-            ws.written(bytes: 400)
-            ws.written(bytes: 400)
+            _ = try ws.send(message, buffered: 0).get()
+            _ = try ws.send(message, buffered: 400).get()
         }
-        #expect(ws.outboundBytes == 0)
         #expect(!ws.limitBroken)
     }
 
     @Test func aMessageLargerThanTheBoundIsAcceptedOnAnEmptyBuffer() throws {
         var ws = limited(outboundBytes: 100)
         let big = WebSocketMessage.binary(ByteBuffer(repeating: 1, count: 1000))
-        let frame = try ws.send(big).get()
-        ws.queued(bytes: WebSocketConnection.wireSize(of: frame))
-        #expect(ws.send(.binary(ByteBuffer(bytes: [1]))) == .refuse(.peerTooSlow, then: .reportLimit(.outboundBytes(100))))
-        ws.written(bytes: WebSocketConnection.wireSize(of: frame))
-        #expect(ws.outboundBytes == 0)
-        #expect(try ws.send(big).get().length == 1000)
+        #expect(try ws.send(big, buffered: 0).get().length == 1000)
+        #expect(ws.send(.binary(ByteBuffer(bytes: [1])), buffered: 1004) == .refuse(.peerTooSlow, then: .reportLimit(.outboundBytes(100))))
+    }
+
+    @Test func aFramedMessageGoesOutAsItCameFromAServerAndMaskedFromAClient() throws {
+        let message = FramedBinaryMessage(allocator: ByteBufferAllocator(), capacity: 4) { $0.writeBytes([1, 2, 3, 4]) }
+        var server = limited(outboundBytes: 100)
+        guard case .write(let bytes) = server.send(message, buffered: 0) else { throw WebSocketConnection.Send.Refused() }
+        #expect(Array(bytes.readableBytesView) == [0x82, 4, 1, 2, 3, 4])
+        #expect(server.send(message, buffered: 100) == .refuse(.peerTooSlow, then: .reportLimit(.outboundBytes(100))))
+
+        var client = WebSocketConnection(configuration: WebSocketConfiguration(role: .client, pingInterval: nil), now: t0)
+        let frame = try client.send(message, buffered: 0).get()
+        #expect(frame.maskKey != nil)
+        #expect(frame.opcode == .binary && frame.fin)
+        #expect(frame.data == ByteBuffer(bytes: [1, 2, 3, 4]))
     }
 }

@@ -89,7 +89,7 @@ import Testing
         // Data after our close is ignored; nothing more may be sent.
         #expect(ws.receive(peer.frame(.binary, [1]), now: t0) == .none)
         #expect(ws.receive(peer.frame(.ping, [1]), now: t0) == .none)
-        #expect(ws.send(.binary(ByteBuffer(bytes: [1]))) == .refuse(.closeSent, then: .none))
+        #expect(ws.send(.binary(ByteBuffer(bytes: [1])), buffered: 0) == .refuse(.closeSent, then: .none))
         #expect(ws.close(code: .normalClosure, reason: "again") == .none)
         #expect(ws.pingDue() == .none)
 
@@ -141,12 +141,12 @@ import Testing
 
     @Test func serverSendsUnmaskedAndClientSendsMaskedWithFreshKeys() throws {
         var server = connection(.server)
-        let frame = try server.send(.text("hi")).get()
+        let frame = try server.send(.text("hi"), buffered: 0).get()
         #expect(frame.opcode == .text && frame.fin && frame.maskKey == nil)
         #expect(frame.data == ByteBuffer(string: "hi"))
 
         var client = connection(.client)
-        let keys = try (0..<8).map { _ in try client.send(.binary(ByteBuffer(bytes: [1]))).get().maskKey }
+        let keys = try (0..<8).map { _ in try client.send(.binary(ByteBuffer(bytes: [1])), buffered: 0).get().maskKey }
         #expect(keys.allSatisfy { $0 != nil })
         #expect(Set(keys.map { $0.map { Array($0) } ?? [] }).count > 1)
     }
@@ -154,10 +154,10 @@ import Testing
     @Test func writesAfterTheEndFail() {
         var failed = connection()
         _ = failed.receive(peer.frame(.continuation, []), now: t0)
-        #expect(failed.send(.text("x")) == .refuse(.closeSent, then: .none))
+        #expect(failed.send(.text("x"), buffered: 0) == .refuse(.closeSent, then: .none))
         var dropped = connection()
         _ = dropped.connectionEnded()
-        #expect(dropped.send(.text("x")) == .refuse(.connectionEnded, then: .none))
+        #expect(dropped.send(.text("x"), buffered: 0) == .refuse(.connectionEnded, then: .none))
     }
 
     // MARK: Timers
@@ -216,7 +216,7 @@ import Testing
     @Test func closingTheChannelOurselvesIsReportedAsOurs() {
         var open = connection()
         #expect(open.closedLocally() == .close(send: nil, report: WebSocketClosed(code: nil, reason: "", initiatedByPeer: false)))
-        #expect(open.send(.text("x")) == .refuse(.connectionEnded, then: .none))
+        #expect(open.send(.text("x"), buffered: 0) == .refuse(.connectionEnded, then: .none))
         var closing = connection()
         _ = closing.close(code: .goingAway, reason: "bye")
         #expect(closing.closedLocally() == .close(send: nil, report: WebSocketClosed(code: .goingAway, reason: "bye", initiatedByPeer: false)))

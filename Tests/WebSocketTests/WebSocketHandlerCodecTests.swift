@@ -32,8 +32,7 @@ import Testing
         let channel = EmbeddedChannel()
         let recorder = Recorder()
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(WebSocketFrameEncoder())
-        try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: WebSocketPipeline.maxFrameSize(for: configuration))))
+        try WebSocketPipeline.addFrameDecoder(maxFrameSize: WebSocketPipeline.maxFrameSize(for: configuration), to: pipeline)
         try WebSocketPipeline.addWebSocketHandler(configuration: configuration, to: pipeline)
         try pipeline.addHandler(recorder)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()

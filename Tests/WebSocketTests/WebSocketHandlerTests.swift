@@ -142,7 +142,7 @@ import Testing
 
     /// Holds every write unfinished, like a peer that stopped reading.
     final class StalledWrites: ChannelOutboundHandler {
-        typealias OutboundIn = WebSocketFrame
+        typealias OutboundIn = ByteBuffer
         var held: [EventLoopPromise<Void>?] = []
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             held.append(promise)

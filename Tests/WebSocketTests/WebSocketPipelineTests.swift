@@ -29,11 +29,15 @@ import Testing
             self.done = done
         }
 
+        /// Sends on the loop's next turn: the upgrade handler refuses writes
+        /// until it has removed itself, right after the upgrade in this turn.
         func handlerAdded(context: ChannelHandlerContext) {
-            for message in toSend {
-                context.write(wrapOutboundOut(.message(message)), promise: nil)
+            context.eventLoop.assumeIsolated().execute { [self] in
+                for message in toSend {
+                    context.write(wrapOutboundOut(.message(message)), promise: nil)
+                }
+                context.flush()
             }
-            context.flush()
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -47,20 +51,6 @@ import Testing
             if let closed = event as? WebSocketClosed {
                 done.succeed(Outcome(received: received, closed: closed))
             }
-        }
-    }
-
-    /// Sends the HTTP upgrade request once connected; passes all else on.
-    final class UpgradeRequest: ChannelInboundHandler {
-        typealias InboundIn = Never
-        typealias OutboundOut = HTTPClientRequestPart
-
-        func channelActive(context: ChannelHandlerContext) {
-            let headers = HTTPHeaders([("Host", "127.0.0.1"), ("Content-Length", "0")])
-            let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: headers)
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            context.fireChannelActive()
         }
     }
 
@@ -78,10 +68,17 @@ import Testing
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
-                    )
-                    try channel.pipeline.syncOperations.addHandler(UpgradeRequest())
+                    let sync = channel.pipeline.syncOperations
+                    let encoder = HTTPRequestEncoder()
+                    let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+                    try sync.addHandler(encoder)
+                    try sync.addHandler(decoder)
+                    let headers = HTTPHeaders([("Host", "127.0.0.1"), ("Content-Length", "0")])
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: headers)
+                    let upgrade = NIOTypedHTTPClientUpgradeConfiguration<Void>(upgradeRequestHead: head, upgraders: [upgrader]) { channel in
+                        channel.eventLoop.makeSucceededVoidFuture()
+                    }
+                    try sync.addHandler(NIOTypedHTTPClientUpgradeHandler(httpHandlers: [encoder, decoder], upgradeConfiguration: upgrade))
                 }
             }
             .connect(host: "127.0.0.1", port: port)

@@ -41,8 +41,8 @@ struct Peer {
     }
 }
 
-/// The code and reason of a close frame we sent. Its data is not masked yet
-/// even when it has a key: NIO's encoder, after the handler, applies it.
+/// The code and reason of a close frame we sent (its data unmasked: see
+/// `decodedFrames`, or a frame of an `Action`, which is not masked yet).
 func closeBody(_ frame: WebSocketFrame) -> (code: UInt16?, reason: String)? {
     guard frame.opcode == .connectionClose else { return nil }
     var data = frame.data
@@ -130,9 +130,7 @@ struct HandlerHarness {
     }
 
     func sent() throws -> [WebSocketFrame] {
-        var frames: [WebSocketFrame] = []
-        while let frame = try channel.readOutbound(as: WebSocketFrame.self) { frames.append(frame) }
-        return frames
+        try decodedFrames(channel)
     }
 
     @discardableResult
@@ -144,9 +142,33 @@ struct HandlerHarness {
 extension WebSocketConnection.Send {
     struct Refused: Error {}
 
-    /// The frame to write, or a thrown `Refused`.
+    /// The frame to write (decoded from its bytes), or a thrown `Refused`.
     func get() throws -> WebSocketFrame {
-        guard case .write(let frame) = self else { throw Refused() }
-        return frame
+        guard case .write(let bytes) = self else { throw Refused() }
+        let frames = try decodedFrames([bytes])
+        guard frames.count == 1 else { throw Refused() }
+        return frames[0]
     }
+}
+
+/// The frames in bytes `WebSocketHandler` wrote, as a peer reads them:
+/// decoded by NIO's decoder, with their payloads unmasked (the key stays,
+/// to tell whether a frame was masked). Bytes left over that are not a
+/// whole frame fail the test.
+func decodedFrames(_ buffers: [ByteBuffer]) throws -> [WebSocketFrame] {
+    let reader = EmbeddedChannel(handler: ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 24)))
+    defer { _ = try? reader.finish() }
+    for buffer in buffers { try reader.writeInbound(buffer) }
+    var frames: [WebSocketFrame] = []
+    while let frame = try reader.readInbound(as: WebSocketFrame.self) {
+        frames.append(WebSocketFrame(fin: frame.fin, opcode: frame.opcode, maskKey: frame.maskKey, data: frame.unmaskedData))
+    }
+    return frames
+}
+
+/// The frames written to `channel` so far (`decodedFrames`).
+func decodedFrames(_ channel: EmbeddedChannel) throws -> [WebSocketFrame] {
+    var buffers: [ByteBuffer] = []
+    while let buffer = try channel.readOutbound(as: ByteBuffer.self) { buffers.append(buffer) }
+    return try decodedFrames(buffers)
 }
