@@ -41,11 +41,49 @@ extension Match {
                               viewer: Viewer? = nil) -> SnapshotFrame? {
         guard let current = snapshots.latest else { return nil }
         if frames.tick != current.tick { frames = FrameCache(tick: current.tick) }
+        let memo = FrameCache.SharedKey(baseline: baseline ?? -1, prior: prior ?? -1, eventsAfter: eventsAfter ?? .min)
+        let shared: FrameCache.Shared
+        if let hit = frames.shared[memo] {
+            shared = hit
+        } else {
+            shared = resolveState(current: current, baseline: baseline, prior: prior, eventsAfter: eventsAfter,
+                                  viewer: viewer ?? defaultViewer(of: audience))
+            if !shared.viewed { frames.shared[memo] = shared }
+        }
+        let first = shared.first
+        var lastInput: UInt64 = 0
+        var eventAudience = audience
+        if case .player(let id) = audience {
+            lastInput = UInt64(lastProcessedInput(of: id))
+            // Players without private events share the spectators' event bytes.
+            let hasPrivate = first == current.tick ? frames.privateRecipients(of: current).contains(id)
+                : (first...current.tick).contains { snapshots.snapshot(tick: $0)?.events.contains { $0.to == id } ?? false }
+            if !hasPrivate { eventAudience = .spectator }
+        }
+        let events: [UInt8]
+        let eventsKey = FrameCache.EventsKey(first: first, audience: eventAudience)
+        if let cached = frames.events[eventsKey] {
+            events = cached
+        } else {
+            events = first == current.tick ? SnapshotMessage.events(of: current, for: eventAudience, coding: coding)
+                : SnapshotMessage.events(of: (first...current.tick).compactMap { snapshots.snapshot(tick: $0) }, for: eventAudience, coding: coding)
+            if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventsKey] = events }
+        }
+        let header = SnapshotMessage.header(tick: current.tick, baselineTick: shared.baseline, priorTick: shared.prior, lastInput: lastInput)
+        return SnapshotFrame(header: header, state: shared.state, events: events)
+    }
+
+    /// The state delta for a frame, and the ticks it names: the baseline
+    /// and prior that are still usable, their views for `viewer`, and the
+    /// first tick whose events the frame carries.
+    private func resolveState(current: Snapshot, baseline: Int?, prior: Int?, eventsAfter: Int?, viewer: Viewer) -> FrameCache.Shared {
         let base = baseline.flatMap { snapshots.snapshot(tick: $0) }.flatMap { $0.tick < current.tick ? $0 : nil }
         let before = SnapshotMessage.usablePrior(prior.flatMap { snapshots.snapshot(tick: $0) }, baseline: base, tick: current.tick)
-        let viewer = viewer ?? defaultViewer(of: audience)
+        var viewed = false
         func view(_ s: Snapshot) -> (id: Int, snapshot: Snapshot) {
-            views.views(tick: s.tick)?.view(for: viewer) ?? (id: -1, snapshot: s)
+            guard let views = views.views(tick: s.tick) else { return (id: -1, snapshot: s) }
+            viewed = true
+            return views.view(for: viewer)
         }
         let now = view(current)
         let then = base.map(view)
@@ -66,26 +104,7 @@ extension Match {
         if let after = eventsAfter ?? base?.tick, after < current.tick - 1 {
             first = max(after + 1, current.tick - snapshots.capacity + 1)
         }
-        var lastInput: UInt64 = 0
-        var eventAudience = audience
-        if case .player(let id) = audience {
-            lastInput = UInt64(lastProcessedInput(of: id))
-            // Players without private events share the spectators' event bytes.
-            let hasPrivate = first == current.tick ? current.events.contains { $0.to == id }
-                : (first...current.tick).contains { snapshots.snapshot(tick: $0)?.events.contains { $0.to == id } ?? false }
-            if !hasPrivate { eventAudience = .spectator }
-        }
-        let events: [UInt8]
-        let eventsKey = FrameCache.EventsKey(first: first, audience: eventAudience)
-        if let cached = frames.events[eventsKey] {
-            events = cached
-        } else {
-            events = first == current.tick ? SnapshotMessage.events(of: current, for: eventAudience, coding: coding)
-                : SnapshotMessage.events(of: (first...current.tick).compactMap { snapshots.snapshot(tick: $0) }, for: eventAudience, coding: coding)
-            if eventAudience == .spectator || eventAudience == .everyone { frames.events[eventsKey] = events }
-        }
-        let header = SnapshotMessage.header(tick: current.tick, baselineTick: base?.tick, priorTick: before?.tick, lastInput: lastInput)
-        return SnapshotFrame(header: header, state: state, events: events)
+        return FrameCache.Shared(state: state, baseline: base?.tick, prior: before?.tick, first: first, viewed: viewed)
     }
 
     /// Whose view `audience` gets unless told: a player its own; a
@@ -143,9 +162,38 @@ struct FrameCache {
         let audience: SnapshotMessage.Audience
     }
 
+    /// A frame's inputs: what a player's link holds (`eventsAfter` .min: none given).
+    struct SharedKey: Hashable {
+        let baseline: Int
+        let prior: Int
+        let eventsAfter: Int
+    }
+
+    /// What every frame with the same `SharedKey` has in common. Kept only
+    /// when no view was involved (`viewed` false): then it is the same for
+    /// every viewer, and the per-player work is the header and events.
+    struct Shared {
+        let state: [UInt8]
+        let baseline: Int?
+        let prior: Int?
+        let first: Int
+        let viewed: Bool
+    }
+
     var states: [Key: [UInt8]] = [:]
+    var shared: [SharedKey: Shared] = [:]
     var events: [EventsKey: [UInt8]] = [:]
     var encodes = 0
+    /// The players this tick has private events for, found once.
+    private var recipients: Set<Int>?
+
+    /// Players `snapshot` (this tick's) has a private event for.
+    mutating func privateRecipients(of snapshot: Snapshot) -> Set<Int> {
+        if let recipients { return recipients }
+        let found = Set(snapshot.events.lazy.map(\.to).filter { $0 != 0 })
+        recipients = found
+        return found
+    }
 
     init(tick: Int) { self.tick = tick }
 }
