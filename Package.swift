@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -53,8 +54,17 @@ let package = Package(
             .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // A cluster of servers on PostgreSQL: nodes, their load and their
+        // matches in the database (`serve --cluster`).
+        .target(name: "Cluster", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Server", dependencies: [
-            "Engine", "Lua", "WebSocket",
+            "Engine", "Lua", "WebSocket", "Cluster",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -74,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "tickwire",
             dependencies: [
-                "Engine", "Bots", "Server",
+                "Engine", "Bots", "Server", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,7 +126,7 @@ let package = Package(
         ]),
         // Live servers on port 0 with real clients (the Swift client, Python's websockets).
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Client", "Bots", "TestSupport", "WebSocket",
+            "Server", "Client", "Bots", "TestSupport", "WebSocket", "Cluster",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

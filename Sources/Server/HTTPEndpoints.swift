@@ -7,7 +7,8 @@ import NIOWebSocket
 /// The plain-HTTP side of the server, for requests that were not upgraded
 /// to a WebSocket:
 ///
-///     GET  /matches[?game=NAME]   running matches (JSON array of MatchSummary)
+///     GET  /matches[?game=NAME]   running matches (JSON array of MatchSummary); in a cluster every
+///                                 live node's, `scope=node` this node's alone
 ///     POST /matches               {"game": NAME, "params": {…}} → 201, the new match
 ///     GET  /matches/ID            one match
 ///     GET  /matches/ID/state      its state as JSON (--dev, or the operator's token)
@@ -45,6 +46,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
 
     let directory: MatchDirectory
     let stateAccess: MatchStateAccess
+    private let cluster: ServerCluster
     private let metrics: ServerMetrics
     private let files: StaticFiles?
     private let upgradeRefusal: UpgradeRefusal
@@ -64,8 +66,9 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     init(directory: MatchDirectory, metrics: ServerMetrics, files: StaticFiles?, upgradeRefusal: UpgradeRefusal,
-         stateAccess: MatchStateAccess = .closed) {
+         stateAccess: MatchStateAccess = .closed, cluster: ServerCluster = ServerCluster()) {
         self.directory = directory
+        self.cluster = cluster
         self.stateAccess = stateAccess
         self.metrics = metrics
         self.files = files
@@ -211,7 +214,11 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         guard let fields = PlayRequest.decodeQuery(query) else {
             return .text(.badRequest, "the query string is not valid percent-encoded UTF-8")
         }
-        var summaries = directory.summaries()
+        let local = fields.contains { $0.0 == "scope" && $0.1 == "node" }
+        guard var summaries = local ? directory.summaries() : cluster.summaries(directory) else {
+            return .text(.serviceUnavailable, "the cluster database has not answered lately, so the cluster's matches are unknown; "
+                         + "this node's own: GET /matches?scope=node")
+        }
         if let game = fields.last(where: { $0.0 == "game" })?.1, !game.isEmpty {
             guard directory.games[game] != nil else {
                 return .text(.notFound, "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))")

@@ -1,3 +1,5 @@
+import Cluster
+
 /// A match as `GET /matches` lists it.
 public struct MatchSummary: Sendable, Codable, Equatable {
     public let id: String
@@ -16,4 +18,16 @@ public struct MatchSummary: Sendable, Codable, Equatable {
     /// True while the rules keep matchmaking from seating anyone new
     /// (`match:lock()`); absent otherwise.
     public var locked: Bool? = nil
+    /// In a cluster (`serve --cluster`), the URL of the node that runs the
+    /// match: players connect there. Absent on a single server.
+    public var node: String? = nil
+}
+
+extension MatchSummary {
+    /// A match another node of the cluster published.
+    init(_ match: ClusterMatch) {
+        self.init(id: match.id, game: match.game, players: match.players, spectators: match.spectators,
+                  capacity: match.capacity, tick: match.tick, ageSeconds: match.ageSeconds, running: true,
+                  locked: match.locked ? true : nil, node: match.node)
+    }
 }

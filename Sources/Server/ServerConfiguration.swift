@@ -1,3 +1,4 @@
+import Cluster
 import Engine
 import NIOCore
 
@@ -91,6 +92,18 @@ public struct ServerConfiguration: Sendable {
     /// match's thread before `game.init` runs. Nil (the default) records
     /// nothing.
     public var makeMatchLog: (@Sendable (_ matchID: String, _ game: GameDefinition, _ options: MatchOptions) -> (any MatchLog)?)?
+
+    /// The cluster's PostgreSQL (`serve --cluster postgres://…`): the node
+    /// registers there, heartbeats and publishes its matches, and `GET
+    /// /matches` lists the whole cluster. Nil (the default): one process,
+    /// no database.
+    public var cluster: ClusterDatabaseURL?
+    /// The URL players reach this node at (`--advertise ws://host:port`);
+    /// nil: `ws://HOST:PORT` (or `wss://`) of the address it listens on.
+    public var advertise: String?
+    /// Heartbeat period and the age past which a node counts as dead.
+    public var clusterHeartbeat: Duration = .seconds(1)
+    public var clusterNodeTimeout: Duration = .seconds(5)
 
     public init() {}
 }

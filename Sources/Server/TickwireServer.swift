@@ -1,3 +1,4 @@
+import Cluster
 import Engine
 import Foundation
 import Logging
@@ -30,6 +31,8 @@ public final class TickwireServer: Service, Sendable {
     /// Watches the game folders when hot reload is on.
     private let watcher: GameFolderWatcher?
     private let state = NIOLockedValueBox(State())
+    /// The cluster this server is a node of (`configuration.cluster`).
+    let cluster = ServerCluster()
     /// Called with the bound port once `run()` has started listening.
     private let onListening: @Sendable (Int) -> Void
 
@@ -165,8 +168,21 @@ public final class TickwireServer: Service, Sendable {
             throw StartError(description: "cannot listen on \(configuration.host):\(configuration.port): \(error)")
         }
         state.withLockedValue { $0.listener = listener }
-        watcher?.start()
         let port = listener.localAddress?.port ?? configuration.port
+        if let database = configuration.cluster {
+            var settings = ClusterNode.Settings(database: database, advertise: configuration.advertise
+                ?? "\(tls == nil ? "ws" : "wss")://\(configuration.host):\(port)")
+            settings.heartbeat = configuration.clusterHeartbeat
+            settings.nodeTimeout = configuration.clusterNodeTimeout
+            do {
+                try await cluster.join(settings, directory: directory, logger: logger)
+            } catch {
+                try? await listener.close()
+                state.withLockedValue { $0.listener = nil }
+                throw StartError(description: "\(error)")
+            }
+        }
+        watcher?.start()
         logger.info("listening", metadata: ["address": "\(tls == nil ? "http" : "https")://\(configuration.host):\(port)",
                                             "games": "\(directory.games.keys.sorted().joined(separator: ","))"])
         return port
@@ -195,6 +211,7 @@ public final class TickwireServer: Service, Sendable {
         guard let listener else { return }
         logger.info("shutting down")
         watcher?.stop()
+        await cluster.leave()
         try? await listener.close()
         try? await directory.stopAll().get()
         let deadline = ContinuousClock.now + .seconds(3)
@@ -233,7 +250,7 @@ public final class TickwireServer: Service, Sendable {
         let refusal = UpgradeRefusal()
         let accepted = AcceptedPlay()
         let endpoints = HTTPEndpoints(directory: directory, metrics: metrics, files: files, upgradeRefusal: refusal,
-                                      stateAccess: configuration.stateAccess)
+                                      stateAccess: configuration.stateAccess, cluster: cluster)
         let timeout = HandshakeTimeout(timeout: configuration.handshakeTimeout)
         let upgrader = WebSocketPipeline.serverUpgrader(
             configuration: webSocket,

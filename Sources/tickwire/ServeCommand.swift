@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Engine
 import Foundation
 import Logging
@@ -77,6 +78,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "With --record: most MiB of recordings the folder keeps; the oldest files are deleted first (default 1024).")
     var recordMaxMb: Int?
 
+    @Option(help: "Join a cluster of servers on this PostgreSQL (postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=disable|prefer|require]): the node registers, heartbeats and publishes its matches there, and GET /matches lists the whole cluster. Default: one process, no database.")
+    var cluster: String?
+    @Option(help: "With --cluster: the URL players reach this node at, ws://HOST:PORT or wss://HOST:PORT (default: the listening address when it is a loopback one).")
+    var advertise: String?
+
     @OptionGroup var limits: ScriptLimitOptions
 
     @Option(help: "Milliseconds a match's tick or join may run before the match is abandoned, its clients closed and its thread parked: a last resort for a call the Lua limits could not stop (default: 10 × --time-limit-ms).")
@@ -84,6 +90,22 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Defaults for every match's `game.init(match, params)`; `POST /matches` overrides them key by key.
     @OptionGroup var parameters: GameParameterOptions
+
+    /// `--advertise`, checked; nil (the listening address) only when that
+    /// is a loopback one, which other machines could not reach anyway.
+    static func advertisedURL(_ text: String?, host: String) throws -> String? {
+        guard let text else {
+            guard ["127.0.0.1", "::1", "localhost"].contains(host) else {
+                throw ValidationError("--cluster needs --advertise ws://HOST:PORT: the address players reach this node at (it listens on \(host))")
+            }
+            return nil
+        }
+        guard let url = URLComponents(string: text), url.scheme == "ws" || url.scheme == "wss",
+              let name = url.host, !name.isEmpty, url.path.isEmpty || url.path == "/", url.query == nil else {
+            throw ValidationError("--advertise must be ws://HOST:PORT or wss://HOST:PORT, not \(text)")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -125,6 +147,12 @@ struct ServeCommand: AsyncParsableCommand {
             config.hardLimit = .milliseconds(hardLimitMs)
         }
         config.match.params = try parameters.parsed()
+        if let url = try settings.optional(cluster, "cluster") {
+            do { config.cluster = try ClusterDatabaseURL(url) } catch { throw ValidationError("--cluster: \(error)") }
+            config.advertise = try Self.advertisedURL(try settings.optional(advertise, "advertise"), host: config.host)
+        } else if try settings.optional(advertise, "advertise") != nil {
+            throw ValidationError("--advertise is for a cluster node: give --cluster too")
+        }
         let levelName = try settings.value(logLevel, "log-level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not \(levelName)")

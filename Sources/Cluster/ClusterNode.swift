@@ -1,0 +1,255 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+/// This server as a member of a cluster: its row in `tickwire_nodes`, kept
+/// alive by a heartbeat that also publishes its load and its matches, and
+/// the cluster's matches as of the last heartbeat, for `GET /matches`.
+///
+/// The database is the only thing nodes share: no node talks to another.
+/// A node counts as alive while its heartbeat is younger than
+/// `nodeTimeout`; the listing leaves out matches of nodes that are not. When
+/// PostgreSQL cannot be reached the node goes on running its matches and
+/// keeps trying every heartbeat; `listing()` answers nil once what it holds
+/// is older than `nodeTimeout`, so nobody is shown a cluster that may be gone.
+public final class ClusterNode: Sendable {
+    public struct Settings: Sendable {
+        public var database: ClusterDatabaseURL
+        /// The URL players reach this node at (`ws://host:port` or `wss://…`).
+        public var advertise: String
+        public var heartbeat: Duration = .seconds(1)
+        /// A node whose heartbeat is older than this is taken for dead.
+        public var nodeTimeout: Duration = .seconds(5)
+
+        public init(database: ClusterDatabaseURL, advertise: String) {
+            self.database = database
+            self.advertise = advertise
+        }
+    }
+
+    /// What a node publishes at each heartbeat.
+    public struct Report: Sendable {
+        public var matches: [Published]
+        public var players: Int
+        /// Cores' worth of CPU the process used since the last report.
+        public var cpu: Double
+        public var draining: Bool
+
+        public init(matches: [Published], players: Int, cpu: Double, draining: Bool) {
+            self.matches = matches
+            self.players = players
+            self.cpu = cpu
+            self.draining = draining
+        }
+    }
+
+    /// One running match, as published.
+    public struct Published: Sendable, Codable {
+        public let id: String
+        public let game: String
+        public let players: Int
+        public let spectators: Int
+        public let capacity: Int
+        public let tick: Int
+        public let locked: Bool
+        public let age: Double
+
+        public init(id: String, game: String, players: Int, spectators: Int, capacity: Int, tick: Int, locked: Bool, age: Double) {
+            self.id = id
+            self.game = game
+            self.players = players
+            self.spectators = spectators
+            self.capacity = capacity
+            self.tick = tick
+            self.locked = locked
+            self.age = age
+        }
+    }
+
+    /// Why the node could not join: said for the operator.
+    public struct JoinError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let id: String
+    public let settings: Settings
+    private let client: PostgresClient
+    private let report: @Sendable () -> Report
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var listing: [ClusterMatch] = []
+        var listedAt: ContinuousClock.Instant?
+        var reachable = true
+        var beats = 0
+        var failures = 0
+        var clientTask: Task<Void, Never>?
+        var heartbeatTask: Task<Void, Never>?
+        var left = false
+    }
+
+    private init(settings: Settings, report: @escaping @Sendable () -> Report, logger: Logger) {
+        self.id = UUID().uuidString.lowercased()
+        self.settings = settings
+        self.report = report
+        self.logger = logger
+        client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
+    }
+
+    /// Connects, brings the schema up to date, registers the node and
+    /// publishes its first report, then heartbeats until `leave()`. Throws,
+    /// with the reason, when PostgreSQL does not answer within `within`.
+    public static func join(_ settings: Settings, within limit: Duration = .seconds(10), logger: Logger,
+                            report: @escaping @Sendable () -> Report) async throws -> ClusterNode {
+        let node = ClusterNode(settings: settings, report: report, logger: logger)
+        let client = node.client
+        node.state.withLockedValue { $0.clientTask = Task { await client.run() } }
+        do {
+            try await Self.deadline(limit, "the cluster database \(settings.database) did not answer within \(limit)") {
+                let applied = try await ClusterSchema.migrate(client, logger: logger)
+                if !applied.isEmpty { logger.info("cluster schema migrated", metadata: ["versions": "\(applied)"]) }
+                try await node.beat()
+            }
+        } catch {
+            node.state.withLockedValue { $0.clientTask?.cancel() }
+            if let error = error as? JoinError { throw error }
+            throw JoinError(description: "cannot join the cluster at \(settings.database): \(Self.describe(error))")
+        }
+        node.state.withLockedValue { $0.heartbeatTask = Task { await node.heartbeatLoop() } }
+        logger.info("joined the cluster", metadata: ["node": "\(node.id)", "advertise": "\(settings.advertise)"])
+        return node
+    }
+
+    /// The cluster's running matches on live nodes as of the last heartbeat
+    /// that reached the database, oldest first; nil when that is older than
+    /// `nodeTimeout`.
+    public func listing() -> [ClusterMatch]? {
+        state.withLockedValue { state in
+            guard let at = state.listedAt, ContinuousClock.now - at <= settings.nodeTimeout else { return nil }
+            return state.listing
+        }
+    }
+
+    /// Heartbeats that reached the database, and those that did not.
+    public var heartbeats: (succeeded: Int, failed: Int) { state.withLockedValue { ($0.beats, $0.failures) } }
+
+    /// Stops the heartbeat and removes the node and its matches from the
+    /// cluster (a node that stops cleanly leaves nothing behind).
+    public func leave() async {
+        let tasks = state.withLockedValue { state -> (Task<Void, Never>?, Task<Void, Never>?)? in
+            guard !state.left else { return nil }
+            state.left = true
+            return (state.heartbeatTask, state.clientTask)
+        }
+        guard let (heartbeat, clientTask) = tasks else { return }
+        heartbeat?.cancel()
+        await heartbeat?.value
+        do {
+            try await Self.deadline(.seconds(3), "leaving timed out") { [client, id] in
+                try await client.query("DELETE FROM tickwire_nodes WHERE id = \(id)")
+            }
+        } catch {
+            logger.warning("could not remove this node from the cluster; it expires by its heartbeat",
+                           metadata: ["error": "\(Self.describe(error))"])
+        }
+        clientTask?.cancel()
+        await clientTask?.value
+    }
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.heartbeat)
+            if Task.isCancelled { return }
+            // A beat unanswered for half the node timeout has failed: the
+            // next one starts on time, and the node is not yet taken for dead.
+            let limit = settings.nodeTimeout / 2
+            do {
+                try await Self.deadline(limit, "no answer within \(limit)") { try await self.beat() }
+            } catch {
+                let first = state.withLockedValue { state -> Bool in
+                    defer { state.reachable = false; state.failures += 1 }
+                    return state.reachable
+                }
+                if first {
+                    logger.error("the cluster database is unreachable; matches go on, the cluster listing goes stale",
+                                 metadata: ["error": "\(Self.describe(error))"])
+                }
+            }
+        }
+    }
+
+    /// One heartbeat: the node's row and matches in one transaction, then
+    /// the listing of every live node's matches.
+    func beat() async throws {
+        let report = report()
+        let matches = String(decoding: try JSONEncoder().encode(report.matches), as: UTF8.self)
+        let ids = report.matches.map(\.id)
+        let timeout = Double(settings.nodeTimeout.components.seconds)
+            + Double(settings.nodeTimeout.components.attoseconds) / 1e18
+        try await client.withTransaction(logger: logger) { [id, settings] connection in
+            try await connection.query("""
+                INSERT INTO tickwire_nodes (id, advertise, heartbeat_at, draining, matches, players, cpu)
+                VALUES (\(id), \(settings.advertise), now(), \(report.draining), \(report.matches.count), \(report.players), \(report.cpu))
+                ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), draining = excluded.draining,
+                    matches = excluded.matches, players = excluded.players, cpu = excluded.cpu
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO tickwire_matches (id, node_id, game, players, spectators, capacity, tick, locked, started_at, updated_at)
+                SELECT m.id, \(id), m.game, m.players, m.spectators, m.capacity, m.tick, m.locked,
+                       now() - make_interval(secs => m.age), now()
+                FROM jsonb_to_recordset(\(matches)::jsonb)
+                    AS m(id text, game text, players integer, spectators integer, capacity integer, tick bigint,
+                         locked boolean, age double precision)
+                ON CONFLICT (id) DO UPDATE SET players = excluded.players, spectators = excluded.spectators,
+                    capacity = excluded.capacity, tick = excluded.tick, locked = excluded.locked, updated_at = now()
+                    WHERE tickwire_matches.node_id = excluded.node_id
+                """, logger: logger)
+            try await connection.query("DELETE FROM tickwire_matches WHERE node_id = \(id) AND NOT (id = ANY(\(ids)::text[]))",
+                                       logger: logger)
+        }
+        var listing: [ClusterMatch] = []
+        let rows = try await client.query("""
+            SELECT m.id, m.game, m.players::bigint, m.spectators::bigint, m.capacity::bigint, m.tick, m.locked,
+                   extract(epoch FROM now() - m.started_at)::float8, n.id, n.advertise
+            FROM tickwire_matches m JOIN tickwire_nodes n ON n.id = m.node_id
+            WHERE n.heartbeat_at > now() - make_interval(secs => \(timeout))
+            ORDER BY m.started_at, m.id
+            """, logger: logger)
+        for try await (match, game, players, spectators, capacity, tick, locked, age, nodeID, node)
+            in rows.decode((String, String, Int, Int, Int, Int, Bool, Double, String, String).self) {
+            listing.append(ClusterMatch(id: match, game: game, players: players, spectators: spectators, capacity: capacity,
+                                        tick: tick, locked: locked, ageSeconds: age, nodeID: nodeID, node: node))
+        }
+        let recovered = state.withLockedValue { state -> Bool in
+            state.listing = listing
+            state.listedAt = .now
+            state.beats += 1
+            defer { state.reachable = true }
+            return !state.reachable
+        }
+        if recovered { logger.info("the cluster database answers again") }
+    }
+
+    /// `body`, or a JoinError saying `message` once `limit` has passed.
+    private static func deadline(_ limit: Duration, _ message: String,
+                                 _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await body(); return true }
+            group.addTask { try await Task.sleep(for: limit); return false }
+            defer { group.cancelAll() }
+            guard let finished = try await group.next(), finished else { throw JoinError(description: message) }
+        }
+    }
+
+    /// PostgreSQL's own message when there is one (PSQLError hides it from
+    /// `description` by design).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}

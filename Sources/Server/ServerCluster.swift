@@ -1,0 +1,66 @@
+import Cluster
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// This server's place in a cluster (`serve --cluster`): the node once it
+/// has joined, what it publishes at each heartbeat (its matches, players,
+/// CPU), and `GET /matches` over the whole cluster. Without `--cluster` it
+/// holds nothing and the server is a single process, as by default.
+final class ServerCluster: Sendable {
+    private let box = NIOLockedValueBox<ClusterNode?>(nil)
+    private let cpu = NIOLockedValueBox<(used: Double, at: ContinuousClock.Instant)?>(nil)
+
+    var node: ClusterNode? { box.withLockedValue { $0 } }
+
+    /// Joins the cluster `settings` names, publishing `directory`'s matches.
+    func join(_ settings: ClusterNode.Settings, directory: MatchDirectory, logger: Logger) async throws {
+        let node = try await ClusterNode.join(settings, logger: logger) { [self] in report(directory) }
+        box.withLockedValue { $0 = node }
+    }
+
+    /// Leaves the cluster, removing this node's matches from it.
+    func leave() async { await node?.leave() }
+
+    /// Every running match: with no cluster this server's; in a cluster this
+    /// server's as they are now and the other live nodes' as of the last
+    /// heartbeat, each with the URL of its node; nil when the cluster's
+    /// listing is stale (the database does not answer).
+    func summaries(_ directory: MatchDirectory) -> [MatchSummary]? {
+        let local = directory.summaries()
+        guard let node else { return local }
+        guard let listing = node.listing() else { return nil }
+        var all = local.map { summary in
+            var summary = summary
+            summary.node = node.settings.advertise
+            return summary
+        }
+        all += listing.filter { $0.nodeID != node.id }.map(MatchSummary.init)
+        return all.sorted { ($0.ageSeconds, $0.id) > ($1.ageSeconds, $1.id) }
+    }
+
+    private func report(_ directory: MatchDirectory) -> ClusterNode.Report {
+        let summaries = directory.summaries()
+        let matches = summaries.filter { $0.replay != true }.map {
+            ClusterNode.Published(id: $0.id, game: $0.game, players: $0.players, spectators: $0.spectators,
+                                  capacity: $0.capacity, tick: $0.tick, locked: $0.locked ?? false, age: $0.ageSeconds)
+        }
+        return ClusterNode.Report(matches: matches, players: matches.reduce(0) { $0 + $1.players },
+                                  cpu: cpuSinceLastReport(), draining: directory.isStopping)
+    }
+
+    /// Cores' worth of CPU this process used since the previous report.
+    private func cpuSinceLastReport() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        let used = Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        let now = ContinuousClock.now
+        return cpu.withLockedValue { last in
+            defer { last = (used, now) }
+            guard let last else { return 0 }
+            let elapsed = now - last.at
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return seconds > 0 ? max(0, used - last.used) / seconds : 0
+        }
+    }
+}
