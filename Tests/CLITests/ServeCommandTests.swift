@@ -134,6 +134,11 @@ import WebSocket
             (["--port", "0", "--cpu-budget-percent", "-1"], [:], "--cpu-budget-percent"),
             (["--port", "0", "--max-outbound-bytes", "1000"], [:], "--max-outbound-bytes"),
             (["--port", "0"], ["TICKWIRE_MAX_OUTBOUND_BYTES": "lots"], "TICKWIRE_MAX_OUTBOUND_BYTES"),
+            (["--port", "0", "--cluster", "mysql://a@b/c"], [:], "--cluster"),
+            (["--port", "0", "--advertise", "ws://a:1"], [:], "give --cluster too"),
+            (["--port", "0", "--cluster", "postgres://a@127.0.0.1:1/c?sslmode=disable", "--advertise", "http://x"], [:], "--advertise must be"),
+            // Nothing listens on port 1: the node says it cannot join, and does not start.
+            (["--port", "0", "--cluster", "postgres://a@127.0.0.1:1/c?sslmode=disable"], [:], "cluster"),
         ]
         for (arguments, environment, expected) in cases {
             let server = try ServerProcess(["--host", "127.0.0.1"] + arguments, environment: environment)
