@@ -35,12 +35,16 @@ public final class ClusterNode: Sendable {
         /// Cores' worth of CPU the process used since the last report.
         public var cpu: Double
         public var draining: Bool
+        /// The games this node can start (matchmaking places new matches
+        /// only on a node that has the game).
+        public var games: [String]
 
-        public init(matches: [Published], players: Int, cpu: Double, draining: Bool) {
+        public init(matches: [Published], players: Int, cpu: Double, draining: Bool, games: [String]) {
             self.matches = matches
             self.players = players
             self.cpu = cpu
             self.draining = draining
+            self.games = games
         }
     }
 
@@ -88,6 +92,9 @@ public final class ClusterNode: Sendable {
         var clientTask: Task<Void, Never>?
         var heartbeatTask: Task<Void, Never>?
         var left = false
+        /// Seat tokens redeemed here since the last heartbeat: the seat
+        /// counts as reserved until the heartbeat that counts its player.
+        var redeemed: [String] = []
     }
 
     private init(settings: Settings, report: @escaping @Sendable () -> Report, logger: Logger) {
@@ -184,16 +191,17 @@ public final class ClusterNode: Sendable {
     /// the listing of every live node's matches.
     func beat() async throws {
         let report = report()
+        let redeemed = state.withLockedValue { $0.redeemed }
         let matches = String(decoding: try JSONEncoder().encode(report.matches), as: UTF8.self)
         let ids = report.matches.map(\.id)
-        let timeout = Double(settings.nodeTimeout.components.seconds)
-            + Double(settings.nodeTimeout.components.attoseconds) / 1e18
+        let timeout = Self.seconds(settings.nodeTimeout)
         try await client.withTransaction(logger: logger) { [id, settings] connection in
             try await connection.query("""
-                INSERT INTO tickwire_nodes (id, advertise, heartbeat_at, draining, matches, players, cpu)
-                VALUES (\(id), \(settings.advertise), now(), \(report.draining), \(report.matches.count), \(report.players), \(report.cpu))
+                INSERT INTO tickwire_nodes (id, advertise, heartbeat_at, draining, matches, players, cpu, games)
+                VALUES (\(id), \(settings.advertise), now(), \(report.draining), \(report.matches.count), \(report.players), \(report.cpu),
+                        \(report.games)::text[])
                 ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), draining = excluded.draining,
-                    matches = excluded.matches, players = excluded.players, cpu = excluded.cpu
+                    matches = excluded.matches, players = excluded.players, cpu = excluded.cpu, games = excluded.games
                 """, logger: logger)
             try await connection.query("""
                 INSERT INTO tickwire_matches (id, node_id, game, players, spectators, capacity, tick, locked, started_at, updated_at)
@@ -203,18 +211,25 @@ public final class ClusterNode: Sendable {
                     AS m(id text, game text, players integer, spectators integer, capacity integer, tick bigint,
                          locked boolean, age double precision)
                 ON CONFLICT (id) DO UPDATE SET players = excluded.players, spectators = excluded.spectators,
-                    capacity = excluded.capacity, tick = excluded.tick, locked = excluded.locked, updated_at = now()
+                    capacity = excluded.capacity, tick = excluded.tick, locked = excluded.locked, updated_at = now(),
+                    provisional = false
                     WHERE tickwire_matches.node_id = excluded.node_id
                 """, logger: logger)
-            try await connection.query("DELETE FROM tickwire_matches WHERE node_id = \(id) AND NOT (id = ANY(\(ids)::text[]))",
-                                       logger: logger)
+            // Gone: ended here, or placed here by matchmaking and never started.
+            try await connection.query("""
+                DELETE FROM tickwire_matches WHERE node_id = \(id) AND NOT (id = ANY(\(ids)::text[]))
+                    AND NOT (provisional AND started_at > now() - make_interval(secs => \(Self.seconds(Self.seatLifetime))))
+                """, logger: logger)
+            // The players of redeemed seats are counted above: the seats go.
+            try await connection.query("DELETE FROM tickwire_seats WHERE token = ANY(\(redeemed)::text[])", logger: logger)
         }
+        state.withLockedValue { $0.redeemed.removeFirst(min(redeemed.count, $0.redeemed.count)) }
         var listing: [ClusterMatch] = []
         let rows = try await client.query("""
             SELECT m.id, m.game, m.players::bigint, m.spectators::bigint, m.capacity::bigint, m.tick, m.locked,
                    extract(epoch FROM now() - m.started_at)::float8, n.id, n.advertise
             FROM tickwire_matches m JOIN tickwire_nodes n ON n.id = m.node_id
-            WHERE n.heartbeat_at > now() - make_interval(secs => \(timeout))
+            WHERE n.heartbeat_at > now() - make_interval(secs => \(timeout)) AND NOT m.provisional
             ORDER BY m.started_at, m.id
             """, logger: logger)
         for try await (match, game, players, spectators, capacity, tick, locked, age, nodeID, node)
@@ -232,6 +247,110 @@ public final class ClusterNode: Sendable {
         if recovered { logger.info("the cluster database answers again") }
     }
 
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    // MARK: Matchmaking
+
+    /// How long a reserved seat waits for its player.
+    public static let seatLifetime: Duration = .seconds(30)
+
+    /// A seat matchmaking reserved: in match `matchID` on the node at
+    /// `node`, for whoever connects there with `token` within `seatLifetime`.
+    public struct Reservation: Sendable, Codable {
+        public let matchID: String
+        public let node: String
+        public let token: String
+        /// True when the match is new: its node starts it when the first
+        /// player with a seat in it arrives.
+        public let created: Bool
+    }
+
+    /// Why there is no seat: no live node has the game, or the database
+    /// does not answer.
+    public struct MatchmakingError: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
+
+    /// Reserves a seat of `game` cluster-wide: in the fullest open match on
+    /// a live node that is not draining, counting players and seats still
+    /// reserved, or else in a new match (`newMatchID`, `capacity` seats) on
+    /// the least loaded live node that has the game. One transaction under
+    /// a lock per game, so concurrent requests on any nodes fill matches
+    /// one at a time and never past their capacity.
+    public func matchmake(game: String, capacity: Int, newMatchID: String) async throws -> Reservation {
+        let token = Self.randomToken()
+        let timeout = Self.seconds(settings.nodeTimeout)
+        let lifetime = Self.seconds(Self.seatLifetime)
+        return try await client.withTransaction(logger: logger) { [logger] connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended('tickwire matchmaking ' || \(game), 0))", logger: logger)
+            try await connection.query("DELETE FROM tickwire_seats WHERE expires_at < now()", logger: logger)
+            var chosen: (id: String, node: String, created: Bool)?
+            let open = try await connection.query("""
+                SELECT m.id, n.advertise
+                FROM tickwire_matches m JOIN tickwire_nodes n ON n.id = m.node_id
+                CROSS JOIN LATERAL (SELECT count(*) AS seats FROM tickwire_seats s WHERE s.match_id = m.id) r
+                WHERE m.game = \(game) AND NOT m.locked AND NOT n.draining
+                  AND n.heartbeat_at > now() - make_interval(secs => \(timeout))
+                  AND m.players + r.seats < m.capacity
+                ORDER BY m.players + r.seats DESC, m.started_at, m.id
+                LIMIT 1
+                """, logger: logger)
+            for try await (id, node) in open.decode((String, String).self) { chosen = (id, node, false) }
+            if chosen == nil {
+                let nodes = try await connection.query("""
+                    SELECT id, advertise FROM tickwire_nodes
+                    WHERE NOT draining AND heartbeat_at > now() - make_interval(secs => \(timeout)) AND \(game) = ANY(games)
+                    ORDER BY (SELECT count(*) FROM tickwire_matches x WHERE x.node_id = tickwire_nodes.id), players, cpu, id
+                    LIMIT 1
+                    """, logger: logger)
+                var target: (String, String)?
+                for try await row in nodes.decode((String, String).self) { target = row }
+                guard let (nodeID, node) = target else {
+                    throw MatchmakingError(description: "no live node of the cluster has the game \"\(game)\"")
+                }
+                try await connection.query("""
+                    INSERT INTO tickwire_matches (id, node_id, game, players, spectators, capacity, tick, locked, started_at, provisional)
+                    VALUES (\(newMatchID), \(nodeID), \(game), 0, 0, \(capacity), 0, false, now(), true)
+                    """, logger: logger)
+                chosen = (newMatchID, node, true)
+            }
+            guard let chosen else { throw MatchmakingError(description: "no match was chosen") }
+            try await connection.query("""
+                INSERT INTO tickwire_seats (token, match_id, expires_at)
+                VALUES (\(token), \(chosen.id), now() + make_interval(secs => \(lifetime)))
+                """, logger: logger)
+            return Reservation(matchID: chosen.id, node: chosen.node, token: token, created: chosen.created)
+        }
+    }
+
+    /// The match a seat token reserved on this node for `game`, and whether
+    /// the node has yet to start it; nil when the token is unknown, expired,
+    /// or for another node or game. The seat stays reserved until the
+    /// heartbeat after `redeemed(_:)`.
+    public func seat(token: String, game: String) async throws -> (matchID: String, provisional: Bool)? {
+        let rows = try await client.query("""
+            SELECT m.id, m.provisional FROM tickwire_seats s JOIN tickwire_matches m ON m.id = s.match_id
+            WHERE s.token = \(token) AND s.expires_at > now() AND m.node_id = \(id) AND m.game = \(game)
+            """, logger: logger)
+        for try await (match, provisional) in rows.decode((String, Bool).self) { return (match, provisional) }
+        return nil
+    }
+
+    /// The seat of `token` has its player: the next heartbeat counts them
+    /// and frees the reservation, in one transaction.
+    public func redeemed(_ token: String) {
+        state.withLockedValue { $0.redeemed.append(token) }
+    }
+
+    static func randomToken() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var generator = SystemRandomNumberGenerator()
+        return String(decoding: (0..<24).map { _ in alphabet[Int(generator.next() & 63)] }, as: UTF8.self)
+    }
+
     /// `body`, or a JoinError saying `message` once `limit` has passed.
     private static func deadline(_ limit: Duration, _ message: String,
                                  _ body: @escaping @Sendable () async throws -> Void) async throws {
@@ -245,7 +364,11 @@ public final class ClusterNode: Sendable {
 
     /// PostgreSQL's own message when there is one (PSQLError hides it from
     /// `description` by design).
-    static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? PostgresTransactionError,
+           let inner = error.beginError ?? error.closureError ?? error.commitError ?? error.rollbackError {
+            return describe(inner)
+        }
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }
             return "\(error.code)"

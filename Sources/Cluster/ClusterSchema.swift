@@ -48,6 +48,19 @@ enum ClusterSchema {
             "CREATE INDEX tickwire_matches_node ON tickwire_matches (node_id)",
             "CREATE INDEX tickwire_matches_game ON tickwire_matches (game)",
         ]),
+        Migration(version: 2, description: "seats reserved by matchmaking", statements: [
+            "ALTER TABLE tickwire_nodes ADD COLUMN games text[] NOT NULL DEFAULT '{}'",
+            // A match matchmaking placed on a node that has not started it yet.
+            "ALTER TABLE tickwire_matches ADD COLUMN provisional boolean NOT NULL DEFAULT false",
+            """
+            CREATE TABLE tickwire_seats (
+                token text PRIMARY KEY,
+                match_id text NOT NULL REFERENCES tickwire_matches (id) ON DELETE CASCADE,
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX tickwire_seats_match ON tickwire_seats (match_id)",
+        ]),
     ]
 
     static var latest: Int { migrations.last?.version ?? 0 }

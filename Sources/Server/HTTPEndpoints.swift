@@ -1,3 +1,4 @@
+import Cluster
 import Engine
 import Foundation
 import NIOCore
@@ -159,6 +160,7 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         switch route {
         case .listMatches(let query): respond(listMatches(query: query), to: head, context: context)
         case .createMatch: respondLater(createMatch(body: body, on: context.eventLoop), to: head, context: context)
+        case .matchmake: respondLater(matchmake(body: body, on: context.eventLoop), to: head, context: context)
         case .matchState(let id): respondLater(matchState(id: id, head: head, on: context.eventLoop), to: head, context: context)
         case .match(let id):
             let answer = directory.host(id: id).map { HTTPResponse.json(.ok, encoding: $0.summary) }
@@ -250,6 +252,33 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
                 case .failedToStart: return .text(.internalServerError, error.description)
                 }
             }
+    }
+
+    /// A seat anywhere in the cluster: the URL to connect to, with its
+    /// seat token.
+    private func matchmake(body: ByteBuffer, on loop: EventLoop) -> EventLoopFuture<HTTPResponse> {
+        let game: String
+        switch CreateMatchRequest.parse(body) {
+        case .success(let parsed) where parsed.params.isEmpty: game = parsed.game
+        case .success: return loop.makeSucceededFuture(.text(.badRequest, #"matchmaking takes {"game": "NAME"} alone"#))
+        case .failure(let refusal): return loop.makeSucceededFuture(.refusal(refusal))
+        }
+        guard cluster.node != nil else {
+            return loop.makeSucceededFuture(.text(.notFound, "this server is not a node of a cluster (serve --cluster): connect to /play?game=\(game)"))
+        }
+        guard directory.games[game] != nil else {
+            return loop.makeSucceededFuture(.text(.notFound, "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))"))
+        }
+        let promise = loop.makePromise(of: HTTPResponse.self)
+        promise.completeWithTask { [cluster, directory] in
+            do {
+                let seat = try await cluster.matchmake(game: game, directory: directory)
+                return HTTPResponse.json(.ok, encoding: MatchmakeAnswer(seat, game: game))
+            } catch {
+                return .text(.serviceUnavailable, "no seat: \(ClusterNode.describe(error))")
+            }
+        }
+        return promise.futureResult
     }
 
     /// The answer to a WebSocket upgrade the upgrader declined (whatever

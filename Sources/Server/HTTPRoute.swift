@@ -8,6 +8,7 @@ extension HTTPEndpoints {
     enum Route: Equatable {
         case listMatches(query: Substring)
         case createMatch
+        case matchmake
         case match(id: String)
         case matchState(id: String)
         case games
@@ -23,7 +24,7 @@ extension HTTPEndpoints {
 
         /// The routes whose answer depends on the request's body; every
         /// other body is counted against the limit and dropped.
-        var readsBody: Bool { self == .createMatch || self == .replayControl }
+        var readsBody: Bool { self == .createMatch || self == .matchmake || self == .replayControl }
     }
 
     static func route(_ method: HTTPMethod, _ uri: String, servesFiles: Bool) -> Route {
@@ -35,6 +36,8 @@ extension HTTPEndpoints {
         switch path {
         case "/matches":
             return method == .POST ? .createMatch : reads ? .listMatches(query: query) : .notAllowed(allow: "GET, HEAD, POST")
+        case "/matchmake":
+            return method == .POST ? .matchmake : .notAllowed(allow: "POST")
         case "/games":
             return reads ? .games : .notAllowed(allow: "GET, HEAD")
         case "/healthz":

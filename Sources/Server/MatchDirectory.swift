@@ -1,3 +1,4 @@
+import Cluster
 import Engine
 import Logging
 import NIOConcurrencyHelpers
@@ -42,11 +43,19 @@ final class MatchDirectory: Sendable {
         /// The last matchmaking join of each game: the next one starts when
         /// it is done, so each sees the seats the previous took.
         var turns: [String: EventLoopFuture<Void>] = [:]
+        /// Matches matchmaking placed here, being started by their first
+        /// player, by id: later players wait for the same start.
+        var placed: [String: EventLoopFuture<MatchHost>] = [:]
         var stopping = false
     }
 
+    /// The cluster this server is a node of, if any (seat tokens).
+    let cluster: ServerCluster
+
     init(games: [String: GameDefinition], brokenGames: [String: String] = [:], group: EventLoopGroup, options: MatchOptions,
-         settings: MatchHost.Settings, maxMatches: Int, metrics: ServerMetrics, logger: Logger) {
+         settings: MatchHost.Settings, maxMatches: Int, metrics: ServerMetrics, logger: Logger,
+         cluster: ServerCluster = ServerCluster()) {
+        self.cluster = cluster
         catalog = NIOLockedValueBox(Catalog(games: games, broken: brokenGames))
         self.group = group
         self.options = options
@@ -96,7 +105,7 @@ final class MatchDirectory: Sendable {
 
     /// Starts a match of `game` on a thread of its own. Fails if `game.init`
     /// has not finished within the hard limit (its thread is then parked).
-    func create(game name: String, params: [String: MatchParameter]? = nil) -> EventLoopFuture<MatchHost> {
+    func create(game name: String, params: [String: MatchParameter]? = nil, id chosen: String? = nil) -> EventLoopFuture<MatchHost> {
         let loop = group.next()
         guard let game = games[name] else {
             let known = games.keys.sorted().joined(separator: ", ")
@@ -115,7 +124,7 @@ final class MatchDirectory: Sendable {
         options.seed = Int64.random(in: 1...Int64.max)
         // Params of a request override the server's defaults, key by key.
         if let params { options.params.merge(params) { $1 } }
-        let id = newMatchID()
+        let id = chosen ?? newMatchID()
         let thread = MatchThread()
         let started = MatchHost.start(id: id, game: game, gameKey: name, options: options, settings: settings, directory: self,
                                       metrics: metrics, logger: logger, on: thread)
@@ -200,10 +209,10 @@ final class MatchDirectory: Sendable {
     func seat(_ request: PlayRequest, name: String, account: String?, link: ClientLink)
         -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
         let loop = link.channel.eventLoop
-        func admit(_ host: MatchHost, _ admission: MatchSeating.Admission) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
+        @Sendable func admit(_ host: MatchHost, _ admission: MatchSeating.Admission) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
             self.admit(host, admission, link: link, on: loop)
         }
-        func refuse(_ code: ErrorMessage.Code, _ reason: String) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
+        @Sendable func refuse(_ code: ErrorMessage.Code, _ reason: String) -> EventLoopFuture<(MatchHost?, MatchSeating.Admitted)> {
             loop.makeSucceededFuture((nil, .refused(.error(code, reason))))
         }
         switch request.target {
@@ -215,6 +224,18 @@ final class MatchDirectory: Sendable {
                 return refuse(.notFound, "no seat holds this resume token (its grace period may have ended)")
             }
             return admit(host, .resume(token: token))
+        case .play(let game, let matchID?) where request.seat != nil:
+            return seatReserved(token: request.seat ?? "", game: game, matchID: matchID, on: loop).flatMap { host in
+                guard let host else {
+                    return refuse(.notFound, "the seat token is unknown here or has expired; ask POST /matchmake again")
+                }
+                return admit(host, .player(name: name, account: account)).map { admitted in
+                    if case .player = admitted.1 { self.cluster.node?.redeemed(request.seat ?? "") }
+                    return admitted
+                }
+            }.flatMapError { error in
+                refuse(.refused, "the seat could not be taken: \(ClusterNode.describe(error))")
+            }
         case .play(let game, let matchID?):
             guard let host = host(id: matchID), host.gameKey == game else {
                 return refuse(.notFound, "no \(game) match \"\(matchID)\" on this server")
@@ -228,6 +249,30 @@ final class MatchDirectory: Sendable {
                 self.matchmake(game: game, candidates: self.openMatches(of: game)[...],
                                admission: .player(name: name, account: account), link: link)
             }
+        }
+    }
+
+    /// The match a seat token reserved here: running, or started now with
+    /// the id matchmaking gave it (once, however many of its players
+    /// arrive together); nil when the token is not one for this node.
+    private func seatReserved(token: String, game: String, matchID: String, on loop: EventLoop) -> EventLoopFuture<MatchHost?> {
+        guard let node = cluster.node else { return loop.makeSucceededFuture(nil) }
+        let promise = loop.makePromise(of: (matchID: String, provisional: Bool)?.self)
+        promise.completeWithTask { try await node.seat(token: token, game: game) }
+        return promise.futureResult.flatMap { seat -> EventLoopFuture<MatchHost?> in
+            guard let seat, seat.matchID == matchID else { return loop.makeSucceededFuture(nil) }
+            if let host = self.host(id: matchID) { return loop.makeSucceededFuture(host) }
+            guard seat.provisional else { return loop.makeSucceededFuture(nil) }
+            let promise = loop.makePromise(of: MatchHost.self)
+            let pending = self.state.withLockedValue { state -> EventLoopFuture<MatchHost>? in
+                if let pending = state.placed[matchID] { return pending }
+                state.placed[matchID] = promise.futureResult
+                return nil
+            }
+            if let pending { return pending.map { Optional($0) }.hop(to: loop) }
+            promise.completeWith(self.create(game: game, id: matchID))
+            promise.futureResult.whenComplete { _ in _ = self.state.withLockedValue { $0.placed.removeValue(forKey: matchID) } }
+            return promise.futureResult.map { Optional($0) }
         }
     }
 

@@ -5,6 +5,7 @@ import NIOHTTP1
 ///
 ///     /play?game=arena[&name=Ann][&token=JWT]       the fullest open arena match, or a new one
 ///     /play?game=arena&match=ID                     that match
+///     /play?game=arena&match=ID&seat=TOKEN          the seat `POST /matchmake` reserved (a cluster)
 ///     /play?resume=TOKEN                            the seat a dropped connection held
 ///     /spectate?match=ID                            watch without a seat
 ///     /spectate?match=ID&follow=N                   watch what player N sees
@@ -23,6 +24,8 @@ struct PlayRequest: Sendable, Equatable {
     var name: String
     /// A JWT from the query, if any (the subprotocol is the other place).
     var token: String?
+    /// A seat token from `POST /matchmake` (with `match`), if any.
+    var seat: String? = nil
 
     /// The game sees at most 32 characters of it (`Match.join`).
     static let maxNameBytes = 256
@@ -65,7 +68,12 @@ struct PlayRequest: Sendable, Equatable {
             return .failure(HTTPRefusal(.badRequest, "/play needs ?game=NAME (or ?resume=TOKEN)"))
         }
         let match = value("match").flatMap { $0.isEmpty ? nil : $0 }
-        return .success(PlayRequest(target: .play(game: game, match: match), name: name, token: token))
+        let seat = value("seat").flatMap { $0.isEmpty ? nil : $0 }
+        if let seat {
+            guard match != nil else { return .failure(HTTPRefusal(.badRequest, "a seat token needs the match it is for (&match=ID)")) }
+            guard seat.utf8.count <= 64 else { return .failure(HTTPRefusal(.badRequest, "the seat token is longer than 64 bytes")) }
+        }
+        return .success(PlayRequest(target: .play(game: game, match: match), name: name, token: token, seat: seat))
     }
 
     static func split(uri: String) -> (path: String, query: Substring) {

@@ -39,6 +39,15 @@ final class ServerCluster: Sendable {
         return all.sorted { ($0.ageSeconds, $0.id) > ($1.ageSeconds, $1.id) }
     }
 
+    /// A seat of `game` anywhere in the cluster (`POST /matchmake`).
+    func matchmake(game: String, directory: MatchDirectory) async throws -> ClusterNode.Reservation {
+        guard let node else { throw ClusterNode.MatchmakingError(description: "this server is not a node of a cluster (serve --cluster); connect to /play?game=\(game)") }
+        guard let definition = directory.games[game] else {
+            throw ClusterNode.MatchmakingError(description: "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))")
+        }
+        return try await node.matchmake(game: game, capacity: definition.maxPlayers, newMatchID: ResumeToken.random(characters: 10))
+    }
+
     private func report(_ directory: MatchDirectory) -> ClusterNode.Report {
         let summaries = directory.summaries()
         let matches = summaries.filter { $0.replay != true }.map {
@@ -46,7 +55,7 @@ final class ServerCluster: Sendable {
                                   capacity: $0.capacity, tick: $0.tick, locked: $0.locked ?? false, age: $0.ageSeconds)
         }
         return ClusterNode.Report(matches: matches, players: matches.reduce(0) { $0 + $1.players },
-                                  cpu: cpuSinceLastReport(), draining: directory.isStopping)
+                                  cpu: cpuSinceLastReport(), draining: directory.isStopping, games: directory.games.keys.sorted())
     }
 
     /// Cores' worth of CPU this process used since the previous report.

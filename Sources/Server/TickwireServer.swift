@@ -82,7 +82,7 @@ public final class TickwireServer: Service, Sendable {
                                                                 clock: configuration.clock,
                                                                 keepsHistory: configuration.hotReload,
                                                                 makeMatchLog: configuration.makeMatchLog),
-                                   maxMatches: configuration.maxMatches, metrics: metrics, logger: logger)
+                                   maxMatches: configuration.maxMatches, metrics: metrics, logger: logger, cluster: cluster)
         directory.supervise()
         watcher = configuration.hotReload
             ? Self.makeWatcher(configuration: configuration, games: games, broken: broken, directory: directory) : nil

@@ -1,5 +1,7 @@
+import Client
 import Cluster
 import Foundation
+import Protocol
 @testable import Server
 import Testing
 import TestSupport
@@ -9,40 +11,64 @@ import TestSupport
 /// node lists every live node's matches, a node that stops leaves nothing
 /// behind, and a database that goes away pauses no match.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ClusterTests {
+    /// Four seats, no lock: matchmaking alone decides who sits where.
+    static let table = """
+        local game = { name = "table", tick_rate = 20, max_players = 4 }
+        game.state = { match = { seated = "u8" } }
+        function game.init(match) match.seated = 0 end
+        function game.join(match, player) match.seated = match.seated + 1 end
+        function game.leave(match, player) match.seated = match.seated - 1 end
+        function game.tick(match) end
+        return game
+        """
+
     /// A node of a cluster on `database`, beating fast so tests wait little.
     static func node(_ postgres: TestPostgres, database: String) async throws -> LiveServer {
-        try await LiveServer { config in
+        try await LiveServer(extraGames: ["table": table]) { config in
             config.cluster = try? ClusterDatabaseURL(postgres.url(database: database) + "?sslmode=disable")
             config.clusterHeartbeat = .milliseconds(200)
             config.clusterNodeTimeout = .seconds(2)
         }
     }
 
-    static func get(_ server: LiveServer, _ path: String) throws -> RawHTTPAnswer {
-        let http = try RawHTTP(port: server.port)
-        return try http.exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+    /// Blocking socket work on a thread of its own: Swift's cooperative
+    /// threads (and Dispatch's, which they share on Linux) are what the
+    /// server's database work runs on.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 
-    static func create(_ server: LiveServer, game: String = "arena") throws -> String {
+    /// `GET path`'s status and body.
+    static func get(_ server: LiveServer, _ path: String) async throws -> (status: Int, body: [UInt8]) {
+        let port = server.port
+        return try await offPool {
+            let answer = try RawHTTP(port: port).exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            return (answer.status, answer.body)
+        }
+    }
+
+    static func create(_ server: LiveServer, game: String = "arena") async throws -> String {
         let body = #"{"game":"\#(game)"}"#
-        let http = try RawHTTP(port: server.port)
-        let answer = try http.exchange("POST /matches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        let json = try JSONDecoder().decode(MatchSummary.self, from: Data(answer.body))
+        let port = server.port
+        let answer = try await offPool { try RawHTTP(port: port).exchange("POST /matches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)").body }
+        let json = try JSONDecoder().decode(MatchSummary.self, from: Data(answer))
         return json.id
     }
 
-    static func listing(_ server: LiveServer) throws -> [MatchSummary]? {
-        let answer = try get(server, "/matches")
+    static func listing(_ server: LiveServer) async throws -> [MatchSummary]? {
+        let answer = try await get(server, "/matches")
         guard answer.status == 200 else { return nil }
         return try JSONDecoder().decode([MatchSummary].self, from: Data(answer.body))
     }
 
     /// Waits, bounded, until `condition` holds (heartbeats are asynchronous).
     static func eventually(_ what: String, within limit: Duration = .seconds(20),
-                           _ condition: () throws -> Bool) async throws {
+                           _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
-            if try condition() { return }
+            if try await condition() { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("not within \(limit): \(what)")
@@ -58,27 +84,100 @@ import TestSupport
         async let c = Self.node(postgres, database: "three")
         let nodes = try await [a, b, c]
         defer { Task { for node in nodes { await node.stop() } } }
-        #expect(try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") == "1\n")
+        #expect(try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") == "1\n2\n")
         #expect(try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") == "3\n")
 
         var owner: [String: String] = [:]
-        for node in nodes { owner[try Self.create(node)] = "ws://127.0.0.1:\(node.port)" }
+        for node in nodes { owner[try await Self.create(node)] = "ws://127.0.0.1:\(node.port)" }
         for node in nodes {
             try await Self.eventually("node \(node.port) lists the three matches") {
-                guard let listed = try Self.listing(node) else { return false }
+                guard let listed = try await Self.listing(node) else { return false }
                 return Dictionary(listed.map { ($0.id, $0.node ?? "") }, uniquingKeysWith: { a, _ in a }) == owner
             }
         }
         // scope=node: this node's own match alone.
-        let own = try JSONDecoder().decode([MatchSummary].self, from: Data(Self.get(nodes[0], "/matches?scope=node").body))
+        let own = try JSONDecoder().decode([MatchSummary].self, from: Data(try await Self.get(nodes[0], "/matches?scope=node").body))
         #expect(own.count == 1 && owner[own[0].id] == "ws://127.0.0.1:\(nodes[0].port)")
 
         // A node that stops leaves the cluster with its matches.
         await nodes[2].stop()
         #expect(try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") == "2\n")
         try await Self.eventually("the stopped node's match leaves the listing") {
-            try Self.listing(nodes[0])?.count == 2
+            try await Self.listing(nodes[0])?.count == 2
         }
+        for node in nodes { await node.stop() }
+    }
+
+    struct Seat: Decodable {
+        let match: String
+        let node: String
+        let seat: String
+        let url: String
+        let created: Bool
+    }
+
+    struct Refused: Error, CustomStringConvertible { let description: String }
+
+    /// `POST /matchmake`'s status and body.
+    static func matchmake(_ server: LiveServer, game: String) async throws -> (status: Int, body: [UInt8]) {
+        let body = #"{"game":"\#(game)"}"#
+        let port = server.port
+        return try await offPool {
+            let answer = try RawHTTP(port: port).exchange("POST /matchmake HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            return (answer.status, answer.body)
+        }
+    }
+
+    @Test func matchmakingFromThreeNodesAtOnceFillsMatchesOneAtATimeAndTheSeatsHold() async throws {
+        guard let postgres = try TestPostgres.start() else { return }
+        defer { postgres.stop() }
+        try postgres.createDatabase("matchmaking")
+        async let a = Self.node(postgres, database: "matchmaking")
+        async let b = Self.node(postgres, database: "matchmaking")
+        async let c = Self.node(postgres, database: "matchmaking")
+        let nodes = try await [a, b, c]
+        defer { Task { for node in nodes { await node.stop() } } }
+
+        // 24 requests, 8 on each node, all at once: 6 tables of 4.
+        let seats = try await withThrowingTaskGroup(of: Seat.self) { group in
+            for i in 0..<24 {
+                let node = nodes[i % 3]
+                group.addTask {
+                    let answer = try await Self.matchmake(node, game: "table")
+                    guard answer.status == 200 else { throw Refused(description: "\(answer.status) \(String(decoding: answer.body, as: UTF8.self))") }
+                    return try JSONDecoder().decode(Seat.self, from: Data(answer.body))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let byMatch = Dictionary(grouping: seats, by: { $0.match })
+        #expect(byMatch.count == 6, "\(byMatch.mapValues(\.count))")
+        #expect(byMatch.values.allSatisfy { $0.count == 4 }, "\(byMatch.mapValues(\.count))")
+        #expect(byMatch.values.allSatisfy { Set($0.map(\.node)).count == 1 })
+        #expect(seats.filter(\.created).count == 6)
+        #expect(Set(byMatch.values.compactMap(\.first?.node)).count > 1, "new tables go to more than one node")
+
+        // Every player takes their seat, on the node the answer named.
+        for seat in seats {
+            let connection = try await TickwireConnection.connect(seat.url, name: "p")
+            #expect(try await connection.welcome.matchID == seat.match)
+        }
+        for node in nodes {
+            try await Self.eventually("node \(node.port) lists six full tables") {
+                guard let listed = try await Self.listing(node) else { return false }
+                return listed.count == 6 && listed.allSatisfy { $0.players == 4 }
+            }
+        }
+        // The cluster is full: the next seat is in a new table, and a seat
+        // token is good once, on its own node, for its own match.
+        let next = try JSONDecoder().decode(Seat.self, from: Data(try await Self.matchmake(nodes[0], game: "table").body))
+        #expect(next.created && byMatch[next.match] == nil)
+        let reused = try await TickwireConnection.connect(seats[0].url, name: "again")
+        var refusal: ErrorMessage?
+        while let message = try? await reused.next() { if case .error(let e) = message { refusal = e } }
+        #expect(refusal != nil)
+        #expect(try await Self.matchmake(nodes[1], game: "nope").status == 404)
+        for node in nodes { await node.stop() }
     }
 
     @Test func matchesKeepTickingWhilePostgresIsDownAndTheListingComesBack() async throws {
@@ -87,26 +186,27 @@ import TestSupport
         try postgres.createDatabase("outage")
         let node = try await Self.node(postgres, database: "outage")
         defer { Task { await node.stop() } }
-        let id = try Self.create(node)
-        try await Self.eventually("the match is listed") { try Self.listing(node)?.count == 1 }
+        let id = try await Self.create(node)
+        try await Self.eventually("the match is listed") { try await Self.listing(node)?.count == 1 }
 
         try postgres.stopServer()
-        let tick = { () throws -> Int in
-            let answer = try Self.get(node, "/matches/\(id)")
+        let tick = { () async throws -> Int in
+            let answer = try await Self.get(node, "/matches/\(id)")
             return try JSONDecoder().decode(MatchSummary.self, from: Data(answer.body)).tick
         }
-        let before = try tick()
+        let before = try await tick()
         // Past the node timeout, the cluster's listing is unknown: 503, and
         // this node's own matches are still there.
         try await Self.eventually("GET /matches answers 503 once the listing is stale") {
-            try Self.get(node, "/matches").status == 503
+            try await Self.get(node, "/matches").status == 503
         }
-        #expect(try Self.get(node, "/matches?scope=node").status == 200)
-        #expect(try tick() > before, "the match ticked on while PostgreSQL was down")
+        #expect(try await Self.get(node, "/matches?scope=node").status == 200)
+        #expect(try await tick() > before, "the match ticked on while PostgreSQL was down")
         try await Self.eventually("the failed heartbeats are counted") { (node.server.cluster.node?.heartbeats.failed ?? 0) > 0 }
 
         try postgres.startServer()
-        try await Self.eventually("the listing comes back") { try Self.listing(node)?.map(\.id) == [id] }
+        try await Self.eventually("the listing comes back") { try await Self.listing(node)?.map(\.id) == [id] }
+        await node.stop()
     }
 
     @Test func aNodeRefusesToStartWhenTheDatabaseIsUnreachableAndSaysWhy() async throws {

@@ -1,0 +1,27 @@
+import Cluster
+import Foundation
+
+/// The answer to `POST /matchmake`: where the reserved seat is, and the
+/// URL that takes it (`url`, ready for a WebSocket).
+struct MatchmakeAnswer: Encodable {
+    let match: String
+    let node: String
+    let seat: String
+    let url: String
+    /// True when the match is new: it starts as its first player arrives.
+    let created: Bool
+    let expiresInSeconds: Int
+
+    init(_ reservation: ClusterNode.Reservation, game: String) {
+        match = reservation.matchID
+        node = reservation.node
+        seat = reservation.token
+        created = reservation.created
+        expiresInSeconds = Int(ClusterNode.seatLifetime.components.seconds)
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let name = game.addingPercentEncoding(withAllowedCharacters: allowed) ?? game
+        let query = "game=\(name)&match=\(reservation.matchID)&seat=\(reservation.token)"
+        url = "\(reservation.node)/play?\(query)"
+    }
+}
