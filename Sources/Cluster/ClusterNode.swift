@@ -95,6 +95,9 @@ public final class ClusterNode: Sendable {
         /// Seat tokens redeemed here since the last heartbeat: the seat
         /// counts as reserved until the heartbeat that counts its player.
         var redeemed: [String] = []
+        /// Seat tokens being taken or taken here and not yet freed in the
+        /// database: a token seats one player, however many connect with it.
+        var claimed: Set<String> = []
     }
 
     private init(settings: Settings, report: @escaping @Sendable () -> Report, logger: Logger) {
@@ -223,7 +226,10 @@ public final class ClusterNode: Sendable {
             // The players of redeemed seats are counted above: the seats go.
             try await connection.query("DELETE FROM tickwire_seats WHERE token = ANY(\(redeemed)::text[])", logger: logger)
         }
-        state.withLockedValue { $0.redeemed.removeFirst(min(redeemed.count, $0.redeemed.count)) }
+        state.withLockedValue { state in
+            state.redeemed.removeFirst(min(redeemed.count, state.redeemed.count))
+            state.claimed.subtract(redeemed)
+        }
         var listing: [ClusterMatch] = []
         let rows = try await client.query("""
             SELECT m.id, m.game, m.players::bigint, m.spectators::bigint, m.capacity::bigint, m.tick, m.locked,
@@ -328,9 +334,23 @@ public final class ClusterNode: Sendable {
 
     /// The match a seat token reserved on this node for `game`, and whether
     /// the node has yet to start it; nil when the token is unknown, expired,
-    /// or for another node or game. The seat stays reserved until the
-    /// heartbeat after `redeemed(_:)`.
+    /// or for another node or game, or already being taken here. The token
+    /// is claimed until `release(_:)` (no player seated) or `redeemed(_:)`;
+    /// the seat stays reserved until the heartbeat after `redeemed(_:)`.
     public func seat(token: String, game: String) async throws -> (matchID: String, provisional: Bool)? {
+        guard state.withLockedValue({ $0.claimed.insert(token).inserted }) else { return nil }
+        var found: (matchID: String, provisional: Bool)?
+        defer { if found == nil { release(token) } }
+        found = try await lookUp(token: token, game: game)
+        return found
+    }
+
+    /// A claimed seat whose player was not seated after all: usable again.
+    public func release(_ token: String) {
+        _ = state.withLockedValue { $0.claimed.remove(token) }
+    }
+
+    private func lookUp(token: String, game: String) async throws -> (matchID: String, provisional: Bool)? {
         let rows = try await client.query("""
             SELECT m.id, m.provisional FROM tickwire_seats s JOIN tickwire_matches m ON m.id = s.match_id
             WHERE s.token = \(token) AND s.expires_at > now() AND m.node_id = \(id) AND m.game = \(game)

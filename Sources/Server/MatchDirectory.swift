@@ -225,13 +225,13 @@ final class MatchDirectory: Sendable {
             }
             return admit(host, .resume(token: token))
         case .play(let game, let matchID?) where request.seat != nil:
-            return seatReserved(token: request.seat ?? "", game: game, matchID: matchID, on: loop).flatMap { host in
+            let token = request.seat ?? ""
+            return seatReserved(token: token, game: game, matchID: matchID, on: loop).flatMap { host in
                 guard let host else {
-                    return refuse(.notFound, "the seat token is unknown here or has expired; ask POST /matchmake again")
+                    return refuse(.notFound, "the seat token is unknown here, taken or expired; ask POST /matchmake again")
                 }
-                return admit(host, .player(name: name, account: account)).map { admitted in
-                    if case .player = admitted.1 { self.cluster.node?.redeemed(request.seat ?? "") }
-                    return admitted
+                return admit(host, .player(name: name, account: account)).always { result in
+                    if case .success((_, .player)) = result { self.cluster.node?.redeemed(token) } else { self.cluster.node?.release(token) }
                 }
             }.flatMapError { error in
                 refuse(.refused, "the seat could not be taken: \(ClusterNode.describe(error))")
@@ -260,9 +260,10 @@ final class MatchDirectory: Sendable {
         let promise = loop.makePromise(of: (matchID: String, provisional: Bool)?.self)
         promise.completeWithTask { try await node.seat(token: token, game: game) }
         return promise.futureResult.flatMap { seat -> EventLoopFuture<MatchHost?> in
-            guard let seat, seat.matchID == matchID else { return loop.makeSucceededFuture(nil) }
+            guard let seat else { return loop.makeSucceededFuture(nil) }
+            guard seat.matchID == matchID else { node.release(token); return loop.makeSucceededFuture(nil) }
             if let host = self.host(id: matchID) { return loop.makeSucceededFuture(host) }
-            guard seat.provisional else { return loop.makeSucceededFuture(nil) }
+            guard seat.provisional else { node.release(token); return loop.makeSucceededFuture(nil) }
             let promise = loop.makePromise(of: MatchHost.self)
             let pending = self.state.withLockedValue { state -> EventLoopFuture<MatchHost>? in
                 if let pending = state.placed[matchID] { return pending }

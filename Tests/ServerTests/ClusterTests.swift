@@ -169,13 +169,18 @@ import TestSupport
             }
         }
         // The cluster is full: the next seat is in a new table, and a seat
-        // token is good once, on its own node, for its own match.
+        // token seats one player, on its own node, for its own match.
         let next = try JSONDecoder().decode(Seat.self, from: Data(try await Self.matchmake(nodes[0], game: "table").body))
         #expect(next.created && byMatch[next.match] == nil)
-        let reused = try await TickwireConnection.connect(seats[0].url, name: "again")
-        var refusal: ErrorMessage?
-        while let message = try? await reused.next() { if case .error(let e) = message { refusal = e } }
-        #expect(refusal != nil)
+        let first = try await TickwireConnection.connect(next.url, name: "first")
+        #expect(try await first.welcome.matchID == next.match)
+        let wrongNode = nodes.first { "ws://127.0.0.1:\($0.port)" != next.node } ?? nodes[0]
+        for url in [next.url, next.url.replacingOccurrences(of: next.node, with: "ws://127.0.0.1:\(wrongNode.port)")] {
+            let again = try await TickwireConnection.connect(url, name: "again")
+            var refusal: ErrorMessage?
+            while let message = try? await again.next() { if case .error(let e) = message { refusal = e } }
+            #expect(refusal?.code == .notFound, "\(url): \(String(describing: refusal))")
+        }
         #expect(try await Self.matchmake(nodes[1], game: "nope").status == 404)
         for node in nodes { await node.stop() }
     }
