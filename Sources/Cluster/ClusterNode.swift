@@ -85,6 +85,7 @@ public final class ClusterNode: Sendable {
 
     private struct State {
         var listing: [ClusterMatch] = []
+        var liveNodes = 0
         var listedAt: ContinuousClock.Instant?
         var reachable = true
         var beats = 0
@@ -144,6 +145,12 @@ public final class ClusterNode: Sendable {
 
     /// Heartbeats that reached the database, and those that did not.
     public var heartbeats: (succeeded: Int, failed: Int) { state.withLockedValue { ($0.beats, $0.failures) } }
+
+    /// What the last heartbeat saw: whether it reached the database, and
+    /// the live nodes and their running matches.
+    public var status: (reachable: Bool, nodes: Int, matches: Int) {
+        state.withLockedValue { ($0.reachable && $0.listedAt != nil, $0.liveNodes, $0.listing.count) }
+    }
 
     /// Stops the heartbeat and removes the node and its matches from the
     /// cluster (a node that stops cleanly leaves nothing behind).
@@ -243,8 +250,14 @@ public final class ClusterNode: Sendable {
             listing.append(ClusterMatch(id: match, game: game, players: players, spectators: spectators, capacity: capacity,
                                         tick: tick, locked: locked, ageSeconds: age, nodeID: nodeID, node: node))
         }
+        var liveNodes = 0
+        let nodes = try await client.query("""
+            SELECT count(*)::bigint FROM tickwire_nodes WHERE heartbeat_at > now() - make_interval(secs => \(timeout))
+            """, logger: logger)
+        for try await count in nodes.decode(Int.self) { liveNodes = count }
         let recovered = state.withLockedValue { state -> Bool in
             state.listing = listing
+            state.liveNodes = liveNodes
             state.listedAt = .now
             state.beats += 1
             defer { state.reachable = true }

@@ -31,7 +31,7 @@ final class MatchDirectory: Sendable {
     let options: MatchOptions
     private let settings: MatchHost.Settings
     private let maxMatches: Int
-    private let metrics: ServerMetrics
+    let metrics: ServerMetrics
     let logger: Logger
     let state = NIOLockedValueBox(State())
 

@@ -9,13 +9,17 @@ import NIOConcurrencyHelpers
 /// holds nothing and the server is a single process, as by default.
 final class ServerCluster: Sendable {
     private let box = NIOLockedValueBox<ClusterNode?>(nil)
+    private let failuresCounted = NIOLockedValueBox(0)
     private let cpu = NIOLockedValueBox<(used: Double, at: ContinuousClock.Instant)?>(nil)
 
     var node: ClusterNode? { box.withLockedValue { $0 } }
 
     /// Joins the cluster `settings` names, publishing `directory`'s matches.
-    func join(_ settings: ClusterNode.Settings, directory: MatchDirectory, logger: Logger) async throws {
-        let node = try await ClusterNode.join(settings, logger: logger) { [self] in report(directory) }
+    func join(_ settings: ClusterNode.Settings, directory: MatchDirectory, metrics: ServerMetrics, logger: Logger) async throws {
+        let node = try await ClusterNode.join(settings, logger: logger) { [self] in
+            record(metrics)
+            return report(directory)
+        }
         box.withLockedValue { $0 = node }
     }
 
@@ -45,7 +49,24 @@ final class ServerCluster: Sendable {
         guard let definition = directory.games[game] else {
             throw ClusterNode.MatchmakingError(description: "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))")
         }
-        return try await node.matchmake(game: game, capacity: definition.maxPlayers, newMatchID: ResumeToken.random(characters: 10))
+        let seat = try await node.matchmake(game: game, capacity: definition.maxPlayers, newMatchID: ResumeToken.random(characters: 10))
+        directory.metrics.clusterSeatsReserved.increment()
+        return seat
+    }
+
+    /// The cluster figures of `/metrics`, as of the last heartbeat.
+    private func record(_ metrics: ServerMetrics) {
+        guard let node else { return }
+        let status = node.status
+        metrics.clusterReachable.record(status.reachable ? 1 : 0)
+        metrics.clusterNodes.record(status.nodes)
+        metrics.clusterMatches.record(status.matches)
+        let failed = node.heartbeats.failed
+        let counted = failuresCounted.withLockedValue { counted in
+            defer { counted = failed }
+            return counted
+        }
+        if failed > counted { metrics.clusterHeartbeatsFailed.increment(by: Int64(failed - counted)) }
     }
 
     private func report(_ directory: MatchDirectory) -> ClusterNode.Report {

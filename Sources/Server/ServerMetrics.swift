@@ -31,6 +31,14 @@ final class ServerMetrics: Sendable {
     /// Matches given up because a call ran past the hard limit.
     let matchesAbandoned: CoreMetrics.Counter
     let ackDelay: CoreMetrics.Timer
+    /// In a cluster: whether the last heartbeat reached PostgreSQL, the
+    /// live nodes and their matches it saw, heartbeats that failed, and
+    /// seats `POST /matchmake` reserved.
+    let clusterReachable: CoreMetrics.Gauge
+    let clusterNodes: CoreMetrics.Gauge
+    let clusterMatches: CoreMetrics.Gauge
+    let clusterHeartbeatsFailed: CoreMetrics.Counter
+    let clusterSeatsReserved: CoreMetrics.Counter
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -60,6 +68,11 @@ final class ServerMetrics: Sendable {
         luaErrors = CoreMetrics.Counter(label: "tickwire_lua_errors_total", factory: factory)
         matchesAbandoned = CoreMetrics.Counter(label: "tickwire_matches_abandoned_total", factory: factory)
         ackDelay = CoreMetrics.Timer(label: "tickwire_ack_delay_seconds", factory: factory)
+        clusterReachable = CoreMetrics.Gauge(label: "tickwire_cluster_database_reachable", factory: factory)
+        clusterNodes = CoreMetrics.Gauge(label: "tickwire_cluster_nodes", factory: factory)
+        clusterMatches = CoreMetrics.Gauge(label: "tickwire_cluster_matches", factory: factory)
+        clusterHeartbeatsFailed = CoreMetrics.Counter(label: "tickwire_cluster_heartbeats_failed_total", factory: factory)
+        clusterSeatsReserved = CoreMetrics.Counter(label: "tickwire_cluster_seats_reserved_total", factory: factory)
     }
 
     /// A connection the server turned away, by why (`full`, `origin`, `auth`,

@@ -95,6 +95,11 @@ import TestSupport
                 return Dictionary(listed.map { ($0.id, $0.node ?? "") }, uniquingKeysWith: { a, _ in a }) == owner
             }
         }
+        try await Self.eventually("/metrics counts three live nodes and their three matches") {
+            let text = String(decoding: try await Self.get(nodes[0], "/metrics").body, as: UTF8.self)
+            return text.contains("tickwire_cluster_nodes 3") && text.contains("tickwire_cluster_matches 3")
+                && text.contains("tickwire_cluster_database_reachable 1")
+        }
         // scope=node: this node's own match alone.
         let own = try JSONDecoder().decode([MatchSummary].self, from: Data(try await Self.get(nodes[0], "/matches?scope=node").body))
         #expect(own.count == 1 && owner[own[0].id] == "ws://127.0.0.1:\(nodes[0].port)")
@@ -207,7 +212,11 @@ import TestSupport
         }
         #expect(try await Self.get(node, "/matches?scope=node").status == 200)
         #expect(try await tick() > before, "the match ticked on while PostgreSQL was down")
-        try await Self.eventually("the failed heartbeats are counted") { (node.server.cluster.node?.heartbeats.failed ?? 0) > 0 }
+        try await Self.eventually("/metrics shows the database unreachable and counts the failed heartbeats") {
+            let text = String(decoding: try await Self.get(node, "/metrics").body, as: UTF8.self)
+            return text.contains("tickwire_cluster_database_reachable 0") && !text.contains("tickwire_cluster_heartbeats_failed_total 0")
+                && text.contains("tickwire_cluster_heartbeats_failed_total")
+        }
 
         try postgres.startServer()
         try await Self.eventually("the listing comes back") { try await Self.listing(node)?.map(\.id) == [id] }
