@@ -23,11 +23,13 @@ import TestSupport
         """
 
     /// A node of a cluster on `database`, beating fast so tests wait little.
-    static func node(_ postgres: TestPostgres, database: String) async throws -> LiveServer {
+    /// Nodes count as gone after `nodeTimeout`: long enough that a busy
+    /// machine's late heartbeat does not drop a live node.
+    static func node(_ postgres: TestPostgres, database: String, nodeTimeout: Duration = .seconds(6)) async throws -> LiveServer {
         try await LiveServer(extraGames: ["table": table]) { config in
             config.cluster = try? ClusterDatabaseURL(postgres.url(database: database) + "?sslmode=disable")
             config.clusterHeartbeat = .milliseconds(200)
-            config.clusterNodeTimeout = .seconds(2)
+            config.clusterNodeTimeout = nodeTimeout
         }
     }
 
@@ -194,7 +196,7 @@ import TestSupport
         guard let postgres = try TestPostgres.start() else { return }
         defer { postgres.stop() }
         try postgres.createDatabase("outage")
-        let node = try await Self.node(postgres, database: "outage")
+        let node = try await Self.node(postgres, database: "outage", nodeTimeout: .seconds(2))
         defer { Task { await node.stop() } }
         let id = try await Self.create(node)
         try await Self.eventually("the match is listed") { try await Self.listing(node)?.count == 1 }
