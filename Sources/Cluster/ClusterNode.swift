@@ -49,7 +49,7 @@ public final class ClusterNode: Sendable {
     }
 
     /// One running match, as published.
-    public struct Published: Sendable, Codable {
+    public struct Published: Sendable, Codable, Equatable {
         public let id: String
         public let game: String
         public let players: Int
@@ -247,8 +247,8 @@ public final class ClusterNode: Sendable {
             """, logger: logger)
         for try await (match, game, players, spectators, capacity, tick, locked, age, nodeID, node)
             in rows.decode((String, String, Int, Int, Int, Int, Bool, Double, String, String).self) {
-            listing.append(ClusterMatch(id: match, game: game, players: players, spectators: spectators, capacity: capacity,
-                                        tick: tick, locked: locked, ageSeconds: age, nodeID: nodeID, node: node))
+            listing.append(ClusterMatch(Published(id: match, game: game, players: players, spectators: spectators, capacity: capacity,
+                                                  tick: tick, locked: locked, age: age), nodeID: nodeID, node: node))
         }
         var liveNodes = 0
         let nodes = try await client.query("""

@@ -25,9 +25,10 @@ public struct MatchSummary: Sendable, Codable, Equatable {
 
 extension MatchSummary {
     /// A match another node of the cluster published.
-    init(_ match: ClusterMatch) {
+    init(_ listed: ClusterMatch) {
+        let match = listed.match
         self.init(id: match.id, game: match.game, players: match.players, spectators: match.spectators,
-                  capacity: match.capacity, tick: match.tick, ageSeconds: match.ageSeconds, running: true,
-                  locked: match.locked ? true : nil, node: match.node)
+                  capacity: match.capacity, tick: match.tick, ageSeconds: match.age, running: true,
+                  locked: match.locked ? true : nil, node: listed.node)
     }
 }

@@ -15,8 +15,9 @@ final class ServerCluster: Sendable {
     var node: ClusterNode? { box.withLockedValue { $0 } }
 
     /// Joins the cluster `settings` names, publishing `directory`'s matches.
-    func join(_ settings: ClusterNode.Settings, directory: MatchDirectory, metrics: ServerMetrics, logger: Logger) async throws {
-        let node = try await ClusterNode.join(settings, logger: logger) { [self] in
+    func join(_ settings: ClusterNode.Settings, within limit: Duration, directory: MatchDirectory, metrics: ServerMetrics,
+              logger: Logger) async throws {
+        let node = try await ClusterNode.join(settings, within: limit, logger: logger) { [self] in
             record(metrics)
             return report(directory)
         }

@@ -104,6 +104,8 @@ public struct ServerConfiguration: Sendable {
     /// Heartbeat period and the age past which a node counts as dead.
     public var clusterHeartbeat: Duration = .seconds(1)
     public var clusterNodeTimeout: Duration = .seconds(5)
+    /// How long a starting node waits for the database before it gives up.
+    public var clusterJoinTimeout: Duration = .seconds(10)
 
     public init() {}
 }

@@ -175,7 +175,7 @@ public final class TickwireServer: Service, Sendable {
             settings.heartbeat = configuration.clusterHeartbeat
             settings.nodeTimeout = configuration.clusterNodeTimeout
             do {
-                try await cluster.join(settings, directory: directory, metrics: metrics, logger: logger)
+                try await cluster.join(settings, within: configuration.clusterJoinTimeout, directory: directory, metrics: metrics, logger: logger)
             } catch {
                 try? await listener.close()
                 state.withLockedValue { $0.listener = nil }

@@ -30,6 +30,8 @@ import TestSupport
             config.cluster = try? ClusterDatabaseURL(postgres.url(database: database) + "?sslmode=disable")
             config.clusterHeartbeat = .milliseconds(200)
             config.clusterNodeTimeout = nodeTimeout
+            // The test process's own threads may be busy for seconds on a loaded machine.
+            config.clusterJoinTimeout = .seconds(60)
         }
     }
 
@@ -40,6 +42,16 @@ import TestSupport
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try work() }) }.start()
         }
+    }
+
+    /// Three nodes of a cluster on a new `database`, started at once (so
+    /// they migrate its schema together).
+    static func threeNodes(_ postgres: TestPostgres, database: String) async throws -> [LiveServer] {
+        try await offPool { try postgres.createDatabase(database) }
+        async let a = node(postgres, database: database)
+        async let b = node(postgres, database: database)
+        async let c = node(postgres, database: database)
+        return try await [a, b, c]
     }
 
     /// `GET path`'s status and body.
@@ -78,16 +90,12 @@ import TestSupport
     }
 
     @Test func threeNodesMigrateOnceAndEachListsEveryNodesMatches() async throws {
-        guard let postgres = try TestPostgres.start() else { return }
-        defer { postgres.stop() }
-        try postgres.createDatabase("three")
-        async let a = Self.node(postgres, database: "three")
-        async let b = Self.node(postgres, database: "three")
-        async let c = Self.node(postgres, database: "three")
-        let nodes = try await [a, b, c]
+        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        let nodes = try await Self.threeNodes(postgres, database: "three")
         defer { Task { for node in nodes { await node.stop() } } }
-        #expect(try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") == "1\n2\n")
-        #expect(try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") == "3\n")
+        #expect(try await Self.offPool { try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") } == "1\n2\n")
+        #expect(try await Self.offPool { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "3\n")
 
         var owner: [String: String] = [:]
         for node in nodes { owner[try await Self.create(node)] = "ws://127.0.0.1:\(node.port)" }
@@ -108,7 +116,7 @@ import TestSupport
 
         // A node that stops leaves the cluster with its matches.
         await nodes[2].stop()
-        #expect(try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") == "2\n")
+        #expect(try await Self.offPool { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "2\n")
         try await Self.eventually("the stopped node's match leaves the listing") {
             try await Self.listing(nodes[0])?.count == 2
         }
@@ -136,13 +144,9 @@ import TestSupport
     }
 
     @Test func matchmakingFromThreeNodesAtOnceFillsMatchesOneAtATimeAndTheSeatsHold() async throws {
-        guard let postgres = try TestPostgres.start() else { return }
-        defer { postgres.stop() }
-        try postgres.createDatabase("matchmaking")
-        async let a = Self.node(postgres, database: "matchmaking")
-        async let b = Self.node(postgres, database: "matchmaking")
-        async let c = Self.node(postgres, database: "matchmaking")
-        let nodes = try await [a, b, c]
+        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        let nodes = try await Self.threeNodes(postgres, database: "matchmaking")
         defer { Task { for node in nodes { await node.stop() } } }
 
         // 24 requests, 8 on each node, all at once: 6 tables of 4.
@@ -193,15 +197,15 @@ import TestSupport
     }
 
     @Test func matchesKeepTickingWhilePostgresIsDownAndTheListingComesBack() async throws {
-        guard let postgres = try TestPostgres.start() else { return }
-        defer { postgres.stop() }
-        try postgres.createDatabase("outage")
+        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        try await Self.offPool { try postgres.createDatabase("outage") }
         let node = try await Self.node(postgres, database: "outage", nodeTimeout: .seconds(2))
         defer { Task { await node.stop() } }
         let id = try await Self.create(node)
         try await Self.eventually("the match is listed") { try await Self.listing(node)?.count == 1 }
 
-        try postgres.stopServer()
+        try await Self.offPool { try postgres.stopServer() }
         let tick = { () async throws -> Int in
             let answer = try await Self.get(node, "/matches/\(id)")
             return try JSONDecoder().decode(MatchSummary.self, from: Data(answer.body)).tick
@@ -220,15 +224,15 @@ import TestSupport
                 && text.contains("tickwire_cluster_heartbeats_failed_total")
         }
 
-        try postgres.startServer()
+        try await Self.offPool { try postgres.startServer() }
         try await Self.eventually("the listing comes back") { try await Self.listing(node)?.map(\.id) == [id] }
         await node.stop()
     }
 
     @Test func aNodeRefusesToStartWhenTheDatabaseIsUnreachableAndSaysWhy() async throws {
-        guard let postgres = try TestPostgres.start() else { return }
+        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
         let url = postgres.url(database: "postgres")
-        postgres.stop()
+        try await Self.offPool { postgres.stop() }
         let started = ContinuousClock.now
         await #expect {
             _ = try await LiveServer { config in

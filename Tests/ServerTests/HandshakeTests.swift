@@ -47,7 +47,12 @@ import WebSocket
 
     @Test func withASecretPlayersNeedAValidTokenAndTakeTheirNameFromIt() async throws {
         let secret = "correct horse battery staple, and more"
-        let live = try await LiveServer { $0.jwtSecret = secret }
+        // Tokens are checked on Swift's concurrent threads, which a loaded
+        // test process may keep busy for longer than the usual 10 s.
+        let live = try await LiveServer {
+            $0.jwtSecret = secret
+            $0.handshakeTimeout = .seconds(60)
+        }
         defer { Task { await live.stop() } }
         #expect(await refusal(live, "/play?game=echo")?.httpStatus == 401)
         let forged = try await PlayerAuth.sign(secret: String(repeating: "w", count: 32), subject: "u1", name: "Ann")
