@@ -234,7 +234,8 @@ final class MatchDirectory: Sendable {
                     if case .success((_, .player)) = result { self.cluster.node?.redeemed(token) } else { self.cluster.node?.release(token) }
                 }
             }.flatMapError { error in
-                refuse(.refused, "the seat could not be taken: \(ClusterNode.describe(error))")
+                self.cluster.node?.release(token)
+                return refuse(.refused, "the seat could not be taken: \(ClusterNode.describe(error))")
             }
         case .play(let game, let matchID?):
             guard let host = host(id: matchID), host.gameKey == game else {
