@@ -128,7 +128,8 @@ import WebSocket
     }
 
     @Test func aPlayerWhoReturnsWithinTheGraceKeepsTheSeatAndGetsAFullSnapshot() async throws {
-        let live = try await LiveServer { $0.resumeGrace = .seconds(10) }
+        // A grace no loaded machine outlasts between the close and the return.
+        let live = try await LiveServer { $0.resumeGrace = .seconds(120) }
         defer { Task { await live.stop() } }
         let ann = try await live.connect("/play?game=echo", name: "Ann")
         let bob = try await live.connect("/play?game=echo", name: "Bob")
