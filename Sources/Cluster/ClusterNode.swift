@@ -19,8 +19,14 @@ public final class ClusterNode: Sendable {
         /// The URL players reach this node at (`ws://host:port` or `wss://…`).
         public var advertise: String
         public var heartbeat: Duration = .seconds(1)
-        /// A node whose heartbeat is older than this is taken for dead.
-        public var nodeTimeout: Duration = .seconds(5)
+        /// A node whose heartbeat is older than this is taken for dead, and
+        /// its matches are taken over by live nodes.
+        public var nodeTimeout: Duration = .seconds(3)
+        /// Whether this node takes over matches of dead nodes.
+        public var adopts = true
+        /// The most matches one heartbeat takes over (the rest are left to
+        /// other nodes, or the next heartbeat).
+        public var adoptionsPerBeat = 8
 
         public init(database: ClusterDatabaseURL, advertise: String) {
             self.database = database
@@ -38,13 +44,51 @@ public final class ClusterNode: Sendable {
         /// The games this node can start (matchmaking places new matches
         /// only on a node that has the game).
         public var games: [String]
+        /// The seats of its matches that a resume token can take back.
+        public var seats: [Seat]
 
-        public init(matches: [Published], players: Int, cpu: Double, draining: Bool, games: [String]) {
+        public init(matches: [Published], players: Int, cpu: Double, draining: Bool, games: [String], seats: [Seat] = []) {
             self.matches = matches
             self.players = players
             self.cpu = cpu
             self.draining = draining
             self.games = games
+            self.seats = seats
+        }
+    }
+
+    /// A player's seat in a match, as published for resuming elsewhere.
+    public struct Seat: Sendable, Codable, Equatable {
+        public let match: String
+        public let player: Int
+        public let token: String
+        /// The JWT subject, when auth is on.
+        public let account: String?
+
+        public init(match: String, player: Int, token: String, account: String?) {
+            self.match = match
+            self.player = player
+            self.token = token
+            self.account = account
+        }
+    }
+
+    /// What the node asks of the server it serves.
+    public struct Events: Sendable {
+        /// What to publish at each heartbeat.
+        public var report: @Sendable () -> Report
+        /// Matches running here that another node has taken over (this node
+        /// was taken for dead): they must end here.
+        public var lost: @Sendable ([String]) -> Void
+        /// A match of a dead node this node now owns: start it from its log,
+        /// then call `adopted(_:)`, or `giveUp(_:)` when it cannot be.
+        public var adopt: @Sendable (Adoption) -> Void
+
+        public init(report: @escaping @Sendable () -> Report, lost: @escaping @Sendable ([String]) -> Void = { _ in },
+                    adopt: @escaping @Sendable (Adoption) -> Void = { _ in }) {
+            self.report = report
+            self.lost = lost
+            self.adopt = adopt
         }
     }
 
@@ -78,12 +122,14 @@ public final class ClusterNode: Sendable {
 
     public let id: String
     public let settings: Settings
-    private let client: PostgresClient
-    private let report: @Sendable () -> Report
-    private let logger: Logger
-    private let state = NIOLockedValueBox(State())
+    /// The logs of this node's matches, stored at each heartbeat.
+    public let logs: ClusterLogBook
+    let client: PostgresClient
+    let events: Events
+    let logger: Logger
+    let state = NIOLockedValueBox(State())
 
-    private struct State {
+    struct State {
         var listing: [ClusterMatch] = []
         var liveNodes = 0
         var listedAt: ContinuousClock.Instant?
@@ -99,12 +145,17 @@ public final class ClusterNode: Sendable {
         /// Seat tokens being taken or taken here and not yet freed in the
         /// database: a token seats one player, however many connect with it.
         var claimed: Set<String> = []
+        /// Matches taken over from a dead node and being started here: the
+        /// heartbeat keeps their rows until `adopted` or `giveUp`.
+        var adopting: Set<String> = []
+        var adoptedCount = 0
     }
 
-    private init(settings: Settings, report: @escaping @Sendable () -> Report, logger: Logger) {
+    private init(settings: Settings, logs: ClusterLogBook, events: Events, logger: Logger) {
         self.id = UUID().uuidString.lowercased()
         self.settings = settings
-        self.report = report
+        self.logs = logs
+        self.events = events
         self.logger = logger
         client = PostgresClient(configuration: settings.database.clientConfiguration(), backgroundLogger: logger)
     }
@@ -112,16 +163,16 @@ public final class ClusterNode: Sendable {
     /// Connects, brings the schema up to date, registers the node and
     /// publishes its first report, then heartbeats until `leave()`. Throws,
     /// with the reason, when PostgreSQL does not answer within `within`.
-    public static func join(_ settings: Settings, within limit: Duration = .seconds(10), logger: Logger,
-                            report: @escaping @Sendable () -> Report) async throws -> ClusterNode {
-        let node = ClusterNode(settings: settings, report: report, logger: logger)
+    public static func join(_ settings: Settings, within limit: Duration = .seconds(10), logs: ClusterLogBook = ClusterLogBook(),
+                            logger: Logger, events: Events) async throws -> ClusterNode {
+        let node = ClusterNode(settings: settings, logs: logs, events: events, logger: logger)
         let client = node.client
         node.state.withLockedValue { $0.clientTask = Task { await client.run() } }
         do {
             try await Self.deadline(limit, "the cluster database \(settings.database) did not answer within \(limit)") {
                 let applied = try await ClusterSchema.migrate(client, logger: logger)
                 if !applied.isEmpty { logger.info("cluster schema migrated", metadata: ["versions": "\(applied)"]) }
-                try await node.beat()
+                try await node.beat(adopting: false)
             }
         } catch {
             node.state.withLockedValue { $0.clientTask?.cancel() }
@@ -199,13 +250,27 @@ public final class ClusterNode: Sendable {
 
     /// One heartbeat: the node's row and matches in one transaction, then
     /// the listing of every live node's matches.
-    func beat() async throws {
-        let report = report()
-        let redeemed = state.withLockedValue { $0.redeemed }
+    /// `adopting`: whether this beat may take over dead nodes' matches
+    /// (not the first, made before the server holds the node).
+    func beat(adopting mayAdopt: Bool = true) async throws {
+        let report = events.report()
+        let (redeemed, adopting) = state.withLockedValue { ($0.redeemed, Array($0.adopting)) }
         let matches = String(decoding: try JSONEncoder().encode(report.matches), as: UTF8.self)
         let ids = report.matches.map(\.id)
+        let kept = ids + adopting
         let timeout = Self.seconds(settings.nodeTimeout)
-        try await client.withTransaction(logger: logger) { [id, settings] connection in
+        // Chunks of a match not in this report (it started after the report
+        // was made) wait for the next heartbeat.
+        let published = Set(ids)
+        let taken = logs.take()
+        let chunks = taken.filter { published.contains($0.match) }
+        logs.putBack(taken.filter { !published.contains($0.match) })
+        let broken = logs.takeBroken()
+        let logRows = String(decoding: try JSONEncoder().encode(chunks.map(LogRow.init)), as: UTF8.self)
+        let seats = String(decoding: try JSONEncoder().encode(report.seats), as: UTF8.self)
+        let tokens = report.seats.map(\.token)
+        do {
+        try await client.withTransaction(logger: logger) { [id, settings, logger] connection in
             try await connection.query("""
                 INSERT INTO tickwire_nodes (id, advertise, heartbeat_at, draining, matches, players, cpu, games)
                 VALUES (\(id), \(settings.advertise), now(), \(report.draining), \(report.matches.count), \(report.players), \(report.cpu),
@@ -225,13 +290,61 @@ public final class ClusterNode: Sendable {
                     provisional = false
                     WHERE tickwire_matches.node_id = excluded.node_id
                 """, logger: logger)
+            // Logs go only to matches still this node's: one another node
+            // took over (this node was taken for dead) is not written to.
+            if !chunks.isEmpty {
+                try await connection.query("""
+                    INSERT INTO tickwire_match_logs (match_id, seq, bytes)
+                    SELECT l.match, l.sequence, decode(l.bytes, 'base64')
+                    FROM jsonb_to_recordset(\(logRows)::jsonb) AS l(match text, sequence integer, bytes text)
+                    JOIN tickwire_matches m ON m.id = l.match AND m.node_id = \(id)
+                    ON CONFLICT (match_id, seq) DO NOTHING
+                    """, logger: logger)
+            }
+            if !broken.isEmpty {
+                try await connection.query("""
+                    DELETE FROM tickwire_match_logs l USING tickwire_matches m
+                    WHERE l.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(broken)::text[])
+                    """, logger: logger)
+            }
             // Gone: ended here, or placed here by matchmaking and never started.
             try await connection.query("""
-                DELETE FROM tickwire_matches WHERE node_id = \(id) AND NOT (id = ANY(\(ids)::text[]))
+                DELETE FROM tickwire_matches WHERE node_id = \(id) AND NOT (id = ANY(\(kept)::text[]))
                     AND NOT (provisional AND started_at > now() - make_interval(secs => \(Self.seconds(Self.seatLifetime))))
                 """, logger: logger)
             // The players of redeemed seats are counted above: the seats go.
             try await connection.query("DELETE FROM tickwire_seats WHERE token = ANY(\(redeemed)::text[])", logger: logger)
+            // Resume tokens: those of freed seats go, new ones come.
+            try await connection.query("""
+                DELETE FROM tickwire_resume r USING tickwire_matches m
+                WHERE r.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(ids)::text[])
+                  AND NOT (r.token = ANY(\(tokens)::text[]))
+                """, logger: logger)
+            if !report.seats.isEmpty {
+                try await connection.query("""
+                    INSERT INTO tickwire_resume (token, match_id, player, account)
+                    SELECT s.token, s.match, s.player, s.account
+                    FROM jsonb_to_recordset(\(seats)::jsonb) AS s(match text, player integer, token text, account text)
+                    JOIN tickwire_matches m ON m.id = s.match AND m.node_id = \(id)
+                    ON CONFLICT (token) DO NOTHING
+                    """, logger: logger)
+            }
+        }
+        } catch {
+            logs.putBack(chunks)
+            logs.putBackBroken(broken)
+            throw error
+        }
+        var lost: [String] = []
+        let moved = try await client.query("""
+            SELECT id FROM tickwire_matches WHERE id = ANY(\(ids)::text[]) AND node_id <> \(id)
+            """, logger: logger)
+        for try await match in moved.decode(String.self) { lost.append(match) }
+        if !lost.isEmpty {
+            for match in lost { logs.close(match: match) }
+            logger.error("matches of this node were taken over by other nodes (this node was taken for dead): they end here",
+                         metadata: ["matches": "\(lost)"])
+            events.lost(lost)
         }
         state.withLockedValue { state in
             state.redeemed.removeFirst(min(redeemed.count, state.redeemed.count))
@@ -264,6 +377,22 @@ public final class ClusterNode: Sendable {
             return !state.reachable
         }
         if recovered { logger.info("the cluster database answers again") }
+        if mayAdopt, settings.adopts, !report.draining {
+            try await adoptFromDeadNodes(games: report.games)
+        }
+    }
+
+    /// A log chunk as the heartbeat sends it.
+    private struct LogRow: Encodable {
+        let match: String
+        let sequence: Int
+        let bytes: String
+
+        init(_ chunk: ClusterLogBook.Chunk) {
+            match = chunk.match
+            sequence = chunk.sequence
+            bytes = Data(chunk.bytes).base64EncodedString()
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -61,6 +61,25 @@ enum ClusterSchema {
             """,
             "CREATE INDEX tickwire_seats_match ON tickwire_seats (match_id)",
         ]),
+        Migration(version: 3, description: "match logs and resume tokens, for taking over a dead node's matches", statements: [
+            """
+            CREATE TABLE tickwire_match_logs (
+                match_id text NOT NULL REFERENCES tickwire_matches (id) ON DELETE CASCADE,
+                seq integer NOT NULL,
+                bytes bytea NOT NULL,
+                PRIMARY KEY (match_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE tickwire_resume (
+                token text PRIMARY KEY,
+                match_id text NOT NULL REFERENCES tickwire_matches (id) ON DELETE CASCADE,
+                player integer NOT NULL,
+                account text
+            )
+            """,
+            "CREATE INDEX tickwire_resume_match ON tickwire_resume (match_id)",
+        ]),
     ]
 
     static var latest: Int { migrations.last?.version ?? 0 }

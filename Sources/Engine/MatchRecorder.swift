@@ -55,7 +55,21 @@ public final class MatchRecorder: MatchLog, @unchecked Sendable {
         self.settings = settings
         header = ReplayHeader(game: game, options: options, matchID: settings.matchID, origin: settings.origin,
                               checkpointEvery: settings.checkpointEvery)
-        writer = Writer(sink: sink, inputWidth: game.schema.input.count, stopped: stopped)
+        writer = Writer(sink: sink, encoder: ReplayEncoder(inputWidth: game.schema.input.count), stopped: stopped)
+        pending.reserveCapacity(256)
+    }
+
+    /// Records the rest of a match whose log so far was read to its end
+    /// with `encoder`'s state (`MatchRecovery`): no header and no files are
+    /// written, only the chunks that extend the log. Attach it with
+    /// `MatchSession.continueLog(with:)`.
+    public init(continuing encoder: ReplayEncoder, game: GameDefinition, options: MatchOptions, settings: Settings,
+                sink: any ReplaySink, stopped: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.settings = settings
+        header = ReplayHeader(game: game, options: options, matchID: settings.matchID, origin: settings.origin,
+                              checkpointEvery: settings.checkpointEvery)
+        writer = Writer(sink: sink, encoder: encoder, stopped: stopped)
+        started = true
         pending.reserveCapacity(256)
     }
 
@@ -143,9 +157,9 @@ public final class MatchRecorder: MatchLog, @unchecked Sendable {
         private let stopped: @Sendable (String) -> Void
         private var failed = false
 
-        init(sink: any ReplaySink, inputWidth: Int, stopped: @escaping @Sendable (String) -> Void) {
+        init(sink: any ReplaySink, encoder: ReplayEncoder, stopped: @escaping @Sendable (String) -> Void) {
             self.sink = sink
-            encoder = ReplayEncoder(inputWidth: inputWidth)
+            self.encoder = encoder
             self.stopped = stopped
         }
 

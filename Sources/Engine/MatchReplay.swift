@@ -25,6 +25,8 @@ public final class MatchReplay {
     private var ticksLeft = 0
     private var referenceFolder: String?
     public private(set) var checkpointsChecked = 0
+    /// The tick of the last recorded hash the replay matched.
+    public private(set) var lastCheckpoint: Int?
     public private(set) var divergence: Divergence?
     /// The recording's last record, once read.
     public private(set) var recordedEnd: (tick: Int, hash: UInt64?, outcome: String)?
@@ -44,14 +46,19 @@ public final class MatchReplay {
 
     /// Reads the recording's header and files, and starts the match of
     /// `game` (and of the recorded files, if they differ).
-    public init(recording: Recording, game: GameDefinition, options: MatchOptions? = nil) throws {
+    /// With `mutesReplayedLines`, the lines the match logs (`print`) are
+    /// not passed on until `unmute()`: a match recovered from its log does
+    /// not say again what it said before.
+    public init(recording: Recording, game: GameDefinition, options: MatchOptions? = nil, mutesReplayedLines: Bool = false) throws {
         self.recording = recording
         decoder = try ReplayDecoder(bytes: recording.bytes)
         let header = recording.header
         self.game = game
         fileDifferences = recording.differences(folder: game.folder, source: game.source)
         let options = options ?? header.replayOptions
-        session = try MatchSession(game: game, options: options, checkpointEvery: header.checkpointEvery)
+        muting = mutesReplayedLines ? ReplayingFlag() : nil
+        session = try MatchSession(game: game, options: options, log: nil, checkpointEvery: header.checkpointEvery,
+                                   keepsHistory: false, replaying: muting)
         if !fileDifferences.isEmpty, recording.files.contains(where: { $0.path == "game.lua" }),
            recording.files.allSatisfy(\.isKept) {
             let folder = try Self.materialize(recording.files, game: header.game)
@@ -72,6 +79,15 @@ public final class MatchReplay {
     }
 
     public var tick: Int { session.tick }
+
+    private let muting: ReplayingFlag?
+
+    /// The match's lines are passed on again (see `mutesReplayedLines`).
+    public func unmute() { muting?.end() }
+
+    /// An encoder that extends the recording from where the replay has
+    /// read it (`MatchRecorder(continuing:…)`).
+    public var continuation: ReplayEncoder { ReplayEncoder(continuing: decoder.recordCoder) }
 
     /// Applies the recording up to and including its next tick; false when
     /// the recording is over or the replay diverged.
@@ -139,6 +155,7 @@ public final class MatchReplay {
                         + " (it matched at tick \(max(0, tick - header.checkpointEvery)))")
             } else {
                 checkpointsChecked += 1
+                lastCheckpoint = tick
             }
         case .timeLimit(let call, let location, let message, let traceback):
             let fact = MatchFact.timeLimit(call: call, error: ReplayError(location: location, message: message, traceback: traceback))

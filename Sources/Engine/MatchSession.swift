@@ -19,8 +19,9 @@ public final class MatchSession {
     public let options: MatchOptions
     /// A hash checkpoint is logged every this many ticks (and at the end).
     public let checkpointEvery: Int
-    /// Set once, at `init`; `detachLog` and the end only stop using it.
-    private let log: (any MatchLog)?
+    /// Set at `init`, or once by `continueLog(with:)` before the session is
+    /// shared (a recovered match); `detachLog` and the end only stop using it.
+    private var log: (any MatchLog)?
     private var logging = true
     private var filesLogged = 0
     private var ended = false
@@ -159,6 +160,19 @@ public final class MatchSession {
     public func endAbandoned(because reason: String) {
         guard logEnded.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         log?.end(tick: completedTick.load(ordering: .acquiring), hash: nil, outcome: "abandoned: \(reason)")
+    }
+
+    /// Logs what follows into `log`, which already holds what came before
+    /// (`MatchRecorder(continuing:…)`): for a session rebuilt from its log
+    /// (`MatchRecovery`), made without one. False, and nothing changes,
+    /// when the session has a log or has ended. Call it before the session
+    /// is reachable from another thread.
+    @discardableResult
+    public func continueLog(with log: any MatchLog) -> Bool {
+        guard self.log == nil, !ended else { return false }
+        self.log = log
+        filesLogged = match.loadedFiles.count
+        return true
     }
 
     /// Stops logging (a write failed, or the host chose to), keeping the match.

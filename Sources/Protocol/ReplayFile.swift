@@ -71,6 +71,13 @@ public struct ReplayEncoder: Sendable {
         coder = ReplayRecordCoder(inputWidth: inputWidth)
     }
 
+    /// Goes on encoding a log whose records so far `coder` has read (a
+    /// decoder's `recordCoder` at its end): inputs are coded against the
+    /// last ones read, so the chunks written next extend that log.
+    public init(continuing coder: ReplayRecordCoder) {
+        self.coder = coder
+    }
+
     /// The file's first bytes: prefix and header chunk.
     public static func start(_ header: ReplayHeader) -> [UInt8] {
         var header = header
@@ -127,6 +134,10 @@ public struct ReplayDecoder {
     /// Set once the file ended inside a chunk (cut short while written):
     /// the offset of that partial chunk.
     public private(set) var truncatedAt: Int?
+
+    /// The record coder's state after the records read so far (what an
+    /// encoder continuing the log starts from).
+    public var recordCoder: ReplayRecordCoder { coder }
 
     /// Reads the prefix and the header.
     public init(bytes: [UInt8]) throws(ReplayFileError) {

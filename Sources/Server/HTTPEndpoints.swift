@@ -255,27 +255,51 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// A seat anywhere in the cluster: the URL to connect to, with its
-    /// seat token.
+    /// seat token; or, for a resume token, the URL that resumes it on the
+    /// node its match runs on now.
     private func matchmake(body: ByteBuffer, on loop: EventLoop) -> EventLoopFuture<HTTPResponse> {
-        let game: String
-        switch CreateMatchRequest.parse(body) {
-        case .success(let parsed) where parsed.params.isEmpty: game = parsed.game
-        case .success: return loop.makeSucceededFuture(.text(.badRequest, #"matchmaking takes {"game": "NAME"} alone"#))
+        let request: MatchmakeRequest
+        switch MatchmakeRequest.parse(body) {
+        case .success(let parsed): request = parsed
         case .failure(let refusal): return loop.makeSucceededFuture(.refusal(refusal))
         }
         guard cluster.node != nil else {
-            return loop.makeSucceededFuture(.text(.notFound, "this server is not a node of a cluster (serve --cluster): connect to /play?game=\(game)"))
+            let local = switch request {
+            case .game(let game): "/play?game=\(game)"
+            case .resume: "/play?resume=TOKEN"
+            }
+            return loop.makeSucceededFuture(.text(.notFound, "this server is not a node of a cluster (serve --cluster): connect to \(local)"))
         }
-        guard directory.games[game] != nil else {
+        if case .game(let game) = request, directory.games[game] == nil {
             return loop.makeSucceededFuture(.text(.notFound, "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))"))
         }
         let promise = loop.makePromise(of: HTTPResponse.self)
         promise.completeWithTask { [cluster, directory] in
-            do {
-                let seat = try await cluster.matchmake(game: game, directory: directory)
-                return HTTPResponse.json(.ok, encoding: MatchmakeAnswer(seat, game: game))
-            } catch {
-                return .text(.serviceUnavailable, "no seat: \(ClusterNode.describe(error))")
+            switch request {
+            case .game(let game):
+                do {
+                    let seat = try await cluster.matchmake(game: game, directory: directory)
+                    return HTTPResponse.json(.ok, encoding: MatchmakeAnswer(seat, game: game))
+                } catch {
+                    return .text(.serviceUnavailable, "no seat: \(ClusterNode.describe(error))")
+                }
+            case .resume(let token):
+                do {
+                    switch try await cluster.locate(resumeToken: token) {
+                    case .at(let match, let node):
+                        return HTTPResponse.json(.ok, encoding: MatchmakeAnswer(resuming: token, match: match, node: node,
+                                                                                grace: directory.resumeGrace))
+                    case .moving(let match):
+                        var answer = HTTPResponse.text(.serviceUnavailable,
+                                                       "match \(match) is moving to another node (its node stopped answering): ask again in a second")
+                        answer.headers.add(name: "retry-after", value: "1")
+                        return answer
+                    case .unknown:
+                        return .text(.notFound, "no seat in the cluster holds this resume token (its grace period may have ended)")
+                    }
+                } catch {
+                    return .text(.serviceUnavailable, "the cluster does not answer: \(ClusterNode.describe(error))")
+                }
             }
         }
         return promise.futureResult

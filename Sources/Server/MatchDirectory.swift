@@ -46,6 +46,9 @@ final class MatchDirectory: Sendable {
         /// Matches matchmaking placed here, being started by their first
         /// player, by id: later players wait for the same start.
         var placed: [String: EventLoopFuture<MatchHost>] = [:]
+        /// Matches being taken over from a dead node, by their players'
+        /// resume tokens: a resume that arrives first waits for the start.
+        var adopting: [String: EventLoopFuture<MatchHost>] = [:]
         var stopping = false
     }
 
@@ -77,10 +80,16 @@ final class MatchDirectory: Sendable {
             .sorted { ($0.ageSeconds, $0.id) > ($1.ageSeconds, $1.id) }
     }
 
+    /// The matches of this server now, in no order.
+    func runningHosts() -> [MatchHost] { state.withLockedValue { Array($0.hosts.values) } }
+
     var matchCount: Int { state.withLockedValue { $0.hosts.count } }
 
     /// True once shutdown began (`/healthz` then answers 503).
     var isStopping: Bool { state.withLockedValue { $0.stopping } }
+
+    /// How long a player's seat waits for them to come back.
+    var resumeGrace: Duration { settings.resumeGrace }
 
     func register(token: String, host: MatchHost) { state.withLockedValue { $0.tokens[token] = host } }
 
@@ -136,6 +145,8 @@ final class MatchDirectory: Sendable {
             return CreateError(kind: .failedToStart, description: "game.init did not finish within \(self.settings.hardLimit)")
         }
             .flatMapErrorThrowing { error in
+                // A thread that timed out is parked; one whose game.init failed is done.
+                if !(error is CreateError) { thread.retire() }
                 self.state.withLockedValue { $0.starting -= 1 }
                 self.logger.error("match failed to start", metadata: ["game": "\(name)", "error": "\(error)"])
                 throw CreateError(kind: .failedToStart, description: "the match failed to start: \(error)")
@@ -221,6 +232,11 @@ final class MatchDirectory: Sendable {
             return admit(host, .spectator(follow: follow))
         case .resume(let token):
             guard let host = host(forToken: token) else {
+                if let adopting = state.withLockedValue({ $0.adopting[token] }) {
+                    return adopting.hop(to: loop).flatMap { admit($0, .resume(token: token)) }.flatMapError { _ in
+                        refuse(.notFound, "the match of this resume token could not be taken over from its dead node")
+                    }
+                }
                 return refuse(.notFound, "no seat holds this resume token (its grace period may have ended)")
             }
             return admit(host, .resume(token: token))
@@ -345,6 +361,60 @@ final class MatchDirectory: Sendable {
         switch admitted {
         case .refused(.error(.matchFull, _)), .refused(.error(.matchOver, _)): true
         default: false
+        }
+    }
+
+    // MARK: Cluster
+
+    /// Starts a match of a dead node from its log (`MatchHost.adopt`); the
+    /// node hears whether it runs here now. Its players' resumes wait for it.
+    func adopt(_ adoption: ClusterNode.Adoption, node: ClusterNode) {
+        guard let game = games[adoption.game], !isStopping else {
+            node.giveUp(adoption.matchID)
+            return
+        }
+        let loop = group.next()
+        let promise = loop.makePromise(of: MatchHost.self)
+        state.withLockedValue { state in
+            for seat in adoption.seats { state.adopting[seat.token] = promise.futureResult }
+        }
+        let thread = MatchThread()
+        MatchHost.adopt(adoption, game: game, options: options, logs: node.logs, settings: settings, directory: self,
+                        metrics: metrics, logger: logger, on: thread)
+            .whenComplete { result in
+                switch result {
+                case .success(let host):
+                    let count = self.state.withLockedValue { state -> Int in
+                        state.hosts[host.id] = host
+                        for seat in adoption.seats { state.adopting.removeValue(forKey: seat.token) }
+                        return state.hosts.count
+                    }
+                    self.metrics.matches.record(count)
+                    self.metrics.clusterMatchesAdopted.increment()
+                    node.adopted(adoption.matchID)
+                    promise.succeed(host)
+                case .failure(let error):
+                    thread.retire()
+                    node.logs.close(match: adoption.matchID)
+                    self.state.withLockedValue { state in
+                        for seat in adoption.seats { state.adopting.removeValue(forKey: seat.token) }
+                    }
+                    self.logger.error("a match of a dead node could not be taken over: it is lost",
+                                      metadata: ["match": "\(adoption.matchID)", "game": "\(adoption.game)", "error": "\(error)"])
+                    node.giveUp(adoption.matchID)
+                    promise.fail(error)
+                }
+            }
+    }
+
+    /// Ends matches another node took over (this node was taken for dead):
+    /// their players are told to resume through `POST /matchmake`.
+    func movedAway(_ ids: [String]) {
+        for id in ids {
+            guard let host = host(id: id) else { continue }
+            _ = host.thread.submit {
+                host.end(reason: .error(.matchOver, "this match moved to another node of the cluster: resume through POST /matchmake"))
+            }
         }
     }
 

@@ -66,8 +66,10 @@ extension MatchHost {
                 forget(link)?.close(reason)
             case .register(let token):
                 directory.register(token: token, host: self)
+                publishSeats()
             case .retire(let token):
                 directory.retire(token: token)
+                publishSeats()
             case .away(let player, _):
                 logger.info("player away", metadata: ["player": "\(player)"])
             case .endMatch(let reason):
@@ -75,6 +77,13 @@ extension MatchHost {
                 end(reason: reason)
             }
         }
+    }
+
+    /// The seats a resume token can take back, for the cluster.
+    func publishSeats() {
+        let seats = seating.seats.values.sorted { $0.player < $1.player }
+            .map { ResumableSeat(player: $0.player, token: $0.resumeToken, account: $0.account) }
+        resumableSeats.withLockedValue { $0 = seats }
     }
 
     /// Keeps `link` where the supervisor can reach it.

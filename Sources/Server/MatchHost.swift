@@ -54,6 +54,17 @@ final class MatchHost: @unchecked Sendable {
     let created = NIODeadline.now()
     /// The latest summary, readable from any thread (`GET /matches`, matchmaking).
     private let published: NIOLockedValueBox<MatchSummary>
+    /// The seats a resume token can take back, readable from any thread
+    /// (a cluster node publishes them, so a match taken over elsewhere
+    /// knows its players' tokens). Changed when a token is registered or
+    /// retired.
+    let resumableSeats = NIOLockedValueBox<[ResumableSeat]>([])
+
+    struct ResumableSeat: Sendable, Equatable {
+        let player: Int
+        let token: String
+        let account: String?
+    }
 
     /// The match behind its boundary. The reference is read from any
     /// thread (the supervisor ends its log) and replaced by a reload; the
@@ -155,7 +166,7 @@ final class MatchHost: @unchecked Sendable {
         }
     }
 
-    private init(id: String, game: GameDefinition, gameKey: String, session: MatchSession, settings: Settings, directory: MatchDirectory,
+    init(id: String, game: GameDefinition, gameKey: String, session: MatchSession, settings: Settings, directory: MatchDirectory,
                  metrics: ServerMetrics, logger: Logger, thread: MatchThread, playback: ReplayPlayback? = nil) {
         self.id = id
         self.gameKey = gameKey

@@ -237,6 +237,34 @@ struct MatchSeating {
         return [.welcome(link: link, player: player, resumeToken: hasGrace ? seat.resumeToken : "")]
     }
 
+    /// A seat as a match taken over from a dead node gets it back.
+    struct RestoredSeat: Equatable {
+        let player: Int
+        let name: String
+        let resumeToken: String
+        let account: String?
+    }
+
+    /// Seats the players of a match taken over from a dead node (its
+    /// replayed log seated them): each is away, for the grace period from
+    /// `now`, and resumes with the token they had. With no grace, nobody
+    /// can come back, so every seat is freed at once.
+    mutating func restore(_ restored: [RestoredSeat], now: Duration) -> [Action] {
+        var actions: [Action] = []
+        for seat in restored.sorted(by: { $0.player < $1.player }) {
+            seats[seat.player] = Seat(player: seat.player, name: seat.name, resumeToken: seat.resumeToken, account: seat.account,
+                                      recipient: nil, awayUntil: nil)
+            if hasGrace {
+                actions.append(.register(token: seat.resumeToken))
+                seats[seat.player]!.awayUntil = now + settings.resumeGrace
+                actions.append(.away(player: seat.player, until: now + settings.resumeGrace))
+            } else {
+                actions += free(seat.player)
+            }
+        }
+        return actions
+    }
+
     // MARK: Drops and time
 
     /// The connection `link` is gone (closed by either side). A player's

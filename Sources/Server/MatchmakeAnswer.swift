@@ -2,8 +2,9 @@ import Cluster
 import Foundation
 
 /// The answer to `POST /matchmake`: where the reserved seat is, and the
-/// URL that takes it (`url`, ready for a WebSocket).
-struct MatchmakeAnswer: Encodable {
+/// URL that takes it (`url`, ready for a WebSocket). For a resume, `seat`
+/// is the resume token and `url` resumes with it on the match's node.
+struct MatchmakeAnswer: Codable, Equatable {
     let match: String
     let node: String
     let seat: String
@@ -23,5 +24,17 @@ struct MatchmakeAnswer: Encodable {
         let name = game.addingPercentEncoding(withAllowedCharacters: allowed) ?? game
         let query = "game=\(name)&match=\(reservation.matchID)&seat=\(reservation.token)"
         url = "\(reservation.node)/play?\(query)"
+    }
+
+    /// Where the seat of resume token `token` is now.
+    init(resuming token: String, match: String, node: String, grace: Duration) {
+        self.match = match
+        self.node = node
+        seat = token
+        created = false
+        expiresInSeconds = Int(grace.components.seconds)
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        url = "\(node)/play?resume=\(token.addingPercentEncoding(withAllowedCharacters: allowed) ?? token)"
     }
 }

@@ -1,4 +1,5 @@
 import Cluster
+import Engine
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -12,16 +13,45 @@ final class ServerCluster: Sendable {
     private let failuresCounted = NIOLockedValueBox(0)
     private let cpu = NIOLockedValueBox<(used: Double, at: ContinuousClock.Instant)?>(nil)
 
+    /// Every match's log on its way to the database (made before the node
+    /// joins: matches may start while it does).
+    let logs = ClusterLogBook()
+
     var node: ClusterNode? { box.withLockedValue { $0 } }
 
-    /// Joins the cluster `settings` names, publishing `directory`'s matches.
+    /// Joins the cluster `settings` names, publishing `directory`'s matches
+    /// and their seats, and taking over matches of dead nodes.
     func join(_ settings: ClusterNode.Settings, within limit: Duration, directory: MatchDirectory, metrics: ServerMetrics,
               logger: Logger) async throws {
-        let node = try await ClusterNode.join(settings, within: limit, logger: logger) { [self] in
-            record(metrics)
-            return report(directory)
-        }
+        let events = ClusterNode.Events(
+            report: { [self] in
+                record(metrics)
+                return report(directory)
+            },
+            lost: { ids in directory.movedAway(ids) },
+            adopt: { [self] adoption in
+                guard let joined = self.node else { return }
+                directory.adopt(adoption, node: joined)
+            })
+        let node = try await ClusterNode.join(settings, within: limit, logs: logs, logger: logger, events: events)
         box.withLockedValue { $0 = node }
+    }
+
+    /// The log every new match of a cluster node records into: its chunks
+    /// go to the database at each heartbeat (checked against its hash every
+    /// second of play), and to `recording`'s log as well, when the server
+    /// also records matches to files.
+    func matchLog(alsoTo recording: (@Sendable (String, GameDefinition, MatchOptions) -> (any MatchLog)?)?, logger: Logger)
+        -> @Sendable (String, GameDefinition, MatchOptions) -> (any MatchLog)? {
+        { [logs] id, game, options in
+            logs.open(match: id)
+            let settings = MatchRecorder.Settings(matchID: id, origin: "cluster", flushEveryTicks: game.tickRate)
+            let cluster = MatchRecorder(game: game, options: options, settings: settings, sink: ClusterLogSink(match: id, book: logs)) { reason in
+                logger.warning("match not logged to the cluster further", metadata: ["match": "\(id)", "reason": "\(reason)"])
+            }
+            guard let file = recording?(id, game, options) else { return cluster }
+            return TeeMatchLog(file, cluster)
+        }
     }
 
     /// Leaves the cluster, removing this node's matches from it.
@@ -71,13 +101,28 @@ final class ServerCluster: Sendable {
     }
 
     private func report(_ directory: MatchDirectory) -> ClusterNode.Report {
-        let summaries = directory.summaries()
-        let matches = summaries.filter { $0.replay != true }.map {
-            ClusterNode.Published(id: $0.id, game: $0.game, players: $0.players, spectators: $0.spectators,
-                                  capacity: $0.capacity, tick: $0.tick, locked: $0.locked ?? false, age: $0.ageSeconds)
+        let hosts = directory.runningHosts().filter { $0.playback == nil }
+        var matches: [ClusterNode.Published] = []
+        var seats: [ClusterNode.Seat] = []
+        for host in hosts {
+            let summary = host.summary
+            guard summary.running else { continue }
+            matches.append(ClusterNode.Published(id: summary.id, game: summary.game, players: summary.players, spectators: summary.spectators,
+                                                 capacity: summary.capacity, tick: summary.tick, locked: summary.locked ?? false,
+                                                 age: summary.ageSeconds))
+            for seat in host.resumableSeats.withLockedValue({ $0 }) where !seat.token.isEmpty {
+                seats.append(ClusterNode.Seat(match: summary.id, player: seat.player, token: seat.token, account: seat.account))
+            }
         }
         return ClusterNode.Report(matches: matches, players: matches.reduce(0) { $0 + $1.players },
-                                  cpu: cpuSinceLastReport(), draining: directory.isStopping, games: directory.games.keys.sorted())
+                                  cpu: cpuSinceLastReport(), draining: directory.isStopping, games: directory.games.keys.sorted(),
+                                  seats: seats)
+    }
+
+    /// Where the seat of a resume token is in the cluster (`POST /matchmake`).
+    func locate(resumeToken token: String) async throws -> ClusterNode.ResumeLocation {
+        guard let node else { return .unknown }
+        return try await node.locate(resumeToken: token)
     }
 
     /// Cores' worth of CPU this process used since the previous report.

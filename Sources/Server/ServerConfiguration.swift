@@ -103,7 +103,7 @@ public struct ServerConfiguration: Sendable {
     public var advertise: String?
     /// Heartbeat period and the age past which a node counts as dead.
     public var clusterHeartbeat: Duration = .seconds(1)
-    public var clusterNodeTimeout: Duration = .seconds(5)
+    public var clusterNodeTimeout: Duration = .seconds(3)
     /// How long a starting node waits for the database before it gives up.
     public var clusterJoinTimeout: Duration = .seconds(10)
 

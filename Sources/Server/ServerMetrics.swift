@@ -39,6 +39,8 @@ final class ServerMetrics: Sendable {
     let clusterMatches: CoreMetrics.Gauge
     let clusterHeartbeatsFailed: CoreMetrics.Counter
     let clusterSeatsReserved: CoreMetrics.Counter
+    /// Matches of dead nodes this node took over.
+    let clusterMatchesAdopted: CoreMetrics.Counter
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -73,6 +75,7 @@ final class ServerMetrics: Sendable {
         clusterMatches = CoreMetrics.Gauge(label: "tickwire_cluster_matches", factory: factory)
         clusterHeartbeatsFailed = CoreMetrics.Counter(label: "tickwire_cluster_heartbeats_failed_total", factory: factory)
         clusterSeatsReserved = CoreMetrics.Counter(label: "tickwire_cluster_seats_reserved_total", factory: factory)
+        clusterMatchesAdopted = CoreMetrics.Counter(label: "tickwire_cluster_matches_adopted_total", factory: factory)
     }
 
     /// A connection the server turned away, by why (`full`, `origin`, `auth`,

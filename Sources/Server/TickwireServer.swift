@@ -81,7 +81,8 @@ public final class TickwireServer: Service, Sendable {
                                                                 hardLimit: configuration.hardLimit,
                                                                 clock: configuration.clock,
                                                                 keepsHistory: configuration.hotReload,
-                                                                makeMatchLog: configuration.makeMatchLog),
+                                                                makeMatchLog: configuration.cluster == nil ? configuration.makeMatchLog
+                                                                    : cluster.matchLog(alsoTo: configuration.makeMatchLog, logger: logger)),
                                    maxMatches: configuration.maxMatches, metrics: metrics, logger: logger, cluster: cluster)
         directory.supervise()
         watcher = configuration.hotReload

@@ -94,7 +94,7 @@ import TestSupport
         defer { Thread { postgres.stop() }.start() }
         let nodes = try await Self.threeNodes(postgres, database: "three")
         defer { Task { for node in nodes { await node.stop() } } }
-        #expect(try await Self.offPool { try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") } == "1\n2\n")
+        #expect(try await Self.offPool { try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") } == "1\n2\n3\n")
         #expect(try await Self.offPool { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "3\n")
 
         var owner: [String: String] = [:]
