@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "VectorTests", dependencies: ["Protocol", "ProtocolTestSupport", "Engine", "Bots", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Lua", "TestSupport"]),
         .testTarget(name: "BotsTests", dependencies: ["Bots", "Engine", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["tickwire", "TestSupport", "Client", "WebSocket"]),
+        .testTarget(name: "CLITests", dependencies: ["tickwire", "TestSupport", "Client", "WebSocket", "Engine"]),
         .testTarget(name: "WebSocketTests", dependencies: [
             "WebSocket",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -35,19 +35,10 @@ import TestSupport
         }
     }
 
-    /// Blocking socket work on a thread of its own: Swift's cooperative
-    /// threads (and Dispatch's, which they share on Linux) are what the
-    /// server's database work runs on.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
-    }
-
     /// Three nodes of a cluster on a new `database`, started at once (so
     /// they migrate its schema together).
     static func threeNodes(_ postgres: TestPostgres, database: String) async throws -> [LiveServer] {
-        try await offPool { try postgres.createDatabase(database) }
+        try await onOwnThread { try postgres.createDatabase(database) }
         async let a = node(postgres, database: database)
         async let b = node(postgres, database: database)
         async let c = node(postgres, database: database)
@@ -57,7 +48,7 @@ import TestSupport
     /// `GET path`'s status and body.
     static func get(_ server: LiveServer, _ path: String) async throws -> (status: Int, body: [UInt8]) {
         let port = server.port
-        return try await offPool {
+        return try await onOwnThread {
             let answer = try RawHTTP(port: port).exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
             return (answer.status, answer.body)
         }
@@ -66,7 +57,7 @@ import TestSupport
     static func create(_ server: LiveServer, game: String = "arena") async throws -> String {
         let body = #"{"game":"\#(game)"}"#
         let port = server.port
-        let answer = try await offPool { try RawHTTP(port: port).exchange("POST /matches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)").body }
+        let answer = try await onOwnThread { try RawHTTP(port: port).exchange("POST /matches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)").body }
         let json = try JSONDecoder().decode(MatchSummary.self, from: Data(answer))
         return json.id
     }
@@ -90,12 +81,12 @@ import TestSupport
     }
 
     @Test func threeNodesMigrateOnceAndEachListsEveryNodesMatches() async throws {
-        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
         defer { Thread { postgres.stop() }.start() }
         let nodes = try await Self.threeNodes(postgres, database: "three")
         defer { Task { for node in nodes { await node.stop() } } }
-        #expect(try await Self.offPool { try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") } == "1\n2\n3\n")
-        #expect(try await Self.offPool { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "3\n")
+        #expect(try await onOwnThread { try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") } == "1\n2\n3\n")
+        #expect(try await onOwnThread { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "3\n")
 
         var owner: [String: String] = [:]
         for node in nodes { owner[try await Self.create(node)] = "ws://127.0.0.1:\(node.port)" }
@@ -116,7 +107,7 @@ import TestSupport
 
         // A node that stops leaves the cluster with its matches.
         await nodes[2].stop()
-        #expect(try await Self.offPool { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "2\n")
+        #expect(try await onOwnThread { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "2\n")
         try await Self.eventually("the stopped node's match leaves the listing") {
             try await Self.listing(nodes[0])?.count == 2
         }
@@ -137,14 +128,14 @@ import TestSupport
     static func matchmake(_ server: LiveServer, game: String) async throws -> (status: Int, body: [UInt8]) {
         let body = #"{"game":"\#(game)"}"#
         let port = server.port
-        return try await offPool {
+        return try await onOwnThread {
             let answer = try RawHTTP(port: port).exchange("POST /matchmake HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             return (answer.status, answer.body)
         }
     }
 
     @Test func matchmakingFromThreeNodesAtOnceFillsMatchesOneAtATimeAndTheSeatsHold() async throws {
-        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
         defer { Thread { postgres.stop() }.start() }
         let nodes = try await Self.threeNodes(postgres, database: "matchmaking")
         defer { Task { for node in nodes { await node.stop() } } }
@@ -197,15 +188,15 @@ import TestSupport
     }
 
     @Test func matchesKeepTickingWhilePostgresIsDownAndTheListingComesBack() async throws {
-        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
         defer { Thread { postgres.stop() }.start() }
-        try await Self.offPool { try postgres.createDatabase("outage") }
+        try await onOwnThread { try postgres.createDatabase("outage") }
         let node = try await Self.node(postgres, database: "outage", nodeTimeout: .seconds(2))
         defer { Task { await node.stop() } }
         let id = try await Self.create(node)
         try await Self.eventually("the match is listed") { try await Self.listing(node)?.count == 1 }
 
-        try await Self.offPool { try postgres.stopServer() }
+        try await onOwnThread { try postgres.stopServer() }
         let tick = { () async throws -> Int in
             let answer = try await Self.get(node, "/matches/\(id)")
             return try JSONDecoder().decode(MatchSummary.self, from: Data(answer.body)).tick
@@ -224,15 +215,15 @@ import TestSupport
                 && text.contains("tickwire_cluster_heartbeats_failed_total")
         }
 
-        try await Self.offPool { try postgres.startServer() }
+        try await onOwnThread { try postgres.startServer() }
         try await Self.eventually("the listing comes back") { try await Self.listing(node)?.map(\.id) == [id] }
         await node.stop()
     }
 
     @Test func aNodeRefusesToStartWhenTheDatabaseIsUnreachableAndSaysWhy() async throws {
-        guard let postgres = try await Self.offPool({ try TestPostgres.start() }) else { return }
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
         let url = postgres.url(database: "postgres")
-        try await Self.offPool { postgres.stop() }
+        try await onOwnThread { postgres.stop() }
         let started = ContinuousClock.now
         await #expect {
             _ = try await LiveServer { config in

@@ -6,7 +6,7 @@ import Darwin
 import Foundation
 
 /// One HTTP answer as read off the socket.
-public struct RawHTTPAnswer {
+public struct RawHTTPAnswer: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]

@@ -1,0 +1,213 @@
+import Client
+import Engine
+import Foundation
+import Protocol
+import Testing
+import TestSupport
+
+/// Three `tickwire serve` nodes of a cluster on a real PostgreSQL, one of
+/// them killed with SIGKILL mid-match: another node takes its match over
+/// from the log in the database, the players come back with their resume
+/// tokens through `POST /matchmake` on a live node and get a full snapshot,
+/// and the match's log, extended by its new node, replays whole with every
+/// state hash matching.
+@Suite(.serialized, .timeLimit(.minutes(4))) struct ClusterFailoverTests {
+    typealias ServerProcess = ServeCommandTests.ServerProcess
+
+    struct Failed: Error, CustomStringConvertible { let description: String }
+
+    struct Answer: Decodable {
+        let match: String
+        let node: String
+        let seat: String
+        let url: String
+    }
+
+    struct Listed: Decodable {
+        let id: String
+        let node: String?
+        let tick: Int
+    }
+
+    static func http(_ port: Int, _ method: String, _ path: String, body: String = "") async throws -> RawHTTPAnswer {
+        try await onOwnThread {
+            try RawHTTP(port: port).exchange("\(method) \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                             + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        }
+    }
+
+    /// Waits, bounded, until `condition` holds.
+    static func eventually<T>(_ what: String, within limit: Duration = .seconds(30), _ condition: () async throws -> T?) async throws -> T {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let value = try await condition() { return value }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failed(description: "not within \(limit): \(what)")
+    }
+
+    /// One player: a connection, kept fed with inputs and read.
+    final class Player: @unchecked Sendable {
+        let name: String
+        var connection: TickwireConnection
+        var id = 0
+        var token = ""
+        var lastTick = 0
+
+        init(name: String, connection: TickwireConnection) async throws {
+            self.name = name
+            self.connection = connection
+            let welcome = try await connection.welcome
+            id = welcome.playerID
+            token = welcome.resumeToken
+        }
+
+        /// Sends one input (fire, thrust, turn: the schema's order) and reads one snapshot.
+        func play(_ step: Int) async throws {
+            _ = try await connection.send(input: [step % 5 == 0 ? 1 : 0, step % 2 == 0 ? 1 : 0, Int64(step % 3) - 1])
+            if let snapshot = try await connection.nextSnapshot() { lastTick = snapshot.header.tick }
+        }
+    }
+
+    static func drive(_ players: [Player], steps: Int) async throws {
+        for step in 0..<steps {
+            for player in players { try await player.play(step) }
+        }
+    }
+
+    @Test func aNodeKilledMidMatchHasItsMatchTakenOverAndItsPlayersResumeThroughMatchmake() async throws {
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        try await onOwnThread { try postgres.createDatabase("failover") }
+        func sql(_ query: String) async throws -> String {
+            try await onOwnThread { try postgres.psql(query, database: "failover") }.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let cluster = postgres.url(database: "failover") + "?sslmode=disable"
+        var nodes: [ServerProcess] = []
+        var ports: [Int] = []
+        defer { for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) } }
+        for _ in 0..<3 {
+            let node = try ServerProcess(["--host", "127.0.0.1", "--port", "0", "--games", "games", "--cluster", cluster])
+            nodes.append(node)
+            ports.append(try await node.port(within: 60))
+        }
+        _ = try await Self.eventually("three live nodes") { try await sql("SELECT count(*) FROM tickwire_nodes") == "3" ? true : nil }
+
+        // Three players matchmade through three nodes: one arena match.
+        var players: [Player] = []
+        var match = ""
+        for (i, port) in ports.enumerated() {
+            let answer = try await Self.http(port, "POST", "/matchmake", body: #"{"game":"arena"}"#)
+            #expect(answer.status == 200, "\(answer.text)")
+            let seat = try JSONDecoder().decode(Answer.self, from: Data(answer.body))
+            match = seat.match
+            players.append(try await Player(name: "P\(i)", connection: try await TickwireConnection.connect(seat.url, name: "P\(i)")))
+        }
+        #expect(Set(try await players.asyncMap { try await $0.connection.welcome.matchID }) == [match])
+        let owner = try #require(try await sql("SELECT advertise FROM tickwire_nodes n JOIN tickwire_matches m ON m.node_id = n.id WHERE m.id = '\(match)'")
+            .split(separator: ":").last.flatMap { Int($0) })
+        let ownerIndex = try #require(ports.firstIndex(of: owner))
+
+        // Play until the database holds two seconds of log and every seat's token.
+        try await Self.eventually("the log and the tokens in the database") { () -> Bool? in
+            try await Self.drive(players, steps: 5)
+            let chunks = Int(try await sql("SELECT count(*) FROM tickwire_match_logs WHERE match_id = '\(match)'")) ?? 0
+            let tokens = Int(try await sql("SELECT count(*) FROM tickwire_resume WHERE match_id = '\(match)'")) ?? 0
+            return chunks >= 4 && tokens == 3 ? true : nil
+        }
+        let tickBeforeKill = players.map(\.lastTick).max() ?? 0
+
+        kill(nodes[ownerIndex].process.processIdentifier, SIGKILL)
+        let killed = ContinuousClock.now
+        let survivors = ports.indices.filter { $0 != ownerIndex }.map { ports[$0] }
+        let newNode = try await Self.eventually("another node runs the match") { () -> String? in
+            for port in survivors {
+                let answer = try await Self.http(port, "GET", "/matches?scope=node")
+                guard answer.status == 200 else { continue }
+                if try JSONDecoder().decode([Listed].self, from: Data(answer.body)).contains(where: { $0.id == match }) {
+                    return "ws://127.0.0.1:\(port)"
+                }
+            }
+            return nil
+        }
+        let adoptedAfter = ContinuousClock.now - killed
+        // Taken for dead after 3 s without a heartbeat, then one heartbeat of
+        // a live node: about 4 s on an idle machine; bounded loosely here.
+        #expect(adoptedAfter < .seconds(20), "adopted after \(adoptedAfter)")
+        #expect(nodes[survivors.contains(ports[0]) ? 0 : 1].process.isRunning)
+
+        // Each player asks a live node where their seat is now, and resumes.
+        for (i, player) in players.enumerated() {
+            let port = survivors[i % survivors.count]
+            let answer = try await Self.eventually("\(player.name)'s seat is found") { () -> Answer? in
+                let answer = try await Self.http(port, "POST", "/matchmake", body: #"{"resume":"\#(player.token)"}"#)
+                return answer.status == 200 ? try JSONDecoder().decode(Answer.self, from: Data(answer.body)) : nil
+            }
+            #expect(answer.match == match)
+            #expect(answer.node == newNode)
+            player.connection = try await TickwireConnection.connect(answer.url)
+            let welcome = try await player.connection.welcome
+            #expect(welcome.playerID == player.id)
+            #expect(welcome.matchID == match)
+            let first = try #require(try await player.connection.nextSnapshot())
+            #expect(first.header.baselineTick == nil, "the first frame after a resume is a full snapshot")
+            #expect(first.header.tick > tickBeforeKill - 60)
+        }
+        // The match went on from the last tick the database held: at most
+        // about two seconds before the kill at 30 ticks a second (the log is
+        // flushed every second of play and stored at the next heartbeat).
+        let line = try #require(nodes.map(\.stderr).joined().split(separator: "\n").first { $0.contains("match taken over from a dead node") })
+        let adoptedTick = try #require(line.firstMatch(of: /tick=(\d+)/).flatMap { Int($0.1) })
+        #expect(adoptedTick >= tickBeforeKill - 60, "taken over at tick \(adoptedTick); the players saw tick \(tickBeforeKill) before the kill")
+
+        // Play on; the new node extends the match's log.
+        let chunksAtAdoption = Int(try await sql("SELECT count(*) FROM tickwire_match_logs WHERE match_id = '\(match)'")) ?? 0
+        try await Self.eventually("the new node logs on") { () -> Bool? in
+            try await Self.drive(players, steps: 5)
+            let chunks = Int(try await sql("SELECT count(*) FROM tickwire_match_logs WHERE match_id = '\(match)'")) ?? 0
+            return chunks >= chunksAtAdoption + 2 ? true : nil
+        }
+
+        // The whole log, from its first node and its second, replays with
+        // every state hash matching.
+        let hex = try await sql("SELECT encode(bytes, 'hex') FROM tickwire_match_logs WHERE match_id = '\(match)' ORDER BY seq")
+        let log = try #require(Self.bytes(hex: hex.split(separator: "\n").joined()))
+        let replay = try MatchReplay(recording: Recording(bytes: log),
+                                     game: try GameDefinition.load(folder: repoRoot.appendingPathComponent("games/arena").path))
+        try replay.run()
+        #expect(replay.divergence == nil, "\(String(describing: replay.divergence))")
+        #expect(replay.fileDifferences.isEmpty)
+        #expect((replay.lastCheckpoint ?? 0) > tickBeforeKill, "hashes checked up to tick \(replay.lastCheckpoint ?? 0)")
+        #expect(replay.checkpointsChecked >= (replay.lastCheckpoint ?? 0) / 30)
+
+        for i in ports.indices where i != ownerIndex {
+            kill(nodes[i].process.processIdentifier, SIGTERM)
+            #expect(await nodes[i].exitStatus(within: 30) == 0, "\(nodes[i].stderr)")
+        }
+        #expect(nodes.contains { $0.stderr.contains("match taken over from a dead node") })
+    }
+
+    static func bytes(hex: some StringProtocol) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(hex.utf8.count / 2)
+        var high: UInt8?
+        for c in hex.utf8 {
+            let v: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
+        }
+        return high == nil ? out : nil
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}
