@@ -55,6 +55,10 @@ public struct NetworkRun: Sendable {
     public var options = ClientOptions()
     /// Name prefix; connection `i` (from 1) is `bot-i`.
     public var namePrefix = "bot-"
+    /// Each connection first asks the node at `server` for a seat anywhere
+    /// in its cluster (`POST /matchmake`) and connects where it says
+    /// (`tickwire bots --connect URL --matchmake`).
+    public var clusterMatchmaking = false
     /// Played after the ramp before measuring: the report then counts only
     /// the `duration` that follows (errors are counted throughout).
     public var warmup: Duration = .zero
@@ -93,7 +97,8 @@ public struct NetworkRun: Sendable {
         }
 
         // Ramp.
-        if seatsTogether {
+        var unseated = NetworkReport()
+        if seatsTogether && !clusterMatchmaking {
             try await seatGroups(crowds)
         } else {
             // Batches every 50 ms.
@@ -103,7 +108,16 @@ public struct NetworkRun: Sendable {
                 let end = min(players, next + batch)
                 for i in next..<end {
                     let crowd = crowds[(i / max(1, groupSize)) % crowds.count]
-                    let url = server.play(game: game, name: "\(namePrefix)\(i + 1)")
+                    var url = server.play(game: game, name: "\(namePrefix)\(i + 1)")
+                    if clusterMatchmaking {
+                        do {
+                            let ticket = try await Matchmaker.seat(game: game, at: server, options: options)
+                            url = try TickwireURL(ticket.url).adding(query: "name", "\(namePrefix)\(i + 1)")
+                        } catch {
+                            unseated.record(error: "matchmake", "\(error)")
+                            continue
+                        }
+                    }
                     crowd.eventLoop.execute { crowd.value.connect(url: url) }
                 }
                 next = end
@@ -140,7 +154,7 @@ public struct NetworkRun: Sendable {
             if open == 0 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        var report = NetworkReport()
+        var report = unseated
         for crowd in crowds { report.add(try await crowd.eventLoop.submit { crowd.value.finish() }.get()) }
         report.players = players
         report.elapsed = measured - started

@@ -14,6 +14,8 @@ public struct TickwireClientError: Error, Sendable, CustomStringConvertible {
         case transport(String)
         /// The server answered the upgrade with a plain HTTP response.
         case handshakeRefused(status: Int, reason: String, body: String)
+        /// `POST /matchmake` answered with no ticket.
+        case noTicket(status: Int, body: String)
         /// The server switched protocols, but not to ours.
         case subprotocol(String?)
         case upgradeFailed(String)
@@ -36,6 +38,7 @@ public struct TickwireClientError: Error, Sendable, CustomStringConvertible {
     static func handshakeRefused(status: Int, reason: String, body: String) -> Self {
         Self(.handshakeRefused(status: status, reason: reason, body: body))
     }
+    static func noTicket(status: Int, body: String) -> Self { Self(.noTicket(status: status, body: body)) }
     static func subprotocol(_ chosen: String?) -> Self { Self(.subprotocol(chosen)) }
     static func upgradeFailed(_ why: String) -> Self { Self(.upgradeFailed(why)) }
     static func tls(_ why: String) -> Self { Self(.tls(why)) }
@@ -47,12 +50,14 @@ public struct TickwireClientError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status of a refused upgrade (400, 401, 404, 503…).
     public var httpStatus: Int? {
         if case .handshakeRefused(let status, _, _) = reason { return status }
+        if case .noTicket(let status, _) = reason { return status }
         return nil
     }
 
     /// The body of a refused upgrade, as text (at most 4 KiB of it).
     public var body: String? {
         if case .handshakeRefused(_, _, let body) = reason { return body }
+        if case .noTicket(_, let body) = reason { return body }
         return nil
     }
 
@@ -78,7 +83,7 @@ public struct TickwireClientError: Error, Sendable, CustomStringConvertible {
     /// wrong subprotocol): the server never saw a player.
     public var isHandshakeFailure: Bool {
         switch reason {
-        case .badURL, .connection, .handshakeRefused, .subprotocol, .upgradeFailed, .tls: true
+        case .badURL, .connection, .handshakeRefused, .noTicket, .subprotocol, .upgradeFailed, .tls: true
         case .transport, .closedBeforeWelcome, .refused, .malformed, .unexpectedMessage: false
         }
     }
@@ -90,6 +95,8 @@ public struct TickwireClientError: Error, Sendable, CustomStringConvertible {
         case .transport(let why): "connection failed: \(why)"
         case .handshakeRefused(let status, let text, let body):
             "the server refused the WebSocket upgrade: HTTP \(status) \(text)" + (body.isEmpty ? "" : ": \(body)")
+        case .noTicket(let status, let body):
+            "matchmaking found no seat: HTTP \(status)" + (body.isEmpty ? "" : ": \(body)")
         case .subprotocol(let chosen):
             "the server did not accept subprotocol \(ProtocolVersion.subprotocol)" + (chosen.map { " (it chose \($0))" } ?? " (it chose none)")
         case .upgradeFailed(let why): "the WebSocket upgrade failed: \(why)"

@@ -287,7 +287,11 @@ final class MatchDirectory: Sendable {
                 state.placed[matchID] = promise.futureResult
                 return nil
             }
-            if let pending { return pending.map { Optional($0) }.hop(to: loop) }
+            if let pending {
+                // Another player of the same new match is starting it: wait for that start.
+                promise.completeWith(pending)
+                return pending.map { Optional($0) }.hop(to: loop)
+            }
             promise.completeWith(self.create(game: game, id: matchID))
             promise.futureResult.whenComplete { _ in _ = self.state.withLockedValue { $0.placed.removeValue(forKey: matchID) } }
             return promise.futureResult.map { Optional($0) }

@@ -52,6 +52,9 @@ struct BotsCommand: ParsableCommand {
     @Flag(help: "With --connect: let the server's matchmaking seat every connection (default: each group of max_players joins the match of its first).")
     var matchmaking = false
 
+    @Flag(help: "With --connect to a node of a cluster (serve --cluster): each connection asks POST /matchmake for a seat anywhere in the cluster and connects to the node it names.")
+    var matchmake = false
+
     @Option(help: "With --connect: client event loops (default: one per core).")
     var threads: Int?
 

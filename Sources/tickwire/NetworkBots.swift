@@ -51,7 +51,8 @@ extension BotsCommand {
         var run = NetworkRun(server: server, game: name, mode: mode, players: players, duration: .seconds(duration))
         run.rampPerSecond = ramp
         if let sendRate { run.sendRate = sendRate }
-        run.seatsTogether = !matchmaking
+        run.seatsTogether = !matchmaking && !matchmake
+        run.clusterMatchmaking = matchmake
         run.seed = seed
         if let threads { run.threads = threads }
         run.options.token = token

@@ -16,13 +16,6 @@ import TestSupport
 
     struct Failed: Error, CustomStringConvertible { let description: String }
 
-    struct Answer: Decodable {
-        let match: String
-        let node: String
-        let seat: String
-        let url: String
-    }
-
     struct Listed: Decodable {
         let id: String
         let node: String?
@@ -93,15 +86,14 @@ import TestSupport
         }
         _ = try await Self.eventually("three live nodes") { try await sql("SELECT count(*) FROM tickwire_nodes") == "3" ? true : nil }
 
-        // Three players matchmade through three nodes: one arena match.
+        // Three players matchmade through three nodes (the Swift client's
+        // Matchmaker): one arena match.
         var players: [Player] = []
         var match = ""
         for (i, port) in ports.enumerated() {
-            let answer = try await Self.http(port, "POST", "/matchmake", body: #"{"game":"arena"}"#)
-            #expect(answer.status == 200, "\(answer.text)")
-            let seat = try JSONDecoder().decode(Answer.self, from: Data(answer.body))
-            match = seat.match
-            players.append(try await Player(name: "P\(i)", connection: try await TickwireConnection.connect(seat.url, name: "P\(i)")))
+            let ticket = try await Matchmaker.seat(game: "arena", at: TickwireURL("ws://127.0.0.1:\(port)"))
+            match = ticket.match
+            players.append(try await Player(name: "P\(i)", connection: try await TickwireConnection.connect(ticket.url, name: "P\(i)")))
         }
         #expect(Set(try await players.asyncMap { try await $0.connection.welcome.matchID }) == [match])
         let owner = try #require(try await sql("SELECT advertise FROM tickwire_nodes n JOIN tickwire_matches m ON m.node_id = n.id WHERE m.id = '\(match)'")
@@ -139,13 +131,10 @@ import TestSupport
         // Each player asks a live node where their seat is now, and resumes.
         for (i, player) in players.enumerated() {
             let port = survivors[i % survivors.count]
-            let answer = try await Self.eventually("\(player.name)'s seat is found") { () -> Answer? in
-                let answer = try await Self.http(port, "POST", "/matchmake", body: #"{"resume":"\#(player.token)"}"#)
-                return answer.status == 200 ? try JSONDecoder().decode(Answer.self, from: Data(answer.body)) : nil
-            }
-            #expect(answer.match == match)
-            #expect(answer.node == newNode)
-            player.connection = try await TickwireConnection.connect(answer.url)
+            let ticket = try await Matchmaker.resume(token: player.token, at: TickwireURL("ws://127.0.0.1:\(port)"), patience: .seconds(30))
+            #expect(ticket.match == match)
+            #expect(ticket.node == newNode)
+            player.connection = try await TickwireConnection.connect(ticket.url)
             let welcome = try await player.connection.welcome
             #expect(welcome.playerID == player.id)
             #expect(welcome.matchID == match)
@@ -185,6 +174,42 @@ import TestSupport
             #expect(await nodes[i].exitStatus(within: 30) == 0, "\(nodes[i].stderr)")
         }
         #expect(nodes.contains { $0.stderr.contains("match taken over from a dead node") })
+    }
+
+    @Test func botsMatchmakeThroughOneNodeAndLandAcrossTheCluster() async throws {
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        try await onOwnThread { try postgres.createDatabase("bots") }
+        let cluster = postgres.url(database: "bots") + "?sslmode=disable"
+        var nodes: [ServerProcess] = []
+        defer { for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) } }
+        var ports: [Int] = []
+        for _ in 0..<2 {
+            let node = try ServerProcess(["--host", "127.0.0.1", "--port", "0", "--games", "games", "--cluster", cluster])
+            nodes.append(node)
+            ports.append(try await node.port(within: 60))
+        }
+        _ = try await Self.eventually("two live nodes") {
+            try await onOwnThread { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "bots") } == "2\n" ? true : nil
+        }
+        // 20 players of a 16-seat game: two matches, filled one at a time.
+        let bots = try ServerProcess(["--connect", "ws://127.0.0.1:\(ports[0])", "--game", "arena", "--matchmake", "--inputs", "random",
+                                      "--players", "20", "--duration", "2", "--json"], command: "bots", collectsStdout: true)
+        #expect(await bots.exitStatus(within: 60) == 0, "\(bots.stderr)")
+        #expect(bots.stderr.contains(#""joined":20"#) && bots.stderr.contains(#""errors":{}"#),
+                "\(bots.stderr)\n--- nodes:\n\(nodes.map(\.stderr).joined(separator: "\n---\n"))")
+        // Matchmaking placed the second match on the node with fewer: one
+        // match on each node, with all 20 players.
+        _ = try await Self.eventually("two matches, one on each node, with 20 players") { () -> Bool? in
+            let row = try await onOwnThread {
+                try postgres.psql("SELECT count(*), count(DISTINCT node_id) FROM tickwire_matches WHERE NOT provisional", database: "bots")
+            }
+            return row == "2|2\n" ? true : nil
+        }
+        for node in nodes {
+            kill(node.process.processIdentifier, SIGTERM)
+            #expect(await node.exitStatus(within: 30) == 0, "\(node.stderr)")
+        }
     }
 
     static func bytes(hex: some StringProtocol) -> [UInt8]? {

@@ -20,15 +20,16 @@ import WebSocket
         private var collected = Data()
         private let pipe = Pipe()
 
+        /// `collectsStdout`: standard output goes where stderr goes.
         init(_ arguments: [String], environment: [String: String] = [:], command: String = "serve",
-             in directory: URL = repoRoot) throws {
+             in directory: URL = repoRoot, collectsStdout: Bool = false) throws {
             guard let binary = tickwireBinary else { throw BinaryMissing() }
             process.executableURL = binary
             process.arguments = [command] + arguments
             process.currentDirectoryURL = directory
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
+            process.standardOutput = collectsStdout ? pipe : FileHandle.nullDevice
             process.standardError = pipe
             pipe.fileHandleForReading.readabilityHandler = { [self] handle in
                 let data = handle.availableData
