@@ -1378,6 +1378,7 @@ export class InterpolationBuffer {
  * @property {string} [name] the player's display name
  * @property {string} [token] a JWT, for servers with player auth (sent as a subprotocol, never in the URL)
  * @property {boolean} [reconnect] reconnect after a drop: take the seat back, else join afresh (default true)
+ * @property {boolean} [matchmake] `url` is a node of a cluster (`tickwire serve --cluster`): ask its `POST /matchmake` for a seat anywhere in the cluster, and, after a drop, where the seat is now (its match moves to another node when its node dies)
  * @property {number} [interpolationTicks] how many ticks behind the newest `interpolated()` renders (default 2), beyond the gap between snapshots when the game sends fewer than it ticks
  * @property {boolean} [ack] acknowledge each snapshot, for the server's latency figures (default true)
  */
@@ -1537,14 +1538,66 @@ export class TickwireClient {
   }
 
   open() {
-    const path = this.target();
-    const resuming = path.startsWith('/play?resume=');
+    if (this.options.matchmake && !this.options.spectate) {
+      if (this.attempt === 0) this.setStatus('connecting', 'Finding a match…');
+      this.matchmade().then(
+        (url) => { if (!this.stopped) this.openSocket(url); },
+        (error) => {
+          if (this.stopped) return;
+          if (error.retry && this.options.reconnect) this.retry(`${error.message}. Trying again…`);
+          else this.finish(error.message);
+        });
+      return;
+    }
+    this.openSocket(this.options.url + this.target());
+  }
+
+  /**
+   * Asks the node at `url` (`POST /matchmake`) for a seat of `game` in the
+   * cluster or, holding a resume token, for where that seat is now. Gives
+   * the WebSocket URL to open; an error with `retry` set when asking again
+   * later may help (the node or its database is busy, or the match is
+   * moving to another node).
+   * @returns {Promise<string>}
+   */
+  async matchmade() {
+    const http = this.options.url.replace(/^ws/, 'http');
+    const resume = this.resumeToken;
+    const body = resume ? { resume } : { game: this.options.game };
+    let response;
+    try {
+      response = await fetch(`${http}/matchmake`, {
+        method: 'POST', cache: 'no-store', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+    } catch (error) {
+      throw Object.assign(new Error(`Cannot reach the server at ${this.options.url}`), { retry: true });
+    }
+    const text = await response.text();
+    if (response.ok) {
+      const ticket = JSON.parse(text);
+      if (typeof ticket.url !== 'string' || !/^wss?:\/\//.test(ticket.url)) throw new Error('Matchmaking answered without a URL');
+      const name = !resume && this.options.name ? `&name=${encodeURIComponent(this.options.name)}` : '';
+      return ticket.url + name;
+    }
+    if (response.status === 404 && resume) {
+      // The seat is gone (its grace period ended): a new seat.
+      this.resumeToken = '';
+      return this.matchmade();
+    }
+    const reason = text.trim() || `HTTP ${response.status}`;
+    throw Object.assign(new Error(`No seat: ${reason}`), { retry: response.status >= 500 });
+  }
+
+  /** Opens the WebSocket at `url` (the server's, or the one matchmaking gave). */
+  openSocket(url) {
+    const path = url;
+    const resuming = url.includes('/play?resume=');
     if (this.attempt === 0) this.setStatus('connecting', 'Connecting…');
     const protocols = [`tickwire.${PROTOCOL_VERSION}`];
     if (this.options.token) protocols.push(`tickwire.jwt.${this.options.token}`);
     let socket;
     try {
-      socket = new WebSocket(this.options.url + path, protocols);
+      socket = new WebSocket(url, protocols);
     } catch (error) {
       this.finish(`Cannot connect to ${this.options.url}: ${error.message}`);
       return;
@@ -1721,10 +1774,10 @@ export class TickwireClient {
    * its reason (400, 401, 403) or 426 when it would have accepted. Null when
    * the server cannot be reached or would accept.
    */
-  async diagnose(path) {
+  async diagnose(url) {
     if (typeof fetch !== 'function') return null;
     try {
-      const response = await fetch(this.options.url.replace(/^ws/, 'http') + path, { cache: 'no-store' });
+      const response = await fetch(url.replace(/^ws/, 'http'), { cache: 'no-store' });
       if (response.status === 426 || response.status < 400) return null;
       if (response.status === 401 && this.options.token) return 'the token was refused';
       const text = (await response.text()).trim();
