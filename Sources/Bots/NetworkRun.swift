@@ -118,7 +118,8 @@ public struct NetworkRun: Sendable {
                             continue
                         }
                     }
-                    crowd.eventLoop.execute { crowd.value.connect(url: url) }
+                    let target = url
+                    crowd.eventLoop.execute { crowd.value.connect(url: target) }
                 }
                 next = end
                 if next < players { try await Task.sleep(for: .milliseconds(50)) }

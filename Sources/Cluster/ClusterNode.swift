@@ -167,7 +167,10 @@ public final class ClusterNode: Sendable {
                             logger: Logger, events: Events) async throws -> ClusterNode {
         let node = ClusterNode(settings: settings, logs: logs, events: events, logger: logger)
         let client = node.client
-        node.state.withLockedValue { $0.clientTask = Task { await client.run() } }
+        // Detached: PostgresClient.run() ends at a graceful shutdown, which a
+        // child task would inherit from the server's lifecycle (SIGTERM); the
+        // node still needs the database to drain and to leave or hand over.
+        node.state.withLockedValue { $0.clientTask = Task.detached { await client.run() } }
         do {
             try await Self.deadline(limit, "the cluster database \(settings.database) did not answer within \(limit)") {
                 let applied = try await ClusterSchema.migrate(client, logger: logger)
@@ -179,7 +182,7 @@ public final class ClusterNode: Sendable {
             if let error = error as? JoinError { throw error }
             throw JoinError(description: "cannot join the cluster at \(settings.database): \(Self.describe(error))")
         }
-        node.state.withLockedValue { $0.heartbeatTask = Task { await node.heartbeatLoop() } }
+        node.state.withLockedValue { $0.heartbeatTask = Task.detached { await node.heartbeatLoop() } }
         logger.info("joined the cluster", metadata: ["node": "\(node.id)", "advertise": "\(settings.advertise)"])
         return node
     }
@@ -221,6 +224,35 @@ public final class ClusterNode: Sendable {
         } catch {
             logger.warning("could not remove this node from the cluster; it expires by its heartbeat",
                            metadata: ["error": "\(Self.describe(error))"])
+        }
+        clientTask?.cancel()
+        await clientTask?.value
+    }
+
+    /// Leaves the cluster handing this node's matches to the others: one
+    /// last heartbeat stores their logs and seats (the server froze them
+    /// first), then the node marks itself dead, so live nodes take them over
+    /// at their next heartbeat. A last heartbeat that fails leaves them to
+    /// be taken over from the previous one once the node's heartbeat expires.
+    public func handOver() async {
+        let tasks = state.withLockedValue { state -> (Task<Void, Never>?, Task<Void, Never>?)? in
+            guard !state.left else { return nil }
+            state.left = true
+            return (state.heartbeatTask, state.clientTask)
+        }
+        guard let (heartbeat, clientTask) = tasks else { return }
+        heartbeat?.cancel()
+        await heartbeat?.value
+        do {
+            try await Self.deadline(.seconds(5), "the last heartbeat timed out") { [self] in
+                try await beat(adopting: false)
+                try await client.query("UPDATE tickwire_nodes SET heartbeat_at = to_timestamp(0), draining = true WHERE id = \(id)",
+                                       logger: logger)
+            }
+            logger.info("matches handed over to the cluster")
+        } catch {
+            logger.error("could not hand the matches over now; other nodes take them over when this node's heartbeat expires",
+                         metadata: ["error": "\(Self.describe(error))"])
         }
         clientTask?.cancel()
         await clientTask?.value

@@ -128,6 +128,14 @@ public final class MatchRecorder: MatchLog, @unchecked Sendable {
         writer.queue.sync { writer.close() }
     }
 
+    /// Hands the records waiting to the writer and waits until it has
+    /// written them: the sink holds the match through its last tick.
+    public func flushNow() {
+        guard started, !closed.load(ordering: .acquiring) else { return }
+        flush()
+        writer.queue.sync {}
+    }
+
     private func append(_ record: ReplayRecord) {
         if advance > 0 {
             pending.append(.advance(ticks: advance))

@@ -175,6 +175,12 @@ public final class MatchSession {
         return true
     }
 
+    /// Everything logged so far reaches the log's sink before this returns;
+    /// the match is not ended (`MatchLog.flushNow`).
+    public func flushLog() {
+        if logging { log?.flushNow() }
+    }
+
     /// Stops logging (a write failed, or the host chose to), keeping the match.
     public func detachLog() { logging = false }
 
@@ -212,6 +218,13 @@ public protocol MatchLog: AnyObject {
     func stepped(tick: Int, checkpoint: UInt64?)
     /// The match is over; `hash` is nil when it was abandoned mid-call.
     func end(tick: Int, hash: UInt64?, outcome: String)
+    /// Hands everything recorded so far to where the log goes before it
+    /// returns (a node handing its matches over to others).
+    func flushNow()
+}
+
+extension MatchLog {
+    public func flushNow() {}
 }
 
 /// What happens to a match that no command explains: the clock and the

@@ -29,6 +29,11 @@ public final class TeeMatchLog: MatchLog {
         second.stepped(tick: tick, checkpoint: checkpoint)
     }
 
+    public func flushNow() {
+        first.flushNow()
+        second.flushNow()
+    }
+
     public func end(tick: Int, hash: UInt64?, outcome: String) {
         first.end(tick: tick, hash: hash, outcome: outcome)
         second.end(tick: tick, hash: hash, outcome: outcome)

@@ -85,8 +85,12 @@ final class MatchDirectory: Sendable {
 
     var matchCount: Int { state.withLockedValue { $0.hosts.count } }
 
-    /// True once shutdown began (`/healthz` then answers 503).
+    /// True once shutdown (or a cluster node's drain) began: no new match
+    /// starts, `/healthz` answers 503, and the cluster places nothing here.
     var isStopping: Bool { state.withLockedValue { $0.stopping } }
+
+    /// A cluster node's drain: no new matches; the running ones go on.
+    func beginDraining() { state.withLockedValue { $0.stopping = true } }
 
     /// How long a player's seat waits for them to come back.
     var resumeGrace: Duration { settings.resumeGrace }

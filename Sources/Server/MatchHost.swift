@@ -81,6 +81,9 @@ final class MatchHost: @unchecked Sendable {
     /// `settings.clock` at creation: the seating's time is measured from it.
     private let clockOrigin: NIODeadline
     private(set) var ended = false
+    /// Set when the match stopped here for another node to go on with it:
+    /// it stays published (running) until the node's last heartbeat.
+    private(set) var handedOver = false
     private var lastDropped = 0
     private var lastFailures = 0
 
@@ -383,7 +386,7 @@ final class MatchHost: @unchecked Sendable {
         let summary = MatchSummary(id: id, game: gameKey, players: players, spectators: watching,
                                    capacity: game.maxPlayers, tick: match.tick,
                                    ageSeconds: Double((NIODeadline.now() - created).nanoseconds) / 1e9,
-                                   running: session.isRunning && !ended, replay: playback == nil ? nil : true,
+                                   running: session.isRunning && (!ended || handedOver), replay: playback == nil ? nil : true,
                                    locked: match.isLocked ? true : nil)
         published.withLockedValue { $0 = summary }
     }
@@ -411,6 +414,35 @@ final class MatchHost: @unchecked Sendable {
         case .stopped(let result): metadata["result"] = "\(result?.rendered ?? "nil")"
         }
         logger.info("match ended", metadata: metadata)
+    }
+
+    /// Stops the match where it is, for another node of the cluster to go on
+    /// with (`serve --on-stop hand-over`): no tick, join or leave runs here
+    /// again, and its log reaches the cluster's log book through its last
+    /// tick. It stays published until `closeAfterHandOver()`.
+    func freezeForHandOver(answeringOn loop: EventLoop) -> EventLoopFuture<Void> {
+        thread.submit { [self] in
+            guard !ended, !isAbandoned else { return }
+            nextTick?.cancel()
+            ended = true
+            handedOver = true
+            session.flushLog()
+            publish()
+        } ?? loop.makeSucceededVoidFuture()
+    }
+
+    /// After the node's last heartbeat stored the frozen match: its clients
+    /// are closed with 1001 (they resume on the node that takes it over,
+    /// through `POST /matchmake`) and this node forgets it.
+    func closeAfterHandOver() {
+        thread.execute { [self] in
+            guard handedOver else { return }
+            for link in links.withLockedValue({ Array($0.values) }) { link.close(.close(.goingAway, "this node stopped: resume through POST /matchmake on any node")) }
+            links.withLockedValue { $0.removeAll() }
+            directory.remove(self)
+            thread.retire()
+            logger.info("match handed over", metadata: ["tick": "\(match.tick)", "hash": "\(match.stateHash)"])
+        }
     }
 
     /// Stops the match for a server shutdown: the tick in progress finishes

@@ -57,6 +57,20 @@ final class ServerCluster: Sendable {
     /// Leaves the cluster, removing this node's matches from it.
     func leave() async { await node?.leave() }
 
+    /// Stops this node's matches where they are and hands them to the other
+    /// nodes (`serve --on-stop hand-over`, or a drain that ran out): each is
+    /// frozen with its log flushed, the last heartbeat stores them, the node
+    /// marks itself dead, and only then are their players told to resume
+    /// elsewhere.
+    func handOver(_ directory: MatchDirectory) async {
+        guard let node else { return }
+        let hosts = directory.runningHosts().filter { $0.playback == nil }
+        let loop = directory.group.next()
+        for host in hosts { try? await host.freezeForHandOver(answeringOn: loop).get() }
+        await node.handOver()
+        for host in hosts { host.closeAfterHandOver() }
+    }
+
     /// Every running match: with no cluster this server's; in a cluster this
     /// server's as they are now and the other live nodes' as of the last
     /// heartbeat, each with the URL of its node; nil when the cluster's

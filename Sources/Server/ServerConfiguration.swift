@@ -104,6 +104,17 @@ public struct ServerConfiguration: Sendable {
     /// Heartbeat period and the age past which a node counts as dead.
     public var clusterHeartbeat: Duration = .seconds(1)
     public var clusterNodeTimeout: Duration = .seconds(3)
+    /// What a cluster node does on SIGTERM.
+    public var clusterStop: ClusterStop = .drain(.seconds(600))
+
+    public enum ClusterStop: Sendable, Equatable {
+        /// No new matches; the running ones play on (players may resume)
+        /// until they end, for at most this long; what still runs then is
+        /// handed over.
+        case drain(Duration)
+        /// The matches stop where they are and other nodes go on with them.
+        case handOver
+    }
     /// How long a starting node waits for the database before it gives up.
     public var clusterJoinTimeout: Duration = .seconds(10)
 

@@ -41,6 +41,9 @@ public final class TickwireServer: Service, Sendable {
         var connections: [ObjectIdentifier: Channel] = [:]
         var nextLinkID = 1
         var stopped = false
+        /// Set as shutdown begins; `stopped` follows once a cluster node has
+        /// drained (its players may still reconnect meanwhile).
+        var shuttingDown = false
     }
 
     /// Why the server cannot start: a clear message for the operator.
@@ -202,17 +205,25 @@ public final class TickwireServer: Service, Sendable {
 
     /// Stops accepting, stops every match (current tick, `game.result`),
     /// closes clients with 1001 and waits for their closing handshakes (up to
-    /// a few seconds), then releases the threads.
+    /// a few seconds), then releases the threads. A cluster node first
+    /// drains or hands its matches over (`ServerConfiguration.clusterStop`).
     public func shutdown() async {
+        let starting = state.withLockedValue { state -> Bool in
+            guard !state.shuttingDown, !state.stopped, state.listener != nil else { return false }
+            state.shuttingDown = true
+            return true
+        }
+        guard starting else { return }
+        logger.info("shutting down")
+        watcher?.stop()
+        if cluster.node != nil {
+            await leaveCluster()
+        }
         let listener = state.withLockedValue { state -> Channel? in
-            guard !state.stopped else { return nil }
             state.stopped = true
             return state.listener
         }
         guard let listener else { return }
-        logger.info("shutting down")
-        watcher?.stop()
-        await cluster.leave()
         try? await listener.close()
         try? await directory.stopAll().get()
         let deadline = ContinuousClock.now + .seconds(3)
@@ -223,6 +234,31 @@ public final class TickwireServer: Service, Sendable {
         for channel in open { try? await channel.close() }
         try? await group.shutdownGracefully()
         logger.info("stopped")
+    }
+
+    /// A cluster node's way out: drain (no new matches; the running ones go
+    /// on until they end, within the drain's limit), then hand over what
+    /// still runs; or hand everything over at once. The node then leaves.
+    private func leaveCluster() async {
+        var handOver = configuration.clusterStop == .handOver
+        if case .drain(let limit) = configuration.clusterStop {
+            directory.beginDraining()
+            let running = directory.matchCount
+            if running > 0 {
+                logger.info("draining: no new matches; waiting for the running ones to end",
+                            metadata: ["matches": "\(running)", "limit": "\(limit)"])
+            }
+            let deadline = ContinuousClock.now + limit
+            while directory.matchCount > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            handOver = directory.matchCount > 0
+        }
+        if handOver {
+            await cluster.handOver(directory)
+        } else {
+            await cluster.leave()
+        }
     }
 
     // MARK: Connections

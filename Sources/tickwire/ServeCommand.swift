@@ -82,6 +82,10 @@ struct ServeCommand: AsyncParsableCommand {
     var cluster: String?
     @Option(help: "With --cluster: the URL players reach this node at, ws://HOST:PORT or wss://HOST:PORT (default: the listening address when it is a loopback one).")
     var advertise: String?
+    @Option(help: "With --cluster: what SIGTERM does: drain (no new matches here; the running ones play on until they end, then what still runs after --drain-timeout is handed over) or hand-over (the matches stop here and other nodes go on with them at once; players resume through POST /matchmake). Default drain.")
+    var onStop: String?
+    @Option(help: "With --cluster and --on-stop drain: seconds to wait for the running matches to end (default 600).")
+    var drainTimeout: Double?
 
     @OptionGroup var limits: ScriptLimitOptions
 
@@ -150,8 +154,16 @@ struct ServeCommand: AsyncParsableCommand {
         if let url = try settings.optional(cluster, "cluster") {
             do { config.cluster = try ClusterDatabaseURL(url) } catch { throw ValidationError("--cluster: \(error)") }
             config.advertise = try Self.advertisedURL(try settings.optional(advertise, "advertise"), host: config.host)
+            let drain = Duration.milliseconds(Int64(try settings.value(drainTimeout, "drain-timeout", default: 600, in: 0...86_400) * 1000))
+            switch try settings.value(onStop, "on-stop", default: "drain") {
+            case "drain": config.clusterStop = .drain(drain)
+            case "hand-over": config.clusterStop = .handOver
+            case let other: throw ValidationError("--on-stop must be drain or hand-over, not \(other)")
+            }
         } else if try settings.optional(advertise, "advertise") != nil {
             throw ValidationError("--advertise is for a cluster node: give --cluster too")
+        } else if try settings.optional(onStop, "on-stop") != nil || drainTimeout != nil {
+            throw ValidationError("--on-stop and --drain-timeout are for a cluster node: give --cluster too")
         }
         let levelName = try settings.value(logLevel, "log-level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else {

@@ -62,6 +62,38 @@ import TestSupport
         }
     }
 
+    /// A throwaway PostgreSQL's database `name` and `count` nodes on it,
+    /// each `tickwire serve` with `extra` flags; their ports, in order.
+    static func cluster(_ postgres: TestPostgres, database name: String, nodes count: Int,
+                        extra: [String] = []) async throws -> (nodes: [ServerProcess], ports: [Int]) {
+        try await onOwnThread { try postgres.createDatabase(name) }
+        let url = postgres.url(database: name) + "?sslmode=disable"
+        var nodes: [ServerProcess] = []
+        var ports: [Int] = []
+        do {
+            for _ in 0..<count {
+                let node = try ServerProcess(["--host", "127.0.0.1", "--port", "0", "--games", "games", "--cluster", url] + extra)
+                nodes.append(node)
+                ports.append(try await node.port(within: 60))
+            }
+            _ = try await eventually("\(count) live nodes") {
+                try await onOwnThread { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: name) } == "\(count)\n" ? true : nil
+            }
+        } catch {
+            for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) }
+            throw error
+        }
+        return (nodes, ports)
+    }
+
+    /// The port of the node running `match`, from the database.
+    static func owner(of match: String, _ postgres: TestPostgres, database: String) async throws -> Int? {
+        try await onOwnThread {
+            try postgres.psql("SELECT n.advertise FROM tickwire_nodes n JOIN tickwire_matches m ON m.node_id = n.id WHERE m.id = '\(match)'",
+                              database: database)
+        }.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").last.flatMap { Int($0) }
+    }
+
     static func drive(_ players: [Player], steps: Int) async throws {
         for step in 0..<steps {
             for player in players { try await player.play(step) }
@@ -71,20 +103,12 @@ import TestSupport
     @Test func aNodeKilledMidMatchHasItsMatchTakenOverAndItsPlayersResumeThroughMatchmake() async throws {
         guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
         defer { Thread { postgres.stop() }.start() }
-        try await onOwnThread { try postgres.createDatabase("failover") }
         func sql(_ query: String) async throws -> String {
             try await onOwnThread { try postgres.psql(query, database: "failover") }.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let cluster = postgres.url(database: "failover") + "?sslmode=disable"
-        var nodes: [ServerProcess] = []
-        var ports: [Int] = []
+        // hand-over: a node stopped at the end gives what it runs to the others at once.
+        let (nodes, ports) = try await Self.cluster(postgres, database: "failover", nodes: 3, extra: ["--on-stop", "hand-over"])
         defer { for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) } }
-        for _ in 0..<3 {
-            let node = try ServerProcess(["--host", "127.0.0.1", "--port", "0", "--games", "games", "--cluster", cluster])
-            nodes.append(node)
-            ports.append(try await node.port(within: 60))
-        }
-        _ = try await Self.eventually("three live nodes") { try await sql("SELECT count(*) FROM tickwire_nodes") == "3" ? true : nil }
 
         // Three players matchmade through three nodes (the Swift client's
         // Matchmaker): one arena match.
@@ -96,8 +120,7 @@ import TestSupport
             players.append(try await Player(name: "P\(i)", connection: try await TickwireConnection.connect(ticket.url, name: "P\(i)")))
         }
         #expect(Set(try await players.asyncMap { try await $0.connection.welcome.matchID }) == [match])
-        let owner = try #require(try await sql("SELECT advertise FROM tickwire_nodes n JOIN tickwire_matches m ON m.node_id = n.id WHERE m.id = '\(match)'")
-            .split(separator: ":").last.flatMap { Int($0) })
+        let owner = try #require(try await Self.owner(of: match, postgres, database: "failover"))
         let ownerIndex = try #require(ports.firstIndex(of: owner))
 
         // Play until the database holds two seconds of log and every seat's token.
@@ -179,19 +202,8 @@ import TestSupport
     @Test func botsMatchmakeThroughOneNodeAndLandAcrossTheCluster() async throws {
         guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
         defer { Thread { postgres.stop() }.start() }
-        try await onOwnThread { try postgres.createDatabase("bots") }
-        let cluster = postgres.url(database: "bots") + "?sslmode=disable"
-        var nodes: [ServerProcess] = []
+        let (nodes, ports) = try await Self.cluster(postgres, database: "bots", nodes: 2, extra: ["--on-stop", "hand-over"])
         defer { for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) } }
-        var ports: [Int] = []
-        for _ in 0..<2 {
-            let node = try ServerProcess(["--host", "127.0.0.1", "--port", "0", "--games", "games", "--cluster", cluster])
-            nodes.append(node)
-            ports.append(try await node.port(within: 60))
-        }
-        _ = try await Self.eventually("two live nodes") {
-            try await onOwnThread { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "bots") } == "2\n" ? true : nil
-        }
         // 20 players of a 16-seat game: two matches, filled one at a time.
         let bots = try ServerProcess(["--connect", "ws://127.0.0.1:\(ports[0])", "--game", "arena", "--matchmake", "--inputs", "random",
                                       "--players", "20", "--duration", "2", "--json"], command: "bots", collectsStdout: true)
@@ -210,6 +222,75 @@ import TestSupport
             kill(node.process.processIdentifier, SIGTERM)
             #expect(await node.exitStatus(within: 30) == 0, "\(node.stderr)")
         }
+    }
+
+    @Test func sigtermWithHandOverMovesTheMatchWithNoTickLost() async throws {
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        let (nodes, ports) = try await Self.cluster(postgres, database: "handover", nodes: 2, extra: ["--on-stop", "hand-over"])
+        defer { for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) } }
+        let ticket = try await Matchmaker.seat(game: "arena", at: TickwireURL("ws://127.0.0.1:\(ports[0])"))
+        let ann = try await Player(name: "Ann", connection: try await TickwireConnection.connect(ticket.url, name: "Ann"))
+        try await Self.drive([ann], steps: 20)
+        let ownerPort = try #require(try await Self.owner(of: ticket.match, postgres, database: "handover"))
+        let (owner, other) = ownerPort == ports[0] ? (0, 1) : (1, 0)
+
+        kill(nodes[owner].process.processIdentifier, SIGTERM)
+        // The node stops the match where it is, stores it, and closes its players with 1001.
+        while let snapshot = try? await ann.connection.nextSnapshot() { ann.lastTick = snapshot.header.tick }
+        #expect(await ann.connection.closed.code == .goingAway)
+        #expect(await nodes[owner].exitStatus(within: 30) == 0, "\(nodes[owner].stderr)")
+        #expect(nodes[owner].stderr.contains("matches handed over to the cluster"), "\(nodes[owner].stderr)")
+
+        let resumed = try await Matchmaker.resume(token: ann.token, at: TickwireURL("ws://127.0.0.1:\(ports[other])"), patience: .seconds(30))
+        #expect(resumed.match == ticket.match)
+        #expect(resumed.node == "ws://127.0.0.1:\(ports[other])")
+        ann.connection = try await TickwireConnection.connect(resumed.url)
+        #expect(try await ann.connection.welcome.playerID == ann.id)
+        let first = try #require(try await ann.connection.nextSnapshot())
+        // Nothing was lost: the match went on from the tick it stopped at.
+        #expect(first.header.tick >= ann.lastTick, "resumed at tick \(first.header.tick); the last seen was \(ann.lastTick)")
+        let line = try #require(nodes[other].stderr.split(separator: "\n").first { $0.contains("match taken over from a dead node") })
+        let adoptedTick = try #require(line.firstMatch(of: /tick=(\d+)/).flatMap { Int($0.1) })
+        #expect(adoptedTick >= ann.lastTick, "taken over at tick \(adoptedTick); the player saw tick \(ann.lastTick)")
+        kill(nodes[other].process.processIdentifier, SIGTERM)
+        #expect(await nodes[other].exitStatus(within: 30) == 0, "\(nodes[other].stderr)")
+    }
+
+    @Test func sigtermDrainsNewPlayersGoElsewhereAndTheRunningMatchPlaysToItsEnd() async throws {
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        let (nodes, ports) = try await Self.cluster(postgres, database: "drain", nodes: 2,
+                                                    extra: ["--drain-timeout", "60", "--empty-timeout", "1", "--resume-grace", "0"])
+        defer { for node in nodes where node.process.isRunning { kill(node.process.processIdentifier, SIGKILL) } }
+        let ticket = try await Matchmaker.seat(game: "arena", at: TickwireURL("ws://127.0.0.1:\(ports[0])"))
+        let ann = try await Player(name: "Ann", connection: try await TickwireConnection.connect(ticket.url, name: "Ann"))
+        try await Self.drive([ann], steps: 5)
+        let ownerPort = try #require(try await Self.owner(of: ticket.match, postgres, database: "drain"))
+        let (owner, other) = ownerPort == ports[0] ? (0, 1) : (1, 0)
+
+        kill(nodes[owner].process.processIdentifier, SIGTERM)
+        #expect(await nodes[owner].logs("draining"), "\(nodes[owner].stderr)")
+        // The draining node places nothing: the next player's match is on the other node,
+        // though Ann's match has free seats.
+        let next = try await Self.eventually("matchmaking skips the draining node") { () -> Matchmaker.Ticket? in
+            let next = try await Matchmaker.seat(game: "arena", at: TickwireURL("ws://127.0.0.1:\(ports[other])"))
+            return next.node == "ws://127.0.0.1:\(ports[other])" ? next : nil
+        }
+        #expect(next.match != ticket.match)
+        // Ann's match plays on meanwhile, past the time a silent node is taken
+        // for dead: the draining node keeps its heartbeat, so nobody takes it over.
+        let before = ann.lastTick
+        try await Self.drive([ann], steps: 130)
+        #expect(ann.lastTick > before)
+        #expect(nodes[owner].process.isRunning)
+        #expect(try await Self.owner(of: ticket.match, postgres, database: "drain") == ownerPort)
+        // Ann leaves: the match ends (empty), and the drained node exits.
+        _ = await ann.connection.close()
+        #expect(await nodes[owner].exitStatus(within: 30) == 0, "\(nodes[owner].stderr)")
+        #expect(!nodes[owner].stderr.contains("handed over"), "\(nodes[owner].stderr)")
+        kill(nodes[other].process.processIdentifier, SIGTERM)
+        _ = await nodes[other].exitStatus(within: 30)
     }
 
     static func bytes(hex: some StringProtocol) -> [UInt8]? {

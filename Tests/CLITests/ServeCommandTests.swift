@@ -139,6 +139,8 @@ import WebSocket
             (["--port", "0"], ["TICKWIRE_MAX_OUTBOUND_BYTES": "lots"], "TICKWIRE_MAX_OUTBOUND_BYTES"),
             (["--port", "0", "--cluster", "mysql://a@b/c"], [:], "--cluster"),
             (["--port", "0", "--advertise", "ws://a:1"], [:], "give --cluster too"),
+            (["--port", "0", "--on-stop", "hand-over"], [:], "give --cluster too"),
+            (["--port", "0", "--host", "127.0.0.1", "--cluster", "postgres://a@127.0.0.1:1/b", "--on-stop", "vanish"], [:], "--on-stop must be"),
             (["--port", "0", "--cluster", "postgres://a@127.0.0.1:1/c?sslmode=disable", "--advertise", "http://x"], [:], "--advertise must be"),
             // Nothing listens on port 1: the node says it cannot join, and does not start.
             (["--port", "0", "--cluster", "postgres://a@127.0.0.1:1/c?sslmode=disable"], [:], "cluster"),
