@@ -134,6 +134,8 @@ public final class ClusterNode: Sendable {
         var liveNodes = 0
         var listedAt: ContinuousClock.Instant?
         var reachable = true
+        /// Since when every heartbeat has reached the database.
+        var reachableSince: ContinuousClock.Instant?
         var beats = 0
         var failures = 0
         var clientTask: Task<Void, Never>?
@@ -400,16 +402,20 @@ public final class ClusterNode: Sendable {
             SELECT count(*)::bigint FROM tickwire_nodes WHERE heartbeat_at > now() - make_interval(secs => \(timeout))
             """, logger: logger)
         for try await count in nodes.decode(Int.self) { liveNodes = count }
-        let recovered = state.withLockedValue { state -> Bool in
+        let (recovered, reachableFor) = state.withLockedValue { state -> (Bool, Duration) in
             state.listing = listing
             state.liveNodes = liveNodes
             state.listedAt = .now
             state.beats += 1
+            if !state.reachable || state.reachableSince == nil { state.reachableSince = .now }
             defer { state.reachable = true }
-            return !state.reachable
+            return (!state.reachable, ContinuousClock.now - (state.reachableSince ?? .now))
         }
         if recovered { logger.info("the cluster database answers again") }
-        if mayAdopt, settings.adopts, !report.draining {
+        // A node judges others dead only once it has itself reached the
+        // database for a whole node timeout (and a heartbeat): after an
+        // outage every node's heartbeat is old, and none of them is dead.
+        if mayAdopt, settings.adopts, !report.draining, reachableFor >= settings.nodeTimeout + settings.heartbeat {
             try await adoptFromDeadNodes(games: report.games)
         }
     }

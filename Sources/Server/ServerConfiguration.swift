@@ -114,6 +114,9 @@ public struct ServerConfiguration: Sendable {
         case drain(Duration)
         /// The matches stop where they are and other nodes go on with them.
         case handOver
+        /// The matches end here (`game.result`), as a single server's do,
+        /// and the node leaves the cluster with them.
+        case end
     }
     /// How long a starting node waits for the database before it gives up.
     public var clusterJoinTimeout: Duration = .seconds(10)

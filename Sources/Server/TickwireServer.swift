@@ -238,7 +238,8 @@ public final class TickwireServer: Service, Sendable {
 
     /// A cluster node's way out: drain (no new matches; the running ones go
     /// on until they end, within the drain's limit), then hand over what
-    /// still runs; or hand everything over at once. The node then leaves.
+    /// still runs; or hand everything over at once; or (`.end`) leave at
+    /// once, the matches then ending as a single server's do.
     private func leaveCluster() async {
         var handOver = configuration.clusterStop == .handOver
         if case .drain(let limit) = configuration.clusterStop {

@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
     var cluster: String?
     @Option(help: "With --cluster: the URL players reach this node at, ws://HOST:PORT or wss://HOST:PORT (default: the listening address when it is a loopback one).")
     var advertise: String?
-    @Option(help: "With --cluster: what SIGTERM does: drain (no new matches here; the running ones play on until they end, then what still runs after --drain-timeout is handed over) or hand-over (the matches stop here and other nodes go on with them at once; players resume through POST /matchmake). Default drain.")
+    @Option(help: "With --cluster: what SIGTERM does: drain (no new matches here; the running ones play on until they end, then what still runs after --drain-timeout is handed over) hand-over (the matches stop here and other nodes go on with them at once; players resume through POST /matchmake) or end (the matches end here, game.result runs, as on a single server). Default drain.")
     var onStop: String?
     @Option(help: "With --cluster and --on-stop drain: seconds to wait for the running matches to end (default 600).")
     var drainTimeout: Double?
@@ -158,7 +158,8 @@ struct ServeCommand: AsyncParsableCommand {
             switch try settings.value(onStop, "on-stop", default: "drain") {
             case "drain": config.clusterStop = .drain(drain)
             case "hand-over": config.clusterStop = .handOver
-            case let other: throw ValidationError("--on-stop must be drain or hand-over, not \(other)")
+            case "end": config.clusterStop = .end
+            case let other: throw ValidationError("--on-stop must be drain, hand-over or end, not \(other)")
             }
         } else if try settings.optional(advertise, "advertise") != nil {
             throw ValidationError("--advertise is for a cluster node: give --cluster too")

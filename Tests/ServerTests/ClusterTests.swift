@@ -30,6 +30,8 @@ import TestSupport
             config.cluster = try? ClusterDatabaseURL(postgres.url(database: database) + "?sslmode=disable")
             config.clusterHeartbeat = .milliseconds(200)
             config.clusterNodeTimeout = nodeTimeout
+            // A stopped node leaves with its matches (they end), as a single server's do.
+            config.clusterStop = .end
             // The test process's own threads may be busy for seconds on a loaded machine.
             config.clusterJoinTimeout = .seconds(60)
         }
@@ -192,9 +194,10 @@ import TestSupport
         defer { Thread { postgres.stop() }.start() }
         try await onOwnThread { try postgres.createDatabase("outage") }
         let node = try await Self.node(postgres, database: "outage", nodeTimeout: .seconds(2))
-        defer { Task { await node.stop() } }
+        let other = try await Self.node(postgres, database: "outage", nodeTimeout: .seconds(2))
+        defer { Task { await node.stop(); await other.stop() } }
         let id = try await Self.create(node)
-        try await Self.eventually("the match is listed") { try await Self.listing(node)?.count == 1 }
+        try await Self.eventually("the match is listed") { try await Self.listing(other)?.count == 1 }
 
         try await onOwnThread { try postgres.stopServer() }
         let tick = { () async throws -> Int in
@@ -216,8 +219,17 @@ import TestSupport
         }
 
         try await onOwnThread { try postgres.startServer() }
-        try await Self.eventually("the listing comes back") { try await Self.listing(node)?.map(\.id) == [id] }
+        try await Self.eventually("the listing comes back") { try await Self.listing(other)?.map(\.id) == [id] }
+        // Every node's heartbeat was older than the node timeout when the
+        // database came back, yet nobody died: past another node timeout and
+        // a few heartbeats, the match is still this node's, never taken over.
+        try await Task.sleep(for: .seconds(3))
+        let own = try JSONDecoder().decode([MatchSummary].self, from: Data(try await Self.get(node, "/matches?scope=node").body))
+        #expect(own.map(\.id) == [id])
+        let others = try JSONDecoder().decode([MatchSummary].self, from: Data(try await Self.get(other, "/matches?scope=node").body))
+        #expect(others.isEmpty, "the other node took over \(others.map(\.id))")
         await node.stop()
+        await other.stop()
     }
 
     @Test func aNodeRefusesToStartWhenTheDatabaseIsUnreachableAndSaysWhy() async throws {
