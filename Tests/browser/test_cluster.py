@@ -35,6 +35,7 @@ user when the tests run as root.
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 import urllib.error
@@ -43,7 +44,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # harness first: without selenium it ends the run with a FAIL line.
-from harness import TIMEOUT, BrowserSuite, CheckFailed, Server, check, free_port, ok, run_suite, wait_until  # noqa: E402
+from harness import ROOT, TIMEOUT, BrowserSuite, CheckFailed, Server, check, free_port, ok, run_suite, wait_until  # noqa: E402
 from postgres import ThrowawayPostgres  # noqa: E402
 
 #: Seconds the whole suite may take before it is stopped as hung.
@@ -103,14 +104,31 @@ class Suite(BrowserSuite):
         self.nodes = []
         #: The nodes killed on purpose: close() does not stop them.
         self.killed = set()
+        #: What the nodes are told to do at SIGTERM (`on_stop()`), once asked.
+        self.stop_option = None
 
     # ---- the cluster -------------------------------------------------------
+
+    def on_stop(self):
+        """`--on-stop end` when the binary has --on-stop: its default, drain,
+        lets a node's matches play on for up to 10 minutes after SIGTERM (the
+        chat room never ends), and close() stops the nodes with SIGTERM and
+        a 10 s wait. `end` ends them at once, as a single server's. Binaries
+        from before --on-stop end their matches at SIGTERM anyway."""
+        if self.stop_option is None:
+            try:
+                shown = subprocess.run([self.binary, "serve", "--help"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                       capture_output=True, text=True, timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise CheckFailed(f"tickwire serve --help did not answer within {TIMEOUT:g} s")
+            self.stop_option = ["--on-stop", "end"] if "--on-stop" in shown.stdout + shown.stderr else []
+        return self.stop_option
 
     def node(self, name, cluster):
         port = free_port()
         node = Server(self.binary, port, self.artifacts, name=name, arguments=[
             "serve", "--host", "127.0.0.1", "--port", str(port), "--games", "games", "--web", "web",
-            "--log-level", "info", "--cluster", cluster])
+            "--log-level", "info", "--cluster", cluster] + self.on_stop())
         self.nodes.append(node)
         node.start()
         return node
@@ -144,7 +162,8 @@ class Suite(BrowserSuite):
         both = sorted([self.a.ws, self.b.ws])
         wait_until(lambda: self.live_nodes() == both, TIMEOUT, f"both nodes ({', '.join(both)}) to heartbeat",
                    self.live_nodes)
-        ok(f"nodes A ({self.a.http}) and B ({self.b.http}) of one cluster ({cluster}) both heartbeat")
+        stop = " ".join(self.on_stop()) or "no --on-stop (this binary has none)"
+        ok(f"nodes A ({self.a.http}) and B ({self.b.http}) of one cluster ({cluster}; {stop}) both heartbeat")
 
     def a_is_made_busier(self):
         # Matchmaking fills the fullest open match of the game first, else
