@@ -1378,6 +1378,7 @@ export class InterpolationBuffer {
  * @property {string} [name] the player's display name
  * @property {string} [token] a JWT, for servers with player auth (sent as a subprotocol, never in the URL)
  * @property {boolean} [reconnect] reconnect after a drop: take the seat back, else join afresh (default true)
+ * @property {Object<string, string>} [labels] with `matchmake`: only a match placed with at least these labels will do (`{region: 'eu'}`); a new one carries them
  * @property {boolean} [matchmake] `url` is a node of a cluster (`tickwire serve --cluster`): ask its `POST /matchmake` for a seat anywhere in the cluster, and, after a drop, where the seat is now (its match moves to another node when its node dies)
  * @property {number} [interpolationTicks] how many ticks behind the newest `interpolated()` renders (default 2), beyond the gap between snapshots when the game sends fewer than it ticks
  * @property {boolean} [ack] acknowledge each snapshot, for the server's latency figures (default true)
@@ -1563,7 +1564,7 @@ export class TickwireClient {
   async matchmade() {
     const http = this.options.url.replace(/^ws/, 'http');
     const resume = this.resumeToken;
-    const body = resume ? { resume } : { game: this.options.game };
+    const body = resume ? { resume } : { game: this.options.game, ...(this.options.labels ? { labels: this.options.labels } : {}) };
     let response;
     try {
       response = await fetch(`${http}/matchmake`, {

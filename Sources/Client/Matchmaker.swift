@@ -30,11 +30,19 @@ public enum Matchmaker {
     static let maxBody = 64 * 1024
 
     /// A seat in a match of `game`, found by the node at `server`
-    /// (`ws://host:port`). Throws a `TickwireClientError` with the node's
-    /// status (`httpStatus`) and reason (`body`) when there is none.
-    public static func seat(game: String, at server: TickwireURL, options: ClientOptions = ClientOptions(),
+    /// (`ws://host:port`); with `labels`, in a match placed with at least
+    /// those (a new match carries them). Throws a `TickwireClientError` with
+    /// the node's status (`httpStatus`) and reason (`body`) when there is none.
+    public static func seat(game: String, labels: [String: String] = [:], at server: TickwireURL,
+                            options: ClientOptions = ClientOptions(),
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Ticket {
-        try await ask(body: ["game": game], at: server, options: options, group: group)
+        try await ask(body: Request(game: game, labels: labels.isEmpty ? nil : labels), at: server, options: options, group: group)
+    }
+
+    private struct Request: Encodable {
+        var game: String? = nil
+        var labels: [String: String]? = nil
+        var resume: String? = nil
     }
 
     /// Where the seat of resume token `token` is now. While its match is
@@ -46,14 +54,14 @@ public enum Matchmaker {
         let deadline = ContinuousClock.now + patience
         while true {
             do {
-                return try await ask(body: ["resume": token], at: server, options: options, group: group)
+                return try await ask(body: Request(resume: token), at: server, options: options, group: group)
             } catch let error as TickwireClientError where error.httpStatus == 503 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(500))
             }
         }
     }
 
-    private static func ask(body: [String: String], at server: TickwireURL, options: ClientOptions,
+    private static func ask(body: Request, at server: TickwireURL, options: ClientOptions,
                             group: any EventLoopGroup) async throws -> Ticket {
         let json = try JSONEncoder().encode(body)
         let url = TickwireURL(isSecure: server.isSecure, host: server.host, port: server.port, target: "/matchmake")

@@ -387,15 +387,16 @@ public final class ClusterNode: Sendable {
         var listing: [ClusterMatch] = []
         let rows = try await client.query("""
             SELECT m.id, m.game, m.players::bigint, m.spectators::bigint, m.capacity::bigint, m.tick, m.locked,
-                   extract(epoch FROM now() - m.started_at)::float8, n.id, n.advertise
+                   extract(epoch FROM now() - m.started_at)::float8, n.id, n.advertise, m.labels::text
             FROM tickwire_matches m JOIN tickwire_nodes n ON n.id = m.node_id
             WHERE n.heartbeat_at > now() - make_interval(secs => \(timeout)) AND NOT m.provisional
             ORDER BY m.started_at, m.id
             """, logger: logger)
-        for try await (match, game, players, spectators, capacity, tick, locked, age, nodeID, node)
-            in rows.decode((String, String, Int, Int, Int, Int, Bool, Double, String, String).self) {
+        for try await (match, game, players, spectators, capacity, tick, locked, age, nodeID, node, labels)
+            in rows.decode((String, String, Int, Int, Int, Int, Bool, Double, String, String, String).self) {
             listing.append(ClusterMatch(Published(id: match, game: game, players: players, spectators: spectators, capacity: capacity,
-                                                  tick: tick, locked: locked, age: age), nodeID: nodeID, node: node))
+                                                  tick: tick, locked: locked, age: age), nodeID: nodeID, node: node,
+                                        labels: Self.labels(json: labels)))
         }
         var liveNodes = 0
         let nodes = try await client.query("""
@@ -465,9 +466,12 @@ public final class ClusterNode: Sendable {
     /// reserved, or else in a new match (`newMatchID`, `capacity` seats) on
     /// the least loaded live node that has the game. One transaction under
     /// a lock per game, so concurrent requests on any nodes fill matches
-    /// one at a time and never past their capacity.
-    public func matchmake(game: String, capacity: Int, newMatchID: String) async throws -> Reservation {
+    /// one at a time and never past their capacity. With `labels`, only a
+    /// match placed with at least those labels is open, and a new one
+    /// carries them.
+    public func matchmake(game: String, labels: [String: String] = [:], capacity: Int, newMatchID: String) async throws -> Reservation {
         let token = Self.randomToken()
+        let wanted = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
         let timeout = Self.seconds(settings.nodeTimeout)
         let lifetime = Self.seconds(Self.seatLifetime)
         return try await client.withTransaction(logger: logger) { [logger] connection in
@@ -478,7 +482,7 @@ public final class ClusterNode: Sendable {
                 SELECT m.id, n.advertise
                 FROM tickwire_matches m JOIN tickwire_nodes n ON n.id = m.node_id
                 CROSS JOIN LATERAL (SELECT count(*) AS seats FROM tickwire_seats s WHERE s.match_id = m.id) r
-                WHERE m.game = \(game) AND NOT m.locked AND NOT n.draining
+                WHERE m.game = \(game) AND NOT m.locked AND NOT n.draining AND m.labels @> \(wanted)::jsonb
                   AND n.heartbeat_at > now() - make_interval(secs => \(timeout))
                   AND m.players + r.seats < m.capacity
                 ORDER BY m.players + r.seats DESC, m.started_at, m.id
@@ -498,8 +502,8 @@ public final class ClusterNode: Sendable {
                     throw MatchmakingError(description: "no live node of the cluster has the game \"\(game)\"")
                 }
                 try await connection.query("""
-                    INSERT INTO tickwire_matches (id, node_id, game, players, spectators, capacity, tick, locked, started_at, provisional)
-                    VALUES (\(newMatchID), \(nodeID), \(game), 0, 0, \(capacity), 0, false, now(), true)
+                    INSERT INTO tickwire_matches (id, node_id, game, players, spectators, capacity, tick, locked, started_at, provisional, labels)
+                    VALUES (\(newMatchID), \(nodeID), \(game), 0, 0, \(capacity), 0, false, now(), true, \(wanted)::jsonb)
                     """, logger: logger)
                 chosen = (newMatchID, node, true)
             }
@@ -543,6 +547,11 @@ public final class ClusterNode: Sendable {
     /// and frees the reservation, in one transaction.
     public func redeemed(_ token: String) {
         state.withLockedValue { $0.redeemed.append(token) }
+    }
+
+    /// Labels as stored (a JSON object of strings); empty when unreadable.
+    static func labels(json: String) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8))) ?? [:]
     }
 
     static func randomToken() -> String {

@@ -80,6 +80,9 @@ enum ClusterSchema {
             """,
             "CREATE INDEX tickwire_resume_match ON tickwire_resume (match_id)",
         ]),
+        Migration(version: 4, description: "match labels, set by matchmaking", statements: [
+            "ALTER TABLE tickwire_matches ADD COLUMN labels jsonb NOT NULL DEFAULT '{}'",
+        ]),
     ]
 
     static var latest: Int { migrations.last?.version ?? 0 }

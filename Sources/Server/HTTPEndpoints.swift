@@ -265,20 +265,20 @@ final class HTTPEndpoints: ChannelInboundHandler, RemovableChannelHandler {
         }
         guard cluster.node != nil else {
             let local = switch request {
-            case .game(let game): "/play?game=\(game)"
+            case .game(let game, _): "/play?game=\(game)"
             case .resume: "/play?resume=TOKEN"
             }
             return loop.makeSucceededFuture(.text(.notFound, "this server is not a node of a cluster (serve --cluster): connect to \(local)"))
         }
-        if case .game(let game) = request, directory.games[game] == nil {
+        if case .game(let game, _) = request, directory.games[game] == nil {
             return loop.makeSucceededFuture(.text(.notFound, "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))"))
         }
         let promise = loop.makePromise(of: HTTPResponse.self)
         promise.completeWithTask { [cluster, directory] in
             switch request {
-            case .game(let game):
+            case .game(let game, let labels):
                 do {
-                    let seat = try await cluster.matchmake(game: game, directory: directory)
+                    let seat = try await cluster.matchmake(game: game, labels: labels, directory: directory)
                     return HTTPResponse.json(.ok, encoding: MatchmakeAnswer(seat, game: game))
                 } catch {
                     return .text(.serviceUnavailable, "no seat: \(ClusterNode.describe(error))")

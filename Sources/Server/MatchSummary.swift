@@ -21,6 +21,9 @@ public struct MatchSummary: Sendable, Codable, Equatable {
     /// In a cluster (`serve --cluster`), the URL of the node that runs the
     /// match: players connect there. Absent on a single server.
     public var node: String? = nil
+    /// In a cluster, the labels matchmaking placed the match with
+    /// (`POST /matchmake {"game", "labels"}`); absent when it has none.
+    public var labels: [String: String]? = nil
 }
 
 extension MatchSummary {
@@ -29,6 +32,6 @@ extension MatchSummary {
         let match = listed.match
         self.init(id: match.id, game: match.game, players: match.players, spectators: match.spectators,
                   capacity: match.capacity, tick: match.tick, ageSeconds: match.age, running: true,
-                  locked: match.locked ? true : nil, node: listed.node)
+                  locked: match.locked ? true : nil, node: listed.node, labels: listed.labels.isEmpty ? nil : listed.labels)
     }
 }

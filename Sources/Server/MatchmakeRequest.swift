@@ -1,15 +1,22 @@
 import Foundation
 import NIOCore
 
-/// The body of `POST /matchmake`: `{"game": "arena"}` for a seat, or
-/// `{"resume": "TOKEN"}` for the seat a resume token holds, wherever in the
-/// cluster its match runs now.
+/// The body of `POST /matchmake`: `{"game": "arena"}` for a seat, with
+/// optional `"labels": {"region": "eu"}` (only a match placed with at least
+/// those labels will do; a new one carries them), or `{"resume": "TOKEN"}`
+/// for the seat a resume token holds, wherever in the cluster its match
+/// runs now.
 enum MatchmakeRequest: Equatable {
-    case game(String)
+    case game(String, labels: [String: String])
     case resume(token: String)
 
+    /// Bounds on labels: entries, and bytes of a key and of a value.
+    static let maxLabels = 16
+    static let maxLabelKeyBytes = 64
+    static let maxLabelValueBytes = 256
+
     static func parse(_ body: ByteBuffer) -> Result<MatchmakeRequest, HTTPRefusal> {
-        let example = #"(expected {"game": "NAME"} or {"resume": "TOKEN"})"#
+        let example = #"(expected {"game": "NAME", "labels": {"key": "value"}} or {"resume": "TOKEN"})"#
         guard body.readableBytes > 0 else { return .failure(HTTPRefusal(.badRequest, "the body is empty \(example)")) }
         do {
             return .success(try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView)).request)
@@ -27,17 +34,42 @@ enum MatchmakeRequest: Equatable {
 
         init(from decoder: Decoder) throws {
             let object = try decoder.container(keyedBy: JSONKey.self)
-            let keys = object.allKeys.map(\.stringValue).sorted()
-            if let unknown = keys.first(where: { $0 != "game" && $0 != "resume" }) {
+            let keys = Set(object.allKeys.map(\.stringValue))
+            if let unknown = keys.sorted().first(where: { $0 != "game" && $0 != "resume" && $0 != "labels" }) {
                 throw JSONBodyProblem(message: "unknown field \"\(unknown)\"")
             }
-            guard keys.count == 1, let key = object.allKeys.first else {
-                throw JSONBodyProblem(message: keys.isEmpty ? "\"game\" is missing" : "give \"game\" or \"resume\", not both")
+            func text(_ name: String) throws -> String {
+                guard let value = try? object.decode(String.self, forKey: JSONKey(stringValue: name)), !value.isEmpty, value.utf8.count <= 256 else {
+                    throw JSONBodyProblem(message: "\"\(name)\" must be a non-empty string of at most 256 bytes")
+                }
+                return value
             }
-            guard let value = try? object.decode(String.self, forKey: key), !value.isEmpty, value.utf8.count <= 256 else {
-                throw JSONBodyProblem(message: "\"\(key.stringValue)\" must be a non-empty string of at most 256 bytes")
+            switch (keys.contains("game"), keys.contains("resume")) {
+            case (true, false):
+                request = .game(try text("game"), labels: try Self.labels(object))
+            case (false, true):
+                guard !keys.contains("labels") else { throw JSONBodyProblem(message: "a resume takes no \"labels\"") }
+                request = .resume(token: try text("resume"))
+            case (true, true): throw JSONBodyProblem(message: "give \"game\" or \"resume\", not both")
+            case (false, false): throw JSONBodyProblem(message: "\"game\" is missing")
             }
-            request = key.stringValue == "game" ? .game(value) : .resume(token: value)
+        }
+
+        private static func labels(_ object: KeyedDecodingContainer<JSONKey>) throws -> [String: String] {
+            let key = JSONKey(stringValue: "labels")
+            guard object.contains(key), try !object.decodeNil(forKey: key) else { return [:] }
+            guard let labels = try? object.decode([String: String].self, forKey: key) else {
+                throw JSONBodyProblem(message: "\"labels\" must be an object of strings")
+            }
+            guard labels.count <= MatchmakeRequest.maxLabels else {
+                throw JSONBodyProblem(message: "at most \(MatchmakeRequest.maxLabels) labels")
+            }
+            for (name, value) in labels {
+                guard !name.isEmpty, name.utf8.count <= MatchmakeRequest.maxLabelKeyBytes, value.utf8.count <= MatchmakeRequest.maxLabelValueBytes else {
+                    throw JSONBodyProblem(message: "a label's name is 1 to \(MatchmakeRequest.maxLabelKeyBytes) bytes and its value at most \(MatchmakeRequest.maxLabelValueBytes)")
+                }
+            }
+            return labels
         }
     }
 }

@@ -79,22 +79,27 @@ final class ServerCluster: Sendable {
         let local = directory.summaries()
         guard let node else { return local }
         guard let listing = node.listing() else { return nil }
+        // This node's matches as they are now, with the labels the database holds.
+        let labels = Dictionary(listing.map { ($0.match.id, $0.labels) }, uniquingKeysWith: { first, _ in first })
         var all = local.map { summary in
             var summary = summary
             summary.node = node.settings.advertise
+            if let labels = labels[summary.id], !labels.isEmpty { summary.labels = labels }
             return summary
         }
         all += listing.filter { $0.nodeID != node.id }.map(MatchSummary.init)
         return all.sorted { ($0.ageSeconds, $0.id) > ($1.ageSeconds, $1.id) }
     }
 
-    /// A seat of `game` anywhere in the cluster (`POST /matchmake`).
-    func matchmake(game: String, directory: MatchDirectory) async throws -> ClusterNode.Reservation {
+    /// A seat of `game` anywhere in the cluster (`POST /matchmake`), in a
+    /// match placed with at least `labels`.
+    func matchmake(game: String, labels: [String: String] = [:], directory: MatchDirectory) async throws -> ClusterNode.Reservation {
         guard let node else { throw ClusterNode.MatchmakingError(description: "this server is not a node of a cluster (serve --cluster); connect to /play?game=\(game)") }
         guard let definition = directory.games[game] else {
             throw ClusterNode.MatchmakingError(description: "no game named \"\(game)\" (this server has: \(directory.games.keys.sorted().joined(separator: ", ")))")
         }
-        let seat = try await node.matchmake(game: game, capacity: definition.maxPlayers, newMatchID: ResumeToken.random(characters: 10))
+        let seat = try await node.matchmake(game: game, labels: labels, capacity: definition.maxPlayers,
+                                            newMatchID: ResumeToken.random(characters: 10))
         directory.metrics.clusterSeatsReserved.increment()
         return seat
     }

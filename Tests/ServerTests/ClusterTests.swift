@@ -87,7 +87,7 @@ import TestSupport
         defer { Thread { postgres.stop() }.start() }
         let nodes = try await Self.threeNodes(postgres, database: "three")
         defer { Task { for node in nodes { await node.stop() } } }
-        #expect(try await onOwnThread { try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") } == "1\n2\n3\n")
+        #expect(try await onOwnThread { try postgres.psql("SELECT version FROM tickwire_schema ORDER BY version", database: "three") } == "1\n2\n3\n4\n")
         #expect(try await onOwnThread { try postgres.psql("SELECT count(*) FROM tickwire_nodes", database: "three") } == "3\n")
 
         var owner: [String: String] = [:]
@@ -127,8 +127,8 @@ import TestSupport
     struct Refused: Error, CustomStringConvertible { let description: String }
 
     /// `POST /matchmake`'s status and body.
-    static func matchmake(_ server: LiveServer, game: String) async throws -> (status: Int, body: [UInt8]) {
-        let body = #"{"game":"\#(game)"}"#
+    static func matchmake(_ server: LiveServer, game: String, labels: String? = nil) async throws -> (status: Int, body: [UInt8]) {
+        let body = labels.map { #"{"game":"\#(game)","labels":\#($0)}"# } ?? #"{"game":"\#(game)"}"#
         let port = server.port
         return try await onOwnThread {
             let answer = try RawHTTP(port: port).exchange("POST /matchmake HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
@@ -187,6 +187,43 @@ import TestSupport
         }
         #expect(try await Self.matchmake(nodes[1], game: "nope").status == 404)
         for node in nodes { await node.stop() }
+    }
+
+    @Test func labelsKeepMatchmakingApartAndAreListed() async throws {
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        try await onOwnThread { try postgres.createDatabase("labels") }
+        let a = try await Self.node(postgres, database: "labels")
+        let b = try await Self.node(postgres, database: "labels")
+        defer { Task { await a.stop(); await b.stop() } }
+        func seat(_ node: LiveServer, _ labels: String?) async throws -> Seat {
+            let answer = try await Self.matchmake(node, game: "table", labels: labels)
+            guard answer.status == 200 else { throw Refused(description: "\(answer.status) \(String(decoding: answer.body, as: UTF8.self))") }
+            return try JSONDecoder().decode(Seat.self, from: Data(answer.body))
+        }
+        let eu1 = try await seat(a, #"{"region":"eu"}"#)
+        let eu2 = try await seat(b, #"{"region":"eu","mode":"casual"}"#)
+        let us = try await seat(a, #"{"region":"us"}"#)
+        let any = try await seat(b, nil)
+        #expect(eu1.created)
+        // A new match carries the labels it was made for; a request with more
+        // labels than an open match has does not take it.
+        #expect(eu2.match != eu1.match && eu2.created)
+        #expect(us.match != eu1.match && us.created)
+        // No labels: any open match will do, the fullest first.
+        #expect([eu1.match, eu2.match, us.match].contains(any.match) && !any.created)
+        for ticket in [eu1, eu2, us] {
+            let player = try await TickwireConnection.connect(ticket.url, name: "p")
+            _ = try await player.welcome
+        }
+        try await Self.eventually("the listing shows each match's labels") {
+            guard let listed = try await Self.listing(b) else { return false }
+            let labels = Dictionary(listed.map { ($0.id, $0.labels ?? [:]) }, uniquingKeysWith: { x, _ in x })
+            return labels[eu1.match] == ["region": "eu"] && labels[eu2.match] == ["region": "eu", "mode": "casual"]
+                && labels[us.match] == ["region": "us"]
+        }
+        await a.stop()
+        await b.stop()
     }
 
     @Test func matchesKeepTickingWhilePostgresIsDownAndTheListingComesBack() async throws {

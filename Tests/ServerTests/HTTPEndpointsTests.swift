@@ -167,6 +167,39 @@ import WebSocket
         #expect(throws: HTTPRefusal.self) { try CreateMatchRequest.parse(ByteBuffer(string: "\u{FF}garbage")).get() }
     }
 
+    @Test func matchmakeRequestsTakeAGameWithLabelsOrAResumeTokenAndSayWhatIsWrong() throws {
+        func parse(_ body: String) -> Result<MatchmakeRequest, HTTPRefusal> { MatchmakeRequest.parse(ByteBuffer(string: body)) }
+        #expect(try parse(#"{"game":"arena"}"#).get() == .game("arena", labels: [:]))
+        #expect(try parse(#"{"game":"arena","labels":{"region":"eu","mode":"ranked"}}"#).get()
+                == .game("arena", labels: ["region": "eu", "mode": "ranked"]))
+        #expect(try parse(#"{"game":"arena","labels":null}"#).get() == .game("arena", labels: [:]))
+        #expect(try parse(#"{"resume":"abc"}"#).get() == .resume(token: "abc"))
+        let refusals: [(String, String)] = [
+            ("", "empty"),
+            ("[1]", "JSON object"),
+            ("\u{FF}x", "not valid JSON"),
+            (#"{}"#, "\"game\" is missing"),
+            (#"{"game":"arena","resume":"x"}"#, "not both"),
+            (#"{"game":""}"#, "non-empty string"),
+            (#"{"game":7}"#, "non-empty string"),
+            (#"{"game":"arena","labels":{"a":1}}"#, "object of strings"),
+            (#"{"game":"arena","labels":"eu"}"#, "object of strings"),
+            (#"{"game":"arena","labels":{"":"x"}}"#, "a label's name"),
+            (#"{"resume":"x","labels":{"a":"b"}}"#, "takes no"),
+            (#"{"game":"arena","colour":"red"}"#, "unknown field \"colour\""),
+            (#"{"game":"\#(String(repeating: "a", count: 300))"}"#, "at most 256 bytes"),
+            (#"{"game":"arena","labels":{\#((0..<17).map { #""k\#($0)":"v""# }.joined(separator: ","))}}"#, "at most 16 labels"),
+        ]
+        for (body, says) in refusals {
+            switch parse(body) {
+            case .success(let parsed): Issue.record("\(body) parsed as \(parsed)")
+            case .failure(let refusal):
+                #expect(refusal.status == .badRequest)
+                #expect(refusal.message.contains(says), "\(body): \(refusal.message)")
+            }
+        }
+    }
+
     // MARK: Limits and garbage
 
     @Test func anOversizedBodyGets413AndTheConnectionCloses() async throws {
