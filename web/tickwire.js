@@ -1545,7 +1545,7 @@ export class TickwireClient {
         (url) => { if (!this.stopped) this.openSocket(url); },
         (error) => {
           if (this.stopped) return;
-          if (error.retry && this.options.reconnect) this.retry(`${error.message}. Trying again…`);
+          if (error.retry && this.options.reconnect) this.retry(`${error.message}. Trying again…`, error.retryAfterMs);
           else this.finish(error.message);
         });
       return;
@@ -1586,7 +1586,10 @@ export class TickwireClient {
       return this.matchmade();
     }
     const reason = text.trim() || `HTTP ${response.status}`;
-    throw Object.assign(new Error(`No seat: ${reason}`), { retry: response.status >= 500 });
+    // A match moving to another node says when to ask again (Retry-After, in seconds).
+    const after = Number(response.headers.get('retry-after'));
+    const retryAfterMs = Number.isFinite(after) && after > 0 ? Math.min(after, 30) * 1000 : undefined;
+    throw Object.assign(new Error(`No seat: ${reason}`), { retry: response.status >= 500, retryAfterMs });
   }
 
   /** Opens the WebSocket at `url` (the server's, or the one matchmaking gave). */
@@ -1717,6 +1720,17 @@ export class TickwireClient {
         // The seat is gone (the grace period ended, or the server restarted): join afresh.
         this.resumeToken = '';
         this.retry('Your seat was released; joining again…', 0);
+        return;
+      }
+      if (this.options.matchmake && !this.options.spectate && !connection.resuming
+          && (error.code === ErrorCode.notFound || error.code === ErrorCode.matchFull)) {
+        // The seat matchmaking reserved expired or was lost to a race: ask again.
+        this.retry('Finding another seat…');
+        return;
+      }
+      if (this.options.matchmake && !this.options.spectate && error.code === ErrorCode.matchOver && this.resumeToken) {
+        // The match moved to another node (this one was taken for dead): find it there.
+        this.retry('The match moved; following it…', 0);
         return;
       }
       if (error.code === ErrorCode.notFound && this.options.match && this.options.game && !this.matchGone && !this.options.spectate) {

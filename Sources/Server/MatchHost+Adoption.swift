@@ -48,8 +48,10 @@ extension MatchHost {
                 MatchSeating.RestoredSeat(player: player, name: names[player] ?? "", resumeToken: tokens[player]?.token ?? ResumeToken.make(),
                                           account: tokens[player]?.account)
             }
-            host.perform(host.seating.restore(restored, now: host.seatingNow()))
-            host.publishSeats()
+            let actions = host.seating.restore(restored, now: host.seatingNow())
+            // Their joins are in the log already: their tokens go out at once.
+            host.publishSeats(newSince: .min)
+            host.perform(actions)
             host.publish()
             host.scheduleNextTick()
             let replayed = ContinuousClock.now - started

@@ -79,11 +79,17 @@ extension MatchHost {
         }
     }
 
-    /// The seats a resume token can take back, for the cluster.
-    func publishSeats() {
-        let seats = seating.seats.values.sorted { $0.player < $1.player }
-            .map { ResumableSeat(player: $0.player, token: $0.resumeToken, account: $0.account) }
-        resumableSeats.withLockedValue { $0 = seats }
+    /// The seats a resume token can take back, for the cluster; a seat new
+    /// since the last call is dated `since` (the current tick by default).
+    func publishSeats(newSince since: Int? = nil) {
+        let tick = since ?? match.tick
+        resumableSeats.withLockedValue { published in
+            let known = Dictionary(published.map { ($0.token, $0.sinceTick) }, uniquingKeysWith: { first, _ in first })
+            published = seating.seats.values.sorted { $0.player < $1.player }.map { seat in
+                ResumableSeat(player: seat.player, token: seat.resumeToken, account: seat.account,
+                              sinceTick: known[seat.resumeToken] ?? tick)
+            }
+        }
     }
 
     /// Keeps `link` where the supervisor can reach it.

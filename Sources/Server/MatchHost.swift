@@ -64,6 +64,11 @@ final class MatchHost: @unchecked Sendable {
         let player: Int
         let token: String
         let account: String?
+        /// The tick the seat was taken at: a cluster publishes its token
+        /// only once the match's stored log holds the join (a token for a
+        /// join the log lost would resume nothing). `Int.min` for the seats
+        /// of a match taken over, whose joins the log already holds.
+        let sinceTick: Int
     }
 
     /// The match behind its boundary. The reference is read from any

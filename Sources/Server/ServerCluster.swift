@@ -129,7 +129,13 @@ final class ServerCluster: Sendable {
             matches.append(ClusterNode.Published(id: summary.id, game: summary.game, players: summary.players, spectators: summary.spectators,
                                                  capacity: summary.capacity, tick: summary.tick, locked: summary.locked ?? false,
                                                  age: summary.ageSeconds))
-            for seat in host.resumableSeats.withLockedValue({ $0 }) where !seat.token.isEmpty {
+            // A seat's token goes out once the log that holds its join has
+            // (the log is flushed every second of play, then stored at the
+            // next heartbeat): two seconds of play after the join. A match
+            // handed over has flushed its whole log for this heartbeat.
+            // (`handedOver` was set before `freezeForHandOver`'s future, awaited first.)
+            let covered = host.handedOver ? Int.max : summary.tick - 2 * host.game.tickRate
+            for seat in host.resumableSeats.withLockedValue({ $0 }) where !seat.token.isEmpty && seat.sinceTick <= covered {
                 seats.append(ClusterNode.Seat(match: summary.id, player: seat.player, token: seat.token, account: seat.account))
             }
         }
