@@ -39,6 +39,30 @@ public enum Matchmaker {
         try await ask(body: Request(game: game, labels: labels.isEmpty ? nil : labels), at: server, options: options, group: group)
     }
 
+    /// Takes the seat of resume token `token` back wherever its match runs
+    /// now, asking the node at `server`: the connection, welcomed. Right
+    /// after a node dies the cluster may still name it for a few seconds
+    /// (until its heartbeat is old), and the match then moves: a refused
+    /// connection or an unknown token is asked about again every half
+    /// second, for at most `patience`.
+    public static func reconnect(token: String, at server: TickwireURL, patience: Duration = .seconds(15),
+                                 options: ClientOptions = ClientOptions(),
+                                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> TickwireConnection {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            let ticket = try await resume(token: token, at: server, patience: max(.zero, deadline - ContinuousClock.now),
+                                          options: options, group: group)
+            do {
+                let connection = try await TickwireConnection.connect(ticket.url, options: options, group: group)
+                _ = try await connection.welcome
+                return connection
+            } catch let error as TickwireClientError where ContinuousClock.now < deadline
+                && (error.isHandshakeFailure || error.serverError?.code == .notFound) {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
     private struct Request: Encodable {
         var game: String? = nil
         var labels: [String: String]? = nil

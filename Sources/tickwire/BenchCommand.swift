@@ -57,6 +57,8 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup(title: "Fan-out over sockets") var fanOut: FanOutOptions
 
+    @OptionGroup(title: "A cluster on PostgreSQL") var cluster: ClusterBenchOptions
+
     @Option(help: "Also write the plain-Lua harness (harness.lua, match.lua) into this folder, to run it by hand with lua5.4.")
     var saveHarness: String?
 
@@ -68,6 +70,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if fanOut.fanOut { return try fanOut.run(gameFolder: game) }
+        if cluster.database != nil { return try cluster.run(gameFolder: game) }
         if recording { return try runRecording() }
         if reload { return try runReload() }
         if views { return try runViews() }

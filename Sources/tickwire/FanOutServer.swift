@@ -3,17 +3,18 @@ import Foundation
 import Glibc
 #endif
 
-/// `tickwire serve` in a child process for the fan-out benchmark, with what
-/// the benchmark reads from outside it: CPU time from /proc and the tick
-/// histogram from `GET /metrics`.
+/// `tickwire serve` in a child process for the fan-out and cluster
+/// benchmarks, with what a benchmark reads from outside it: CPU time from
+/// /proc and the tick histogram from `GET /metrics`.
 final class FanOutServer {
     let process: Process
     let port: Int
     private let errors: Pipe
 
-    /// Starts `tickwire serve` on 127.0.0.1, port 0, serving `gamesFolder`,
-    /// and waits (up to 30 s) for its `listening on http://127.0.0.1:PORT` line.
-    init(gamesFolder: String, threads: Int?) throws {
+    /// Starts `tickwire serve` on 127.0.0.1, port 0, serving `gamesFolder`
+    /// (with `extra` flags: a cluster's), and waits (up to 30 s) for its
+    /// `listening on http://127.0.0.1:PORT` line.
+    init(gamesFolder: String, threads: Int?, extra: [String] = []) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--games", gamesFolder,
@@ -21,7 +22,7 @@ final class FanOutServer {
                          // Matches that never end by themselves: every step measures play, not lobbies.
                          "--param", "score_limit=1000000", "--param", "time_limit=1000000"]
         if let threads { arguments += ["--threads", String(threads)] }
-        process.arguments = arguments
+        process.arguments = arguments + extra
         process.standardOutput = FileHandle.nullDevice
         errors = Pipe()
         process.standardError = errors

@@ -135,6 +135,13 @@ import TestSupport
         kill(nodes[ownerIndex].process.processIdentifier, SIGKILL)
         let killed = ContinuousClock.now
         let survivors = ports.indices.filter { $0 != ownerIndex }.map { ports[$0] }
+        // The first player comes back at once, as a client would: the cluster
+        // names the dead node until its heartbeat is old, then the new one.
+        let first = try await Matchmaker.reconnect(token: players[0].token, at: TickwireURL("ws://127.0.0.1:\(survivors[0])"),
+                                                   patience: .seconds(30))
+        #expect(try await first.welcome.playerID == players[0].id)
+        #expect(try await first.welcome.matchID == match)
+        _ = await first.close()
         let newNode = try await Self.eventually("another node runs the match") { () -> String? in
             for port in survivors {
                 let answer = try await Self.http(port, "GET", "/matches?scope=node")
