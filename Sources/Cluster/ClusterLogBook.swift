@@ -22,9 +22,15 @@ public final class ClusterLogBook: Sendable {
         public let match: String
         public let sequence: Int
         public let bytes: [UInt8]
+        /// The opening of the match's log the chunk belongs to.
+        let generation: Int
     }
 
     private struct Entry {
+        /// Which opening of the match's log this is: a reload of the rules
+        /// starts the log over (a new generation), and the old recorder's
+        /// last writes and its close must not touch the new one.
+        let generation: Int
         var next: Int
         var pending: [Chunk] = []
         var pendingBytes = 0
@@ -32,14 +38,23 @@ public final class ClusterLogBook: Sendable {
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
+    private let generations = NIOLockedValueBox(0)
     private let brokenToDelete = NIOLockedValueBox<Set<String>>([])
 
     public init() {}
 
     /// Starts the log of `match`; `next` is the number of its next chunk
-    /// (0 for a new match, one past the last stored for a match taken over).
-    public func open(match: String, next: Int = 0) {
-        entries.withLockedValue { $0[match] = Entry(next: next) }
+    /// (0 for a new match or a log started over, one past the last stored
+    /// for a match taken over). Returns the opening's generation, which its
+    /// writer appends and closes with. A chunk 0 replaces what is stored.
+    @discardableResult
+    public func open(match: String, next: Int = 0) -> Int {
+        let generation = generations.withLockedValue { counter in
+            counter += 1
+            return counter
+        }
+        entries.withLockedValue { $0[match] = Entry(generation: generation, next: next) }
+        return generation
     }
 
     /// What became of an appended chunk.
@@ -51,10 +66,10 @@ public final class ClusterLogBook: Sendable {
         case closed
     }
 
-    /// Appends a chunk to `match`'s log.
-    public func append(match: String, bytes: [UInt8]) -> Appended {
+    /// Appends a chunk to `match`'s log, opened as `generation`.
+    public func append(match: String, generation: Int, bytes: [UInt8]) -> Appended {
         let appended = entries.withLockedValue { entries -> (Appended, Bool) in
-            guard var entry = entries[match] else { return (.closed, false) }
+            guard var entry = entries[match], entry.generation == generation else { return (.closed, false) }
             guard !entry.broken else { return (.broken, false) }
             if entry.pendingBytes + bytes.count > Self.maxPendingBytes {
                 entry.broken = true
@@ -63,7 +78,7 @@ public final class ClusterLogBook: Sendable {
                 entries[match] = entry
                 return (.broken, true)
             }
-            entry.pending.append(Chunk(match: match, sequence: entry.next, bytes: bytes))
+            entry.pending.append(Chunk(match: match, sequence: entry.next, bytes: bytes, generation: generation))
             entry.next += 1
             entry.pendingBytes += bytes.count
             entries[match] = entry
@@ -73,9 +88,13 @@ public final class ClusterLogBook: Sendable {
         return appended.0
     }
 
-    /// Forgets `match` (it ended here, or moved away).
-    public func close(match: String) {
-        _ = entries.withLockedValue { $0.removeValue(forKey: match) }
+    /// Forgets `match` (it ended here, or moved away); with `generation`,
+    /// only if its log is still that opening.
+    public func close(match: String, generation: Int? = nil) {
+        entries.withLockedValue { entries in
+            guard let entry = entries[match], generation == nil || entry.generation == generation else { return }
+            entries.removeValue(forKey: match)
+        }
     }
 
     /// The chunks waiting, oldest first per match, up to a heartbeat's share.
@@ -105,9 +124,12 @@ public final class ClusterLogBook: Sendable {
     func putBack(_ chunks: [Chunk]) {
         entries.withLockedValue { entries in
             for (match, group) in Dictionary(grouping: chunks, by: \.match) {
+                // A log started over since (a reload) has its own chunks.
                 guard var entry = entries[match], !entry.broken else { continue }
-                entry.pending.insert(contentsOf: group, at: 0)
-                entry.pendingBytes += group.reduce(0) { $0 + $1.bytes.count }
+                let current = group.filter { $0.generation == entry.generation }
+                guard !current.isEmpty else { continue }
+                entry.pending.insert(contentsOf: current, at: 0)
+                entry.pendingBytes += current.reduce(0) { $0 + $1.bytes.count }
                 entries[match] = entry
             }
         }

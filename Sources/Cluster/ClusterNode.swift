@@ -326,6 +326,14 @@ public final class ClusterNode: Sendable {
                 """, logger: logger)
             // Logs go only to matches still this node's: one another node
             // took over (this node was taken for dead) is not written to.
+            // A chunk 0 starts a log over (a reload of the rules): what was stored goes.
+            let restarted = chunks.filter { $0.sequence == 0 }.map(\.match)
+            if !restarted.isEmpty {
+                try await connection.query("""
+                    DELETE FROM tickwire_match_logs l USING tickwire_matches m
+                    WHERE l.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(restarted)::text[])
+                    """, logger: logger)
+            }
             if !chunks.isEmpty {
                 try await connection.query("""
                     INSERT INTO tickwire_match_logs (match_id, seq, bytes)

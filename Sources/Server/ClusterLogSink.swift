@@ -8,10 +8,13 @@ import Engine
 final class ClusterLogSink: ReplaySink {
     let match: String
     private let book: ClusterLogBook
+    private let generation: Int
 
-    init(match: String, book: ClusterLogBook) {
+    /// Opens `match`'s log in `book` (from chunk `next`) and writes there.
+    init(match: String, book: ClusterLogBook, next: Int = 0) {
         self.match = match
         self.book = book
+        generation = book.open(match: match, next: next)
     }
 
     struct Broken: Error, CustomStringConvertible {
@@ -19,7 +22,7 @@ final class ClusterLogSink: ReplaySink {
     }
 
     func write(_ bytes: [UInt8]) throws {
-        switch book.append(match: match, bytes: bytes) {
+        switch book.append(match: match, generation: generation, bytes: bytes) {
         case .kept, .closed: return
         case .broken:
             throw Broken(description: "more than \(ClusterLogBook.maxPendingBytes >> 20) MiB of its log waited for the cluster database: "
@@ -27,5 +30,5 @@ final class ClusterLogSink: ReplaySink {
         }
     }
 
-    func close() { book.close(match: match) }
+    func close() { book.close(match: match, generation: generation) }
 }

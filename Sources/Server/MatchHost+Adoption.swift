@@ -29,8 +29,7 @@ extension MatchHost {
             let session = recovery.session
             var settings = settings
             if let timeout = game.emptyTimeout { settings.emptyTimeout = timeout.duration }
-            logs.open(match: id, next: adoption.nextChunk)
-            let sink = ClusterLogSink(match: id, book: logs)
+            let sink = ClusterLogSink(match: id, book: logs, next: adoption.nextChunk)
             let recorder = MatchRecorder(continuing: recovery.continuation, game: game, options: session.options,
                                          settings: MatchRecorder.Settings(matchID: id, origin: "cluster", flushEveryTicks: game.tickRate,
                                                                           checkpointEvery: session.checkpointEvery),

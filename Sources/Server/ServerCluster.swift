@@ -44,7 +44,6 @@ final class ServerCluster: Sendable {
     func matchLog(alsoTo recording: (@Sendable (String, GameDefinition, MatchOptions) -> (any MatchLog)?)?, logger: Logger)
         -> @Sendable (String, GameDefinition, MatchOptions) -> (any MatchLog)? {
         { [logs] id, game, options in
-            logs.open(match: id)
             let settings = MatchRecorder.Settings(matchID: id, origin: "cluster", flushEveryTicks: game.tickRate)
             let cluster = MatchRecorder(game: game, options: options, settings: settings, sink: ClusterLogSink(match: id, book: logs)) { reason in
                 logger.warning("match not logged to the cluster further", metadata: ["match": "\(id)", "reason": "\(reason)"])

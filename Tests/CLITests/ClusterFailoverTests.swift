@@ -190,7 +190,7 @@ import TestSupport
         // The whole log, from its first node and its second, replays with
         // every state hash matching.
         let hex = try await sql("SELECT encode(bytes, 'hex') FROM tickwire_match_logs WHERE match_id = '\(match)' ORDER BY seq")
-        let log = try #require(Self.bytes(hex: hex.split(separator: "\n").joined()))
+        let log = try #require([UInt8](hex: hex.split(separator: "\n").joined()))
         let replay = try MatchReplay(recording: Recording(bytes: log),
                                      game: try GameDefinition.load(folder: repoRoot.appendingPathComponent("games/arena").path))
         try replay.run()
@@ -298,22 +298,6 @@ import TestSupport
         #expect(!nodes[owner].stderr.contains("handed over"), "\(nodes[owner].stderr)")
         kill(nodes[other].process.processIdentifier, SIGTERM)
         _ = await nodes[other].exitStatus(within: 30)
-    }
-
-    static func bytes(hex: some StringProtocol) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(hex.utf8.count / 2)
-        var high: UInt8?
-        for c in hex.utf8 {
-            let v: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
-        }
-        return high == nil ? out : nil
     }
 }
 

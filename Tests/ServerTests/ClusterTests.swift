@@ -1,5 +1,6 @@
 import Client
 import Cluster
+import Engine
 import Foundation
 import Protocol
 @testable import Server
@@ -25,8 +26,10 @@ import TestSupport
     /// A node of a cluster on `database`, beating fast so tests wait little.
     /// Nodes count as gone after `nodeTimeout`: long enough that a busy
     /// machine's late heartbeat does not drop a live node.
-    static func node(_ postgres: TestPostgres, database: String, nodeTimeout: Duration = .seconds(6)) async throws -> LiveServer {
-        try await LiveServer(extraGames: ["table": table]) { config in
+    static func node(_ postgres: TestPostgres, database: String, nodeTimeout: Duration = .seconds(6),
+                     games: [String: String] = ["table": table], hotReload: Bool = false) async throws -> LiveServer {
+        try await LiveServer(extraGames: games) { config in
+            config.hotReload = hotReload
             config.cluster = try? ClusterDatabaseURL(postgres.url(database: database) + "?sslmode=disable")
             config.clusterHeartbeat = .milliseconds(200)
             config.clusterNodeTimeout = nodeTimeout
@@ -116,13 +119,8 @@ import TestSupport
         for node in nodes { await node.stop() }
     }
 
-    struct Seat: Decodable {
-        let match: String
-        let node: String
-        let seat: String
-        let url: String
-        let created: Bool
-    }
+    /// What `POST /matchmake` answers.
+    typealias Seat = MatchmakeAnswer
 
     struct Refused: Error, CustomStringConvertible { let description: String }
 
@@ -224,6 +222,42 @@ import TestSupport
         }
         await a.stop()
         await b.stop()
+    }
+
+    @Test func aReloadedMatchStoresItsLogAnewOnTheNewRules() async throws {
+        guard let postgres = try await onOwnThread({ try TestPostgres.start() }) else { return }
+        defer { Thread { postgres.stop() }.start() }
+        try await onOwnThread { try postgres.createDatabase("reload") }
+        let node = try await Self.node(postgres, database: "reload", games: ["counter": HotReloadTests.counter(step: 1)], hotReload: true)
+        defer { Task { await node.stop() } }
+        let ann = try await TickwireConnection.connect("ws://127.0.0.1:\(node.port)/play?game=counter", name: "Ann")
+        let match = try await ann.welcome.matchID
+        let reader = Task { while (try? await ann.nextSnapshot()) != nil {} }
+        defer { reader.cancel() }
+        /// The match's stored log, when it reads as a recording.
+        func stored() async throws -> Recording? {
+            let hex = try await onOwnThread {
+                try postgres.psql("SELECT encode(bytes, 'hex') FROM tickwire_match_logs WHERE match_id = '\(match)' ORDER BY seq", database: "reload")
+            }
+            guard let bytes = [UInt8](hex: hex.split(separator: "\n").joined()) else { return nil }
+            return try? Recording(bytes: bytes)
+        }
+        try await Self.eventually("a second of the match is stored") { try await stored().map { $0.lastTick >= 30 } ?? false }
+
+        // A saved edit rebuilds the match on the new rules: its log starts over, and the stored one with it.
+        try HotReloadTests.counter(step: 1000).write(to: node.games.appendingPathComponent("counter/game.lua"), atomically: true, encoding: .utf8)
+        var recording: Recording?
+        try await Self.eventually("the stored log is the new rules' and reaches past the reload", within: .seconds(30)) {
+            recording = try await stored()
+            guard let recording, let rules = recording.files.first(where: { $0.path == "game.lua" }) else { return false }
+            return String(decoding: rules.contents, as: UTF8.self).contains("STEP = 1000") && recording.lastTick >= 60
+        }
+        let replay = try MatchReplay(recording: try #require(recording), game: try GameDefinition.load(folder: node.games.appendingPathComponent("counter").path))
+        try replay.run()
+        #expect(replay.fileDifferences.isEmpty)
+        #expect(replay.divergence == nil, "\(String(describing: replay.divergence))")
+        #expect(replay.checkpointsChecked >= 1)
+        await node.stop()
     }
 
     @Test func matchesKeepTickingWhilePostgresIsDownAndTheListingComesBack() async throws {
