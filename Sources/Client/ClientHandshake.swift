@@ -32,25 +32,39 @@ enum ClientHandshake {
         install: @escaping @Sendable (any Channel) throws -> Installed
     ) -> EventLoopFuture<Installed> {
         let done = loop.makePromise(of: Installed.self)
-        let tls: NIOSSLContext?
+        let bootstrap: ClientBootstrap
         do {
-            tls = url.isSecure ? try options.trust.context() : nil
+            bootstrap = try Self.bootstrap(to: url, options: options, on: loop) { channel in
+                try addHandshake(to: channel, url: url, options: options, done: done, install: install)
+            }
         } catch {
             done.fail(error)
             return done.futureResult
         }
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(options.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try addHandshake(to: channel, url: url, options: options, tls: tls, done: done, install: install)
-                }
-            }
         bootstrap.connect(host: url.host, port: url.port).whenFailure { error in
             done.fail(TickwireClientError.connection("cannot connect to \(url.hostHeader): \(describe(connectError: error))"))
         }
         return done.futureResult
+    }
+
+    /// A bootstrap for `url` on `loop`: the connect timeout, no Nagle, TLS
+    /// first when the URL is `wss`, then what `handlers` adds. Throws when
+    /// the TLS settings do not make a context.
+    static func bootstrap(to url: TickwireURL, options: ClientOptions, on loop: any EventLoop,
+                          handlers: @escaping @Sendable (any Channel) throws -> Void) throws -> ClientBootstrap {
+        let tls = url.isSecure ? try options.trust.context() : nil
+        return ClientBootstrap(group: loop)
+            .connectTimeout(options.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: tls, serverHostname: url.hostIsAddress ? nil : url.host))
+                    }
+                    try handlers(channel)
+                }
+            }
     }
 
     private enum Upgrade<Installed: Sendable>: Sendable {
@@ -59,13 +73,10 @@ enum ClientHandshake {
     }
 
     private static func addHandshake<Installed: Sendable>(
-        to channel: any Channel, url: TickwireURL, options: ClientOptions, tls: NIOSSLContext?,
+        to channel: any Channel, url: TickwireURL, options: ClientOptions,
         done: EventLoopPromise<Installed>, install: @escaping @Sendable (any Channel) throws -> Installed
     ) throws {
         let pipeline = channel.pipeline.syncOperations
-        if let tls {
-            try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: url.hostIsAddress ? nil : url.host))
-        }
         let encoder = HTTPRequestEncoder()
         let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
         try pipeline.addHandler(encoder)

@@ -6,7 +6,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 
 /// `POST /matchmake` on any node of a Tickwire cluster (`serve --cluster`):
 /// a seat in the fullest open match of a game anywhere in the cluster, or
@@ -104,25 +103,16 @@ public enum Matchmaker {
     static func post(_ body: [UInt8], to url: TickwireURL, options: ClientOptions, on loop: any EventLoop)
         -> EventLoopFuture<(Int, [UInt8])> {
         let done = loop.makePromise(of: (Int, [UInt8]).self)
-        let tls: NIOSSLContext?
+        let bootstrap: ClientBootstrap
         do {
-            tls = url.isSecure ? try options.trust.context() : nil
+            bootstrap = try ClientHandshake.bootstrap(to: url, options: options, on: loop) { channel in
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(ResponseReader(done: done))
+            }
         } catch {
             done.fail(error)
             return done.futureResult
         }
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(options.connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let tls {
-                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: url.hostIsAddress ? nil : url.host))
-                    }
-                    try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(ResponseReader(done: done))
-                }
-            }
         bootstrap.connect(host: url.host, port: url.port).whenComplete { result in
             switch result {
             case .failure(let error):

@@ -211,14 +211,7 @@ public final class ClusterNode: Sendable {
     /// Stops the heartbeat and removes the node and its matches from the
     /// cluster (a node that stops cleanly leaves nothing behind).
     public func leave() async {
-        let tasks = state.withLockedValue { state -> (Task<Void, Never>?, Task<Void, Never>?)? in
-            guard !state.left else { return nil }
-            state.left = true
-            return (state.heartbeatTask, state.clientTask)
-        }
-        guard let (heartbeat, clientTask) = tasks else { return }
-        heartbeat?.cancel()
-        await heartbeat?.value
+        guard let clientTask = await stopHeartbeat() else { return }
         do {
             try await Self.deadline(.seconds(3), "leaving timed out") { [client, id] in
                 try await client.query("DELETE FROM tickwire_nodes WHERE id = \(id)")
@@ -237,14 +230,7 @@ public final class ClusterNode: Sendable {
     /// at their next heartbeat. A last heartbeat that fails leaves them to
     /// be taken over from the previous one once the node's heartbeat expires.
     public func handOver() async {
-        let tasks = state.withLockedValue { state -> (Task<Void, Never>?, Task<Void, Never>?)? in
-            guard !state.left else { return nil }
-            state.left = true
-            return (state.heartbeatTask, state.clientTask)
-        }
-        guard let (heartbeat, clientTask) = tasks else { return }
-        heartbeat?.cancel()
-        await heartbeat?.value
+        guard let clientTask = await stopHeartbeat() else { return }
         do {
             try await Self.deadline(.seconds(5), "the last heartbeat timed out") { [self] in
                 try await beat(adopting: false)
@@ -258,6 +244,20 @@ public final class ClusterNode: Sendable {
         }
         clientTask?.cancel()
         await clientTask?.value
+    }
+
+    /// The first time: stops the heartbeat and returns the database
+    /// client's task (for one last word before it is ended); nil after.
+    private func stopHeartbeat() async -> Task<Void, Never>?? {
+        let tasks = state.withLockedValue { state -> (Task<Void, Never>?, Task<Void, Never>?)? in
+            guard !state.left else { return nil }
+            state.left = true
+            return (state.heartbeatTask, state.clientTask)
+        }
+        guard let (heartbeat, clientTask) = tasks else { return nil }
+        heartbeat?.cancel()
+        await heartbeat?.value
+        return .some(clientTask)
     }
 
     private func heartbeatLoop() async {

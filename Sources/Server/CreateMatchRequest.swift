@@ -10,18 +10,7 @@ struct CreateMatchRequest: Equatable {
 
     /// Parses a JSON body; the refusal names what is wrong.
     static func parse(_ body: ByteBuffer) -> Result<CreateMatchRequest, HTTPRefusal> {
-        let example = #"(expected {"game": "NAME", "params": {"key": 1}})"#
-        guard body.readableBytes > 0 else { return .failure(HTTPRefusal(.badRequest, "the body is empty \(example)")) }
-        do {
-            let parsed = try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView))
-            return .success(parsed.request)
-        } catch let error as JSONBodyProblem {
-            return .failure(HTTPRefusal(.badRequest, "\(error.message) \(example)"))
-        } catch DecodingError.typeMismatch {
-            return .failure(HTTPRefusal(.badRequest, "the body must be a JSON object \(example)"))
-        } catch {
-            return .failure(HTTPRefusal(.badRequest, "the body is not valid JSON \(example)"))
-        }
+        decodeJSONBody(body, as: Parsed.self, example: #"(expected {"game": "NAME", "params": {"key": 1}})"#).map(\.request)
     }
 
     private struct Parsed: Decodable {

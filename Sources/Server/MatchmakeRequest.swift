@@ -16,17 +16,8 @@ enum MatchmakeRequest: Equatable {
     static let maxLabelValueBytes = 256
 
     static func parse(_ body: ByteBuffer) -> Result<MatchmakeRequest, HTTPRefusal> {
-        let example = #"(expected {"game": "NAME", "labels": {"key": "value"}} or {"resume": "TOKEN"})"#
-        guard body.readableBytes > 0 else { return .failure(HTTPRefusal(.badRequest, "the body is empty \(example)")) }
-        do {
-            return .success(try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView)).request)
-        } catch let error as JSONBodyProblem {
-            return .failure(HTTPRefusal(.badRequest, "\(error.message) \(example)"))
-        } catch DecodingError.typeMismatch {
-            return .failure(HTTPRefusal(.badRequest, "the body must be a JSON object \(example)"))
-        } catch {
-            return .failure(HTTPRefusal(.badRequest, "the body is not valid JSON \(example)"))
-        }
+        decodeJSONBody(body, as: Parsed.self, example: #"(expected {"game": "NAME", "labels": {"key": "value"}} or {"resume": "TOKEN"})"#)
+            .map(\.request)
     }
 
     private struct Parsed: Decodable {

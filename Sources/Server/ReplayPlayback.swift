@@ -126,14 +126,7 @@ struct ReplayControlRequest: Equatable, Sendable {
     static let maxSeek = 0x7fff_ffff
 
     static func parse(_ body: ByteBuffer) -> Result<ReplayControlRequest, HTTPRefusal> {
-        let example = #"(expected {"paused": true}, {"speed": 2} or {"seek": 120})"#
-        do {
-            return .success(try JSONDecoder().decode(Parsed.self, from: Data(body.readableBytesView)).request)
-        } catch let problem as JSONBodyProblem {
-            return .failure(HTTPRefusal(.badRequest, "\(problem.message) \(example)"))
-        } catch {
-            return .failure(HTTPRefusal(.badRequest, "the body must be a JSON object \(example)"))
-        }
+        decodeJSONBody(body, as: Parsed.self, example: #"(expected {"paused": true}, {"speed": 2} or {"seek": 120})"#).map(\.request)
     }
 
     private struct Parsed: Decodable {

@@ -39,13 +39,19 @@ import TestSupport
         .init(matchID: "m1", origin: "test", flushEveryTicks: 20, checkpointEvery: 10)
     }
 
-    @Test func aMatchRecoveredFromItsCutLogGoesOnToTheSameHashesAndItsLogReplaysWhole() throws {
-        let game = try GameFixture(game: movingShips).load()
+    /// A match of `game` (seed 7) recording into memory.
+    static func recorded(_ game: GameDefinition) throws -> (MatchSession, MemoryReplaySink) {
         let options = MatchOptions(seed: 7)
         let sink = MemoryReplaySink()
-        let original = try MatchSession(game: game, options: options,
-                                        log: MatchRecorder(game: game, options: options, settings: Self.settings(), sink: sink),
-                                        checkpointEvery: 10)
+        let session = try MatchSession(game: game, options: options,
+                                       log: MatchRecorder(game: game, options: options, settings: settings(), sink: sink),
+                                       checkpointEvery: 10)
+        return (session, sink)
+    }
+
+    @Test func aMatchRecoveredFromItsCutLogGoesOnToTheSameHashesAndItsLogReplaysWhole() throws {
+        let game = try GameFixture(game: movingShips).load()
+        let (original, sink) = try Self.recorded(game)
         for t in 1...60 { Self.play(original, tick: t) }
         let hashAt60 = original.match.stateHash
         // The node dies here: what reached the database ends at tick 60.
@@ -82,11 +88,7 @@ import TestSupport
     @Test func aLogItCannotTrustIsRefusedWithWhy() throws {
         let fixture = try GameFixture(game: movingShips)
         let game = try fixture.load()
-        let options = MatchOptions(seed: 7)
-        let sink = MemoryReplaySink()
-        let session = try MatchSession(game: game, options: options,
-                                       log: MatchRecorder(game: game, options: options, settings: Self.settings(), sink: sink),
-                                       checkpointEvery: 10)
+        let (session, sink) = try Self.recorded(game)
         for t in 1...40 { Self.play(session, tick: t) }
         let cut = try Self.bytes(of: sink, reaching: 40)
         func failure(_ log: [UInt8], _ game: GameDefinition) -> String? {
