@@ -51,16 +51,54 @@ extension ClusterNode {
                    AND NOT EXISTS (SELECT 1 FROM tickwire_matches m WHERE m.node_id = n.id AND NOT m.provisional))
             """, logger: logger)
         guard !claimed.isEmpty else { return }
-        state.withLockedValue { state in for match in claimed { state.adopting.insert(match.id) } }
-        for match in claimed {
+        // The logs are read apart from the heartbeat (whose time is bounded):
+        // a long log must not make a heartbeat fail, nor a heartbeat's
+        // deadline cut a log short.
+        let startReader = state.withLockedValue { state -> Bool in
+            for match in claimed {
+                state.adopting.insert(match.id)
+                state.toRead.append(Claimed(id: match.id, game: match.game, from: match.from, attempts: 0))
+            }
+            defer { state.reading = true }
+            return !state.reading
+        }
+        if startReader { Task.detached { await self.readClaimed() } }
+    }
+
+    /// A match claimed from a dead node whose log is still to read.
+    struct Claimed: Sendable {
+        let id: String
+        let game: String
+        let from: String
+        var attempts: Int
+    }
+
+    /// Reads each claimed match's log and seats and hands them to the
+    /// server; a read that fails is tried again a few times, a second apart.
+    private func readClaimed() async {
+        while true {
+            let next = state.withLockedValue { state -> Claimed? in
+                guard !state.toRead.isEmpty else {
+                    state.reading = false
+                    return nil
+                }
+                return state.toRead.removeFirst()
+            }
+            guard var match = next else { return }
             do {
                 let adoption = try await read(match.id, game: match.game, from: match.from)
                 logger.warning("taking over a match of a dead node",
                                metadata: ["match": "\(match.id)", "from": "\(match.from)", "log_bytes": "\(adoption.log.count)"])
                 events.adopt(adoption)
             } catch {
-                logger.error("cannot take over a match of a dead node", metadata: ["match": "\(match.id)", "error": "\(Self.describe(error))"])
-                giveUp(match.id)
+                match.attempts += 1
+                guard match.attempts < 5, !(error is LogGap) else {
+                    logger.error("cannot take over a match of a dead node", metadata: ["match": "\(match.id)", "error": "\(Self.describe(error))"])
+                    giveUp(match.id)
+                    continue
+                }
+                try? await Task.sleep(for: .seconds(1))
+                state.withLockedValue { $0.toRead.append(match) }
             }
         }
     }

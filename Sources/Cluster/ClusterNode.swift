@@ -151,6 +151,10 @@ public final class ClusterNode: Sendable {
         /// heartbeat keeps their rows until `adopted` or `giveUp`.
         var adopting: Set<String> = []
         var adoptedCount = 0
+        /// Claimed matches whose logs are still to read, and whether a
+        /// reader is at it.
+        var toRead: [Claimed] = []
+        var reading = false
     }
 
     private init(settings: Settings, logs: ClusterLogBook, events: Events, logger: Logger) {
