@@ -14,17 +14,23 @@ public struct TestPostgresError: Error, CustomStringConvertible {
 /// 127.0.0.1 on a free port, fsync off. One server can serve many tests,
 /// each in its own database (`createDatabase`).
 ///
+/// The server is `postgres` itself, run in the foreground as a child of this
+/// process (no pg_ctl, no daemon): its output goes to the directory's log,
+/// it is ready when its postmaster.pid says so and its port takes a
+/// connection, and it is stopped by a signal to it.
+///
 /// PostgreSQL refuses to run as root, and the tests run as root in CI: then
-/// the server's programs (initdb, pg_ctl and the server) run as the
-/// `postgres` system user that Debian's package creates (or `tickwire-pg`,
-/// created here when there is none) through runuser, and the directory is
-/// theirs. Clients (psql) run as whoever runs the tests: they only connect
-/// over TCP.
+/// the server's programs (initdb and the server) run as the `postgres`
+/// system user that Debian's package creates (or `tickwire-pg`, created here
+/// when there is none) through setpriv, which execs them (so the server's
+/// pid is the child's and signals reach it), and the directory is theirs.
+/// Clients (psql) run as whoever runs the tests: they only connect over TCP.
 ///
 /// `start()` gives nil when PostgreSQL is not installed, unless
 /// TICKWIRE_REQUIRE_POSTGRES=1 (scripts/test sets it after installing
 /// Debian's `postgresql`): then that is an error. Every program run here has
-/// a bounded wait, and an error says what ran, its output and the log's tail.
+/// a bounded wait, and an error says what ran and its output (the server's:
+/// the tail of what it logged since it was started).
 ///
 /// `stop()` (deinit too) ends the server and removes the directory. A test
 /// process that died first leaves both behind: the first `start()` of a later
@@ -37,13 +43,14 @@ public final class TestPostgres: @unchecked Sendable {
     public let database = "postgres"
     /// The server's directory: data/, log, the Unix socket. Gone after `stop()`.
     public let directory: String
-    /// Where initdb, pg_ctl, postgres and psql were found.
+    /// Where initdb, postgres and psql were found.
     public let binDirectory: String
 
     private let tools: Tools
     private let user: ServerUser?
     private let lock = NSLock()
-    private var serverUp = true
+    /// The running server; nil while stopped (and before the first start).
+    private var server: Child?
     private var removed = false
 
     public var url: String { url(database: database) }
@@ -66,13 +73,13 @@ public final class TestPostgres: @unchecked Sendable {
         guard let tools = Tools.found else {
             guard ProcessInfo.processInfo.environment["TICKWIRE_REQUIRE_POSTGRES"] == "1" else { return nil }
             throw TestPostgresError(description: """
-                PostgreSQL is not installed (no initdb, pg_ctl, postgres and psql together in \
+                PostgreSQL is not installed (no initdb, postgres and psql together in \
                 /usr/lib/postgresql/*/bin or on PATH) and TICKWIRE_REQUIRE_POSTGRES=1: install \
                 Debian's postgresql (scripts/test does)
                 """)
         }
         let user = try ServerUser.forThisProcess()
-        StaleServers.removeOnce(tools: tools, user: user)
+        StaleServers.removeOnce()
 
         var template = Array("/tmp/tickwire-pg-\(getpid())-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
@@ -96,21 +103,19 @@ public final class TestPostgres: @unchecked Sendable {
                 let port = try freePort()
                 let server = TestPostgres(tools: tools, user: user, directory: directory, port: port)
                 do {
-                    try server.pgCtlStart()
+                    try server.launch()
                     return server
                 } catch let error as TestPostgresError where attempt < 5 && error.description.contains("already in use") {
-                    server.serverUp = false
                     server.removed = true  // the directory is still needed: not this one's to remove
                     continue
                 } catch {
-                    server.serverUp = false
                     server.removed = true
                     throw error
                 }
             }
         } catch {
-            // A start that timed out may have left the server running.
-            stopImmediately(tools: tools, user: user, directory: directory)
+            // Belt and braces: a failed launch ends its server before throwing.
+            stopImmediately(directory: directory)
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
@@ -132,14 +137,15 @@ public final class TestPostgres: @unchecked Sendable {
         ], as: nil, in: "/", limit: 60)
     }
 
-    /// Stops the server (a fast shutdown: connections are ended, committed
-    /// data kept) and keeps the directory, for `startServer()`.
+    /// Stops the server (a fast shutdown, SIGINT: connections are ended,
+    /// committed data kept) and keeps the directory, for `startServer()`.
+    /// A server still running after 30 s is killed (SIGKILL).
     public func stopServer() throws {
         try lock.withLock {
             guard !removed else { throw TestPostgresError(description: "stopServer: this server was stopped for good") }
-            guard serverUp else { return }
-            _ = try Self.run(tools.path("pg_ctl"), ["-D", dataDirectory, "-m", "fast", "-w", "-t", "30", "stop"], as: user, in: directory, log: logFile)
-            serverUp = false
+            guard let server else { return }
+            try end(server, with: SIGINT, within: 30)
+            self.server = nil
         }
     }
 
@@ -147,9 +153,9 @@ public final class TestPostgres: @unchecked Sendable {
     public func startServer() throws {
         try lock.withLock {
             guard !removed else { throw TestPostgresError(description: "startServer: this server was stopped for good") }
-            guard !serverUp else { return }
-            try pgCtlStart()
-            serverUp = true
+            if let server, !server.hasExited { return }
+            server = nil
+            try launch()
         }
     }
 
@@ -159,15 +165,20 @@ public final class TestPostgres: @unchecked Sendable {
         try startServer()
     }
 
-    /// Stops the server at once and removes its directory. Safe to call
-    /// again; deinit calls it.
+    /// Stops the server at once (an immediate shutdown, SIGQUIT; SIGKILL
+    /// after 10 s) and removes its directory. Safe to call again; deinit
+    /// calls it.
     public func stop() {
         lock.withLock {
             guard !removed else { return }
             removed = true
-            serverUp = false
-            // Even when believed down: a start that timed out may have left it running.
-            Self.stopImmediately(tools: tools, user: user, directory: directory)
+            if let server {
+                try? end(server, with: SIGQUIT, within: 10)
+                self.server = nil
+            }
+            // Whatever postmaster.pid still names, should a child have been
+            // lost (not expected; cheap to rule out).
+            Self.stopImmediately(directory: directory)
             try? FileManager.default.removeItem(atPath: directory)
         }
     }
@@ -175,22 +186,85 @@ public final class TestPostgres: @unchecked Sendable {
     private var dataDirectory: String { "\(directory)/data" }
     private var logFile: String { "\(directory)/log" }
 
-    private func pgCtlStart() throws {
-        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        _ = try Self.run(tools.path("pg_ctl"), [
-            "-D", dataDirectory, "-l", logFile, "-w", "-t", "30", "-o", options, "start",
-        ], as: user, in: directory, log: logFile)
+    /// Runs postgres in the foreground on `port` and waits (30 s at most)
+    /// until it accepts connections; sets `server`. Throws, with the log
+    /// this start wrote, when postgres exits first (on a port already in use,
+    /// say) or is not ready in time: then it has been stopped.
+    private func launch() throws {
+        let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard log >= 0 else { throw TestPostgresError(description: "open \(logFile): errno \(errno)") }
+        if let user { _ = fchown(log, user.uid, user.gid) }
+        let logStart = lseek(log, 0, SEEK_END)
+        // The child has its own copy: this one is closed once it runs.
+        let output = FileHandle(fileDescriptor: log, closeOnDealloc: true)
+
+        let command = try (user?.prefix() ?? []) + [tools.path("postgres"),
+            "-D", dataDirectory, "-p", String(port), "-k", directory,
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200",
+        ]
+        let commandLine = command.joined(separator: " ")
+        let child: Child
+        do {
+            defer { try? output.close() }
+            child = try Child(command, environment: Self.environment, directory: directory, stdout: output, stderr: output)
+        } catch {
+            throw TestPostgresError(description: "\(commandLine): could not run: \(error)")
+        }
+
+        func failure(_ what: String) -> TestPostgresError {
+            var description = "\(commandLine): \(what)"
+            if let text = Self.contents(of: logFile, from: logStart) { description += "\n--- \(logFile) (this start):\n\(text)" }
+            return TestPostgresError(description: description)
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            if child.hasExited {
+                throw failure("\(child.outcome) before accepting connections")
+            }
+            if isReady(pid: child.pid) && Self.accepts(port: port) {
+                server = child
+                return
+            }
+            if ContinuousClock.now >= deadline {
+                try? end(child, with: SIGQUIT, within: 10)
+                throw failure("not accepting connections after 30 s, stopped")
+            }
+            usleep(20_000)
+        }
     }
 
-    /// When the server of `directory` runs: `pg_ctl stop -m immediate`, and
-    /// SIGKILL to it if that fails.
-    fileprivate static func stopImmediately(tools: Tools, user: ServerUser?, directory: String) {
+    /// postmaster.pid names `pid` and says "ready" (its 8th line), as
+    /// pg_ctl's wait reads it: the server accepts connections.
+    private func isReady(pid: pid_t) -> Bool {
+        guard let text = try? String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8) else { return false }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.count >= 8
+            && pid_t(lines[0].trimmingCharacters(in: .whitespaces)) == pid
+            && lines[7].trimmingCharacters(in: .whitespaces) == "ready"
+    }
+
+    /// Sends `signal` to the server `child` and waits `limit` seconds for it
+    /// to exit; then SIGKILL and 10 s more. Throws when it is still running.
+    private func end(_ child: Child, with signal: Int32, within limit: Double) throws {
+        child.signal(signal)
+        if child.waitForExit(seconds: limit) { return }
+        child.signal(SIGKILL)
+        if child.waitForExit(seconds: 10) { return }
+        throw TestPostgresError(description: "postgres (pid \(child.pid)) still running \(limit + 10) s after signal \(signal) and SIGKILL")
+    }
+
+    /// When a server of `directory` runs (one of a test process that died,
+    /// whose child it no longer is): SIGQUIT to it (an immediate shutdown),
+    /// and SIGKILL if it still runs after 10 s.
+    fileprivate static func stopImmediately(directory: String) {
         guard let pid = serverProcess(directory: directory) else { return }
-        do {
-            _ = try run(tools.path("pg_ctl"), ["-D", "\(directory)/data", "-m", "immediate", "-w", "-t", "30", "stop"], as: user, in: directory)
-        } catch {
-            if serverProcess(directory: directory) == pid { kill(pid, SIGKILL) }
+        kill(pid, SIGQUIT)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if serverProcess(directory: directory) != pid { return }
+            usleep(20_000)
         }
+        if serverProcess(directory: directory) == pid { kill(pid, SIGKILL) }
     }
 
     /// The running server of `directory`: the pid in data/postmaster.pid, when
@@ -212,17 +286,28 @@ public final class TestPostgres: @unchecked Sendable {
         return pid
     }
 
+    /// The environment of every program run here: this process's, without
+    /// PG* variables of the caller's shell (they must not point the programs
+    /// elsewhere), and a bounded connect for clients.
+    private static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        environment["PGCONNECT_TIMEOUT"] = "10"
+        return environment
+    }
+
     /// Runs `executable` (as `user` when given, from `directory`), waits at
     /// most `limit` seconds and returns its standard output. Throws when it
-    /// fails or overruns, with its output and `log`'s tail.
+    /// fails or overruns (then it is stopped), with its output.
     ///
-    /// Not Foundation's Process: that learns of an exit when a socket its
-    /// child inherits closes, and `pg_ctl start` leaves the server holding
-    /// it, so the wait never ended. Spawn waits on the pid and gives the
-    /// child no descriptor but stdin, stdout and stderr.
+    /// Foundation's Process, which learns of an exit when a socket its child
+    /// inherits closes: every holder of that socket must end first. Nothing
+    /// run here outlives its run (no pg_ctl, whose daemonized server kept the
+    /// socket open, so a wait for `pg_ctl start` never ended), and the server
+    /// is postgres in the foreground, the very child Process watches (setpriv
+    /// execs it), whose own children end before it does.
     fileprivate static func run(
         _ executable: String, _ arguments: [String], as user: ServerUser?, in directory: String,
-        limit: Double = 60, log: String? = nil
+        limit: Double = 60
     ) throws -> String {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("tw-pg-\(UUID().uuidString)").path
         let outPath = base + ".out", errPath = base + ".err"
@@ -232,35 +317,81 @@ public final class TestPostgres: @unchecked Sendable {
         }
         let command = try (user?.prefix() ?? []) + [executable] + arguments
         let commandLine = command.joined(separator: " ")
-        // PG* variables of the caller's shell must not point the programs elsewhere.
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
-        environment["PGCONNECT_TIMEOUT"] = "10"
 
-        let outcome: Spawn.Outcome
+        // Output to files, read once the program is done: no pipe to fill.
+        let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard out >= 0, err >= 0 else {
+            let error = errno
+            if out >= 0 { close(out) }
+            if err >= 0 { close(err) }
+            throw TestPostgresError(description: "\(commandLine): could not create \(outPath) or \(errPath): errno \(error)")
+        }
+        let outHandle = FileHandle(fileDescriptor: out, closeOnDealloc: true)
+        let errHandle = FileHandle(fileDescriptor: err, closeOnDealloc: true)
+
+        let child: Child
         do {
-            outcome = try Spawn.run(command, environment: environment, directory: directory, stdout: outPath, stderr: errPath, limit: limit)
+            // The child has its own copies: these are closed once it runs.
+            defer {
+                try? outHandle.close()
+                try? errHandle.close()
+            }
+            child = try Child(command, environment: environment, directory: directory, stdout: outHandle, stderr: errHandle)
         } catch {
-            throw TestPostgresError(description: "\(commandLine): \(error)")
+            throw TestPostgresError(description: "\(commandLine): could not run: \(error)")
+        }
+        var outcome: String?
+        if !child.waitForExit(seconds: limit) {
+            child.signal(SIGTERM)
+            if !child.waitForExit(seconds: 5) {
+                child.signal(SIGKILL)
+                _ = child.waitForExit(seconds: 30)
+            }
+            outcome = "still running after \(limit) s, stopped"
+        } else if child.outcome != .exited(0) {
+            outcome = child.outcome.description
         }
         let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        guard outcome != .exited(0) else { return stdout }
+        guard let outcome else { return stdout }
 
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         var description = "\(commandLine): \(outcome)"
         description += "\n--- output:\n\(stdout)\(stderr)"
-        if let log, let tail = tail(of: log) { description += "\n--- \(log) (tail):\n\(tail)" }
         throw TestPostgresError(description: description)
     }
 
-    private static func tail(of path: String, bytes: Int = 4000) -> String? {
+    /// The last `bytes` of `path` from offset `start` on; nil when unreadable.
+    private static func contents(of path: String, from start: off_t, bytes: Int = 4000) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data.suffix(bytes), as: UTF8.self)
+        let since = data.dropFirst(max(0, Int(start)))
+        return String(decoding: since.suffix(bytes), as: UTF8.self)
+    }
+
+    /// Whether a TCP connection to 127.0.0.1:`port` is accepted (closed at once).
+    private static func accepts(port: Int) -> Bool {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 
     /// A TCP port on 127.0.0.1 free right now: bound with port 0, read, closed.
     private static func freePort() throws -> Int {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
@@ -281,7 +412,7 @@ public final class TestPostgres: @unchecked Sendable {
     }
 }
 
-/// initdb, pg_ctl, postgres and psql in one directory: Debian's
+/// initdb, postgres and psql in one directory: Debian's
 /// /usr/lib/postgresql/<version>/bin, highest version first, else PATH.
 fileprivate struct Tools: Sendable {
     let directory: String
@@ -295,7 +426,7 @@ fileprivate struct Tools: Sendable {
         var candidates = versions.reversed().map { "\(root)/\($0)/bin" }
         candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         return candidates.first { directory in
-            ["initdb", "pg_ctl", "postgres", "psql"].allSatisfy { FileManager.default.isExecutableFile(atPath: "\(directory)/\($0)") }
+            ["initdb", "postgres", "psql"].allSatisfy { FileManager.default.isExecutableFile(atPath: "\(directory)/\($0)") }
         }.map(Tools.init)
     }()
 
@@ -338,26 +469,101 @@ fileprivate struct ServerUser: Sendable {
         return ServerUser(name: name, uid: entry.pw_uid, gid: entry.pw_gid)
     }
 
-    /// The command prefix that runs a program as this user.
+    /// The command prefix that runs a program as this user: setpriv, which
+    /// execs the program (its pid is the child's). Not runuser nor su
+    /// (util-linux 2.38): they stay the program's parent and pass on no
+    /// signal as sent: runuser blocks SIGINT and SIGQUIT, su turns them into
+    /// SIGTERM, and both answer SIGTERM with SIGTERM and SIGKILL 2 s later,
+    /// so neither a fast nor an immediate shutdown could be asked for.
     func prefix() throws -> [String] {
-        if let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
-            return [runuser, "-u", name, "--"]
+        guard let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw TestPostgresError(description: "running as root, PostgreSQL must run as \(name): setpriv (util-linux) is not installed")
         }
-        if let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
-            return [setpriv, "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--"]
+        return [setpriv, "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--"]
+    }
+}
+
+/// One program run by Foundation's Process (stdin /dev/null, stdout and
+/// stderr to the handles given, no other descriptor of ours: Process closes
+/// them in the child), and its exit, which can be waited for with a bound.
+private final class Child: @unchecked Sendable {
+    enum Outcome: Equatable, CustomStringConvertible {
+        case running
+        case exited(Int32)
+        case signaled(Int32)
+
+        var description: String {
+            switch self {
+            case .running: "still running"
+            case .exited(let status): "exit status \(status)"
+            case .signaled(let signal): "killed by signal \(signal)"
+            }
         }
-        throw TestPostgresError(description: "running as root, PostgreSQL must run as \(name): neither runuser nor setpriv is installed")
+    }
+
+    /// Set once, by Process's termination handler.
+    private final class Exit: @unchecked Sendable {
+        let condition = NSCondition()
+        var outcome = Outcome.running
+    }
+
+    private let process = Process()
+    private let exit = Exit()
+    let pid: pid_t
+
+    init(_ command: [String], environment: [String: String], directory: String, stdout: FileHandle, stderr: FileHandle) throws {
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let exit = self.exit
+        process.terminationHandler = { process in
+            let outcome: Outcome = process.terminationReason == .exit
+                ? .exited(process.terminationStatus) : .signaled(process.terminationStatus)
+            exit.condition.withLock {
+                exit.outcome = outcome
+                exit.condition.broadcast()
+            }
+        }
+        try process.run()
+        pid = process.processIdentifier
+    }
+
+    var outcome: Outcome { exit.condition.withLock { exit.outcome } }
+
+    var hasExited: Bool { outcome != .running }
+
+    /// Waits at most `seconds` for the exit; whether it came.
+    func waitForExit(seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        return exit.condition.withLock {
+            while exit.outcome == .running {
+                if !exit.condition.wait(until: deadline) { break }
+            }
+            return exit.outcome != .running
+        }
+    }
+
+    /// Sends `signal` unless it has exited (then the pid may be another's).
+    func signal(_ signal: Int32) {
+        exit.condition.withLock {
+            if exit.outcome == .running { kill(pid, signal) }
+        }
     }
 }
 
 /// Servers left by test processes that died before `stop()`: their
 /// directories are /tmp/tickwire-pg-<pid>-…, and a directory whose process
-/// is gone is stopped (pg_ctl on its own data) and removed, once per process.
+/// is gone is stopped (a signal to the server its postmaster.pid names) and
+/// removed, once per process.
 fileprivate enum StaleServers {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var done = false
 
-    static func removeOnce(tools: Tools, user: ServerUser?) {
+    static func removeOnce() {
         lock.withLock {
             guard !done else { return }
             done = true
@@ -368,122 +574,9 @@ fileprivate enum StaleServers {
                 // Alive (or someone else's to signal): not stale.
                 if kill(pid, 0) == 0 || errno == EPERM { continue }
                 let directory = "/tmp/\(name)"
-                TestPostgres.stopImmediately(tools: tools, user: user, directory: directory)
+                TestPostgres.stopImmediately(directory: directory)
                 try? FileManager.default.removeItem(atPath: directory)
             }
         }
-    }
-}
-
-/// One program run to its end, bounded in time: posix_spawn with stdin from
-/// /dev/null, stdout and stderr to files, every other descriptor closed,
-/// default signal handling; then waitpid on its pid.
-fileprivate enum Spawn {
-    enum Outcome: Equatable, CustomStringConvertible {
-        case exited(Int32)
-        case signaled(Int32)
-        case overran(Double)
-
-        var description: String {
-            switch self {
-            case .exited(let status): "exit status \(status)"
-            case .signaled(let signal): "killed by signal \(signal)"
-            case .overran(let limit): "still running after \(limit) s, stopped"
-            }
-        }
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    #if canImport(Glibc)
-    private typealias Actions = posix_spawn_file_actions_t
-    private typealias Attributes = posix_spawnattr_t
-    #else
-    private typealias Actions = posix_spawn_file_actions_t?
-    private typealias Attributes = posix_spawnattr_t?
-    #endif
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<Actions>, UnsafePointer<CChar>) -> Int32
-    private typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<Actions>, Int32) -> Int32
-
-    /// glibc's (2.29, 2.34) and Darwin's extensions, which Swift does not import.
-    private static let addChdir: AddChdir? =
-        dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
-    private static let addClosefrom: AddClosefrom? =
-        dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: AddClosefrom.self) }
-
-    static func run(
-        _ command: [String], environment: [String: String], directory: String,
-        stdout: String, stderr: String, limit: Double
-    ) throws -> Outcome {
-        let out = open(stdout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let err = open(stderr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        defer {
-            if out >= 0 { close(out) }
-            if err >= 0 { close(err) }
-        }
-        guard out >= 0, err >= 0 else { throw Failure(description: "could not create \(stdout) or \(stderr): errno \(errno)") }
-        guard let addChdir else { throw Failure(description: "posix_spawn_file_actions_addchdir_np is missing") }
-
-        var actions = Actions()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        _ = addChdir(&actions, directory)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out, 1)
-        posix_spawn_file_actions_adddup2(&actions, err, 2)
-        var attributes = Attributes()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        #if canImport(Glibc)
-        _ = addClosefrom.map { $0(&actions, 3) }
-        #else
-        flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
-        #endif
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        posix_spawnattr_setsigmask(&attributes, &signals)
-        sigfillset(&signals)
-        sigdelset(&signals, SIGKILL)
-        sigdelset(&signals, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &signals)
-        posix_spawnattr_setflags(&attributes, Int16(flags))
-
-        let argv = command.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
-        guard spawned == 0 else { throw Failure(description: "could not run: \(String(cString: strerror(spawned)))") }
-
-        let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
-        if let status = wait(pid, until: deadline) { return outcome(status) }
-        kill(pid, SIGTERM)
-        if wait(pid, until: .now + .seconds(5)) == nil {
-            kill(pid, SIGKILL)
-            _ = wait(pid, until: nil)
-        }
-        return .overran(limit)
-    }
-
-    /// The wait status of `pid` once it exits, or nil at `deadline`.
-    private static func wait(_ pid: pid_t, until deadline: ContinuousClock.Instant?) -> Int32? {
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, deadline == nil ? 0 : WNOHANG)
-            if result == pid { return status }
-            if result < 0 && errno != EINTR { return status }
-            if let deadline, ContinuousClock.now >= deadline { return nil }
-            if result == 0 { usleep(5_000) }
-        }
-    }
-
-    private static func outcome(_ status: Int32) -> Outcome {
-        status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
     }
 }
