@@ -175,7 +175,7 @@ final class MatchHost: @unchecked Sendable {
     }
 
     init(id: String, game: GameDefinition, gameKey: String, session: MatchSession, settings: Settings, directory: MatchDirectory,
-                 metrics: ServerMetrics, logger: Logger, thread: MatchThread, playback: ReplayPlayback? = nil) {
+         metrics: ServerMetrics, logger: Logger, thread: MatchThread, playback: ReplayPlayback? = nil) {
         self.id = id
         self.gameKey = gameKey
         self.playback = playback
