@@ -83,11 +83,17 @@ public final class ClusterNode: Sendable {
         /// A match of a dead node this node now owns: start it from its log,
         /// then call `adopted(_:)`, or `giveUp(_:)` when it cannot be.
         public var adopt: @Sendable (Adoption) -> Void
+        /// Before each heartbeat: hand every match's log recorded so far to
+        /// the log book (briefly: a match that does not answer waits for the
+        /// next heartbeat), so a heartbeat stores play up to its own start.
+        public var flushLogs: @Sendable () async -> Void
 
         public init(report: @escaping @Sendable () -> Report, lost: @escaping @Sendable ([String]) -> Void = { _ in },
-                    adopt: @escaping @Sendable (Adoption) -> Void = { _ in }) {
+                    adopt: @escaping @Sendable (Adoption) -> Void = { _ in },
+                    flushLogs: @escaping @Sendable () async -> Void = {}) {
             self.report = report
             self.lost = lost
+            self.flushLogs = flushLogs
             self.adopt = adopt
         }
     }
@@ -291,6 +297,7 @@ public final class ClusterNode: Sendable {
     /// `adopting`: whether this beat may take over dead nodes' matches
     /// (not the first, made before the server holds the node).
     func beat(adopting mayAdopt: Bool = true) async throws {
+        await events.flushLogs()
         let report = events.report()
         let (redeemed, adopting) = state.withLockedValue { ($0.redeemed, Array($0.adopting)) }
         let matches = String(decoding: try JSONEncoder().encode(report.matches), as: UTF8.self)

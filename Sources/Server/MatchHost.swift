@@ -421,6 +421,15 @@ final class MatchHost: @unchecked Sendable {
         logger.info("match ended", metadata: metadata)
     }
 
+    /// Hands what the match's log recorded so far to where it goes (a
+    /// cluster node's heartbeat stores it next), between two ticks.
+    func flushLog(answeringOn loop: EventLoop) -> EventLoopFuture<Void> {
+        thread.submit { [self] in
+            guard !ended, !isAbandoned else { return }
+            session.flushLog()
+        } ?? loop.makeSucceededVoidFuture()
+    }
+
     /// Stops the match where it is, for another node of the cluster to go on
     /// with (`serve --on-stop hand-over`): no tick, join or leave runs here
     /// again, and its log reaches the cluster's log book through its last

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// This server's place in a cluster (`serve --cluster`): the node once it
 /// has joined, what it publishes at each heartbeat (its matches, players,
@@ -32,7 +33,8 @@ final class ServerCluster: Sendable {
             adopt: { [self] adoption in
                 guard let joined = self.node else { return }
                 directory.adopt(adoption, node: joined)
-            })
+            },
+            flushLogs: { await Self.flushLogs(directory) })
         let node = try await ClusterNode.join(settings, within: limit, logs: logs, logger: logger, events: events)
         box.withLockedValue { $0 = node }
     }
@@ -51,6 +53,31 @@ final class ServerCluster: Sendable {
             guard let file = recording?(id, game, options) else { return cluster }
             return TeeMatchLog(file, cluster)
         }
+    }
+
+    /// Every match's log flushed up to now, waiting at most `limit`: a match
+    /// busy for longer (a slow tick, a stuck call) is stored from its own
+    /// flush, a second of play at most later.
+    static func flushLogs(_ directory: MatchDirectory, limit: TimeAmount = .milliseconds(250)) async {
+        let hosts = directory.runningHosts().filter { $0.playback == nil }
+        guard !hosts.isEmpty else { return }
+        let loop = directory.group.next()
+        let all = EventLoopFuture.andAllComplete(hosts.map { $0.flushLog(answeringOn: loop) }, on: loop)
+        let bounded = loop.makePromise(of: Void.self)
+        let done = NIOLockedValueBox(false)
+        let finish: @Sendable () -> Void = {
+            let first = done.withLockedValue { finished -> Bool in
+                defer { finished = true }
+                return !finished
+            }
+            if first { bounded.succeed() }
+        }
+        let timer = loop.scheduleTask(in: limit) { finish() }
+        all.whenComplete { _ in
+            timer.cancel()
+            finish()
+        }
+        try? await bounded.futureResult.get()
     }
 
     /// Leaves the cluster, removing this node's matches from it.
@@ -129,8 +156,9 @@ final class ServerCluster: Sendable {
                                                  capacity: summary.capacity, tick: summary.tick, locked: summary.locked ?? false,
                                                  age: summary.ageSeconds))
             // A seat's token goes out once the log that holds its join has
-            // (the log is flushed every second of play, then stored at the
-            // next heartbeat): two seconds of play after the join. A match
+            // (a heartbeat stores the log up to its own start, or, for a
+            // match too busy to answer, up to its last flush, a second of
+            // play at most before): two seconds of play after the join. A match
             // handed over has flushed its whole log for this heartbeat.
             // (`handedOver` was set before `freezeForHandOver`'s future, awaited first.)
             let covered = host.handedOver ? Int.max : summary.tick - 2 * host.game.tickRate

@@ -172,9 +172,9 @@ import TestSupport
             #expect(first.header.baselineTick == nil, "the first frame after a resume is a full snapshot")
             #expect(first.header.tick > tickBeforeKill - 60)
         }
-        // The match went on from the last tick the database held: at most
-        // about two seconds before the kill at 30 ticks a second (the log is
-        // flushed every second of play and stored at the next heartbeat).
+        // The match went on from the last tick the database held: the node's
+        // last heartbeat stored its log up to then, about a second at most
+        // before the kill (bounded at two seconds of play for a busy machine).
         let line = try #require(nodes.map(\.stderr).joined().split(separator: "\n").first { $0.contains("match taken over from a dead node") })
         let adoptedTick = try #require(line.firstMatch(of: /tick=(\d+)/).flatMap { Int($0.1) })
         #expect(adoptedTick >= tickBeforeKill - 60, "taken over at tick \(adoptedTick); the players saw tick \(tickBeforeKill) before the kill")
