@@ -315,84 +315,91 @@ public final class ClusterNode: Sendable {
         let seats = String(decoding: try JSONEncoder().encode(report.seats), as: UTF8.self)
         let tokens = report.seats.map(\.token)
         do {
-        try await client.withTransaction(logger: logger) { [id, settings, logger] connection in
-            try await connection.query("""
-                INSERT INTO tickwire_nodes (id, advertise, heartbeat_at, draining, matches, players, cpu, games)
-                VALUES (\(id), \(settings.advertise), now(), \(report.draining), \(report.matches.count), \(report.players), \(report.cpu),
-                        \(report.games)::text[])
-                ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), draining = excluded.draining,
-                    matches = excluded.matches, players = excluded.players, cpu = excluded.cpu, games = excluded.games
-                """, logger: logger)
-            try await connection.query("""
-                INSERT INTO tickwire_matches (id, node_id, game, players, spectators, capacity, tick, locked, started_at, updated_at)
-                SELECT m.id, \(id), m.game, m.players, m.spectators, m.capacity, m.tick, m.locked,
-                       now() - make_interval(secs => m.age), now()
-                FROM jsonb_to_recordset(\(matches)::jsonb)
-                    AS m(id text, game text, players integer, spectators integer, capacity integer, tick bigint,
-                         locked boolean, age double precision)
-                ON CONFLICT (id) DO UPDATE SET players = excluded.players, spectators = excluded.spectators,
-                    capacity = excluded.capacity, tick = excluded.tick, locked = excluded.locked, updated_at = now(),
-                    provisional = false
-                    WHERE tickwire_matches.node_id = excluded.node_id
-                """, logger: logger)
-            // Logs go only to matches still this node's: one another node
-            // took over (this node was taken for dead) is not written to.
-            // A chunk 0 starts a log over (a reload of the rules): what was stored goes.
-            let restarted = chunks.filter { $0.sequence == 0 }.map(\.match)
-            if !restarted.isEmpty {
+            try await client.withTransaction(logger: logger) { [id, settings, logger] connection in
                 try await connection.query("""
-                    DELETE FROM tickwire_match_logs l USING tickwire_matches m
-                    WHERE l.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(restarted)::text[])
+                    INSERT INTO tickwire_nodes (id, advertise, heartbeat_at, draining, matches, players, cpu, games)
+                    VALUES (\(id), \(settings.advertise), now(), \(report.draining), \(report.matches.count), \(report.players), \(report.cpu),
+                            \(report.games)::text[])
+                    ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), draining = excluded.draining,
+                        matches = excluded.matches, players = excluded.players, cpu = excluded.cpu, games = excluded.games
                     """, logger: logger)
-            }
-            if !chunks.isEmpty {
                 try await connection.query("""
-                    INSERT INTO tickwire_match_logs (match_id, seq, bytes)
-                    SELECT l.match, l.sequence, decode(l.bytes, 'base64')
-                    FROM jsonb_to_recordset(\(logRows)::jsonb) AS l(match text, sequence integer, bytes text)
-                    JOIN tickwire_matches m ON m.id = l.match AND m.node_id = \(id)
-                    ON CONFLICT (match_id, seq) DO NOTHING
+                    INSERT INTO tickwire_matches (id, node_id, game, players, spectators, capacity, tick, locked, started_at, updated_at)
+                    SELECT m.id, \(id), m.game, m.players, m.spectators, m.capacity, m.tick, m.locked,
+                           now() - make_interval(secs => m.age), now()
+                    FROM jsonb_to_recordset(\(matches)::jsonb)
+                        AS m(id text, game text, players integer, spectators integer, capacity integer, tick bigint,
+                             locked boolean, age double precision)
+                    ON CONFLICT (id) DO UPDATE SET players = excluded.players, spectators = excluded.spectators,
+                        capacity = excluded.capacity, tick = excluded.tick, locked = excluded.locked, updated_at = now(),
+                        provisional = false
+                        WHERE tickwire_matches.node_id = excluded.node_id
                     """, logger: logger)
-            }
-            if !broken.isEmpty {
+                // Logs go only to matches still this node's: one another node
+                // took over (this node was taken for dead) is not written to.
+                // A chunk 0 starts a log over (a reload of the rules): what was stored goes.
+                let restarted = chunks.filter { $0.sequence == 0 }.map(\.match)
+                if !restarted.isEmpty {
+                    try await connection.query("""
+                        DELETE FROM tickwire_match_logs l USING tickwire_matches m
+                        WHERE l.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(restarted)::text[])
+                        """, logger: logger)
+                }
+                if !chunks.isEmpty {
+                    try await connection.query("""
+                        INSERT INTO tickwire_match_logs (match_id, seq, bytes)
+                        SELECT l.match, l.sequence, decode(l.bytes, 'base64')
+                        FROM jsonb_to_recordset(\(logRows)::jsonb) AS l(match text, sequence integer, bytes text)
+                        JOIN tickwire_matches m ON m.id = l.match AND m.node_id = \(id)
+                        ON CONFLICT (match_id, seq) DO NOTHING
+                        """, logger: logger)
+                }
+                if !broken.isEmpty {
+                    try await connection.query("""
+                        DELETE FROM tickwire_match_logs l USING tickwire_matches m
+                        WHERE l.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(broken)::text[])
+                        """, logger: logger)
+                }
+                // Gone: ended here, or placed here by matchmaking and never started.
                 try await connection.query("""
-                    DELETE FROM tickwire_match_logs l USING tickwire_matches m
-                    WHERE l.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(broken)::text[])
+                    DELETE FROM tickwire_matches WHERE node_id = \(id) AND NOT (id = ANY(\(kept)::text[]))
+                        AND NOT (provisional AND started_at > now() - make_interval(secs => \(Self.seconds(Self.seatLifetime))))
                     """, logger: logger)
-            }
-            // Gone: ended here, or placed here by matchmaking and never started.
-            try await connection.query("""
-                DELETE FROM tickwire_matches WHERE node_id = \(id) AND NOT (id = ANY(\(kept)::text[]))
-                    AND NOT (provisional AND started_at > now() - make_interval(secs => \(Self.seconds(Self.seatLifetime))))
-                """, logger: logger)
-            // The players of redeemed seats are counted above: the seats go.
-            try await connection.query("DELETE FROM tickwire_seats WHERE token = ANY(\(redeemed)::text[])", logger: logger)
-            // Resume tokens: those of freed seats go, new ones come.
-            try await connection.query("""
-                DELETE FROM tickwire_resume r USING tickwire_matches m
-                WHERE r.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(ids)::text[])
-                  AND NOT (r.token = ANY(\(tokens)::text[]))
-                """, logger: logger)
-            if !report.seats.isEmpty {
+                // The players of redeemed seats are counted above: the seats go.
+                try await connection.query("DELETE FROM tickwire_seats WHERE token = ANY(\(redeemed)::text[])", logger: logger)
+                // Resume tokens: those of freed seats go, new ones come.
                 try await connection.query("""
-                    INSERT INTO tickwire_resume (token, match_id, player, account)
-                    SELECT s.token, s.match, s.player, s.account
-                    FROM jsonb_to_recordset(\(seats)::jsonb) AS s(match text, player integer, token text, account text)
-                    JOIN tickwire_matches m ON m.id = s.match AND m.node_id = \(id)
-                    ON CONFLICT (token) DO NOTHING
+                    DELETE FROM tickwire_resume r USING tickwire_matches m
+                    WHERE r.match_id = m.id AND m.node_id = \(id) AND m.id = ANY(\(ids)::text[])
+                      AND NOT (r.token = ANY(\(tokens)::text[]))
                     """, logger: logger)
+                if !report.seats.isEmpty {
+                    try await connection.query("""
+                        INSERT INTO tickwire_resume (token, match_id, player, account)
+                        SELECT s.token, s.match, s.player, s.account
+                        FROM jsonb_to_recordset(\(seats)::jsonb) AS s(match text, player integer, token text, account text)
+                        JOIN tickwire_matches m ON m.id = s.match AND m.node_id = \(id)
+                        ON CONFLICT (token) DO NOTHING
+                        """, logger: logger)
+                }
             }
-        }
         } catch {
             logs.putBack(chunks)
             logs.putBackBroken(broken)
             throw error
         }
+        // In one round trip: the live nodes, and this node's matches another
+        // node holds now.
         var lost: [String] = []
-        let moved = try await client.query("""
-            SELECT id FROM tickwire_matches WHERE id = ANY(\(ids)::text[]) AND node_id <> \(id)
+        var liveNodes = 0
+        let seen = try await client.query("""
+            SELECT (SELECT count(*) FROM tickwire_nodes WHERE heartbeat_at > now() - make_interval(secs => \(timeout)))::bigint,
+                   array(SELECT id FROM tickwire_matches WHERE id = ANY(\(ids)::text[]) AND node_id <> \(id))
             """, logger: logger)
-        for try await match in moved.decode(String.self) { lost.append(match) }
+        for try await (count, moved) in seen.decode((Int, [String]).self) {
+            liveNodes = count
+            lost = moved
+        }
         if !lost.isEmpty {
             for match in lost { logs.close(match: match) }
             logger.error("matches of this node were taken over by other nodes (this node was taken for dead): they end here",
@@ -417,11 +424,6 @@ public final class ClusterNode: Sendable {
                                                   tick: tick, locked: locked, age: age), nodeID: nodeID, node: node,
                                         labels: Self.labels(json: labels)))
         }
-        var liveNodes = 0
-        let nodes = try await client.query("""
-            SELECT count(*)::bigint FROM tickwire_nodes WHERE heartbeat_at > now() - make_interval(secs => \(timeout))
-            """, logger: logger)
-        for try await count in nodes.decode(Int.self) { liveNodes = count }
         let (recovered, reachableFor) = state.withLockedValue { state -> (Bool, Duration) in
             state.listing = listing
             state.liveNodes = liveNodes

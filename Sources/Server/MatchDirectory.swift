@@ -194,7 +194,7 @@ final class MatchDirectory: Sendable {
     /// `future`, or `timedOut()`'s error once `limit` has passed, on `loop`
     /// (a socket loop): a match whose thread is stuck never answers, and
     /// nobody waits for it longer than the hard limit.
-    private func within<T: Sendable>(_ limit: Duration, on loop: EventLoop, _ future: EventLoopFuture<T>,
+    func within<T: Sendable>(_ limit: Duration, on loop: EventLoop, _ future: EventLoopFuture<T>,
                                      timedOut: @escaping @Sendable () -> Error) -> EventLoopFuture<T> {
         let promise = loop.makePromise(of: T.self)
         let timer = loop.scheduleTask(in: TimeAmount(limit)) { promise.fail(timedOut()) }
@@ -216,7 +216,7 @@ final class MatchDirectory: Sendable {
             .recover { _ in (nil, .refused(.error(.matchOver, "the match did not answer within \(self.settings.hardLimit)"))) }
     }
 
-    private struct NotAnswering: Error {}
+    struct NotAnswering: Error {}
 
     // MARK: Seating
 

@@ -13,10 +13,8 @@ extension MatchHost {
                       settings: Settings, directory: MatchDirectory, metrics: ServerMetrics, logger: Logger,
                       on thread: MatchThread) -> EventLoopFuture<MatchHost> {
         thread.eventLoop.submit {
-            var logger = logger
             let id = adoption.matchID
-            logger[metadataKey: "match"] = "\(id)"
-            logger[metadataKey: "game"] = "\(adoption.game)"
+            let logger = logger.forMatch(id, game: adoption.game)
             let matchLogger = logger
             let started = ContinuousClock.now
             let recovery = try MatchRecovery.recover(log: adoption.log, game: game, options: { header in

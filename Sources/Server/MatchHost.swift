@@ -130,9 +130,7 @@ final class MatchHost: @unchecked Sendable {
                       directory: MatchDirectory, metrics: ServerMetrics, logger: Logger,
                       on thread: MatchThread) -> EventLoopFuture<MatchHost> {
         thread.eventLoop.submit {
-            var logger = logger
-            logger[metadataKey: "match"] = "\(id)"
-            logger[metadataKey: "game"] = "\(gameKey)"
+            let logger = logger.forMatch(id, game: gameKey)
             var options = options
             let matchLogger = logger
             options.logLine = matchLogger.matchLine
@@ -156,9 +154,7 @@ final class MatchHost: @unchecked Sendable {
                             settings: Settings, directory: MatchDirectory, metrics: ServerMetrics, logger: Logger,
                             on thread: MatchThread) -> EventLoopFuture<MatchHost> {
         thread.eventLoop.submit {
-            var logger = logger
-            logger[metadataKey: "match"] = "\(id)"
-            logger[metadataKey: "game"] = "\(gameKey)"
+            let logger = logger.forMatch(id, game: gameKey)
             var options = recording.header.replayOptions
             let matchLogger = logger
             options.logLine = matchLogger.matchLine
@@ -473,6 +469,14 @@ final class MatchHost: @unchecked Sendable {
 }
 
 extension Logger {
+    /// This logger with the match and its game on every line.
+    func forMatch(_ id: String, game: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "match"] = "\(id)"
+        logger[metadataKey: "game"] = "\(game)"
+        return logger
+    }
+
     /// Logs a line about a match at the level an operator filters on:
     /// script failures as errors, the rules' once-per-field warnings as
     /// warnings, `print` as info; each with the tick it came at.

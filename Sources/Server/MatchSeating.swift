@@ -251,13 +251,12 @@ struct MatchSeating {
     /// can come back, so every seat is freed at once.
     mutating func restore(_ restored: [RestoredSeat], now: Duration) -> [Action] {
         var actions: [Action] = []
+        let until = now + settings.resumeGrace
         for seat in restored.sorted(by: { $0.player < $1.player }) {
             seats[seat.player] = Seat(player: seat.player, name: seat.name, resumeToken: seat.resumeToken, account: seat.account,
-                                      recipient: nil, awayUntil: nil)
+                                      recipient: nil, awayUntil: hasGrace ? until : nil)
             if hasGrace {
-                actions.append(.register(token: seat.resumeToken))
-                seats[seat.player]!.awayUntil = now + settings.resumeGrace
-                actions.append(.away(player: seat.player, until: now + settings.resumeGrace))
+                actions += [.register(token: seat.resumeToken), .away(player: seat.player, until: until)]
             } else {
                 actions += free(seat.player)
             }

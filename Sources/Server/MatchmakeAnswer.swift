@@ -19,10 +19,7 @@ struct MatchmakeAnswer: Codable, Equatable {
         seat = reservation.token
         created = reservation.created
         expiresInSeconds = Int(ClusterNode.seatLifetime.components.seconds)
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let name = game.addingPercentEncoding(withAllowedCharacters: allowed) ?? game
-        let query = "game=\(name)&match=\(reservation.matchID)&seat=\(reservation.token)"
+        let query = "game=\(Self.queryValue(game))&match=\(reservation.matchID)&seat=\(reservation.token)"
         url = "\(reservation.node)/play?\(query)"
     }
 
@@ -33,8 +30,13 @@ struct MatchmakeAnswer: Codable, Equatable {
         seat = token
         created = false
         expiresInSeconds = Int(grace.components.seconds)
+        url = "\(node)/play?resume=\(Self.queryValue(token))"
+    }
+
+    /// `text` as a query value: unreserved characters kept, the rest %XX.
+    private static func queryValue(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        url = "\(node)/play?resume=\(token.addingPercentEncoding(withAllowedCharacters: allowed) ?? token)"
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 }

@@ -40,8 +40,8 @@ final class ServerCluster: Sendable {
     }
 
     /// The log every new match of a cluster node records into: its chunks
-    /// go to the database at each heartbeat (checked against its hash every
-    /// second of play), and to `recording`'s log as well, when the server
+    /// go to the database at each heartbeat (with a state hash every 30
+    /// ticks), and to `recording`'s log as well, when the server
     /// also records matches to files.
     func matchLog(alsoTo recording: (@Sendable (String, GameDefinition, MatchOptions) -> (any MatchLog)?)?, logger: Logger)
         -> @Sendable (String, GameDefinition, MatchOptions) -> (any MatchLog)? {
@@ -58,26 +58,12 @@ final class ServerCluster: Sendable {
     /// Every match's log flushed up to now, waiting at most `limit`: a match
     /// busy for longer (a slow tick, a stuck call) is stored from its own
     /// flush, a second of play at most later.
-    static func flushLogs(_ directory: MatchDirectory, limit: TimeAmount = .milliseconds(250)) async {
+    static func flushLogs(_ directory: MatchDirectory, limit: Duration = .milliseconds(250)) async {
         let hosts = directory.runningHosts().filter { $0.playback == nil }
         guard !hosts.isEmpty else { return }
         let loop = directory.group.next()
         let all = EventLoopFuture.andAllComplete(hosts.map { $0.flushLog(answeringOn: loop) }, on: loop)
-        let bounded = loop.makePromise(of: Void.self)
-        let done = NIOLockedValueBox(false)
-        let finish: @Sendable () -> Void = {
-            let first = done.withLockedValue { finished -> Bool in
-                defer { finished = true }
-                return !finished
-            }
-            if first { bounded.succeed() }
-        }
-        let timer = loop.scheduleTask(in: limit) { finish() }
-        all.whenComplete { _ in
-            timer.cancel()
-            finish()
-        }
-        try? await bounded.futureResult.get()
+        _ = try? await directory.within(limit, on: loop, all) { MatchDirectory.NotAnswering() }.get()
     }
 
     /// Leaves the cluster, removing this node's matches from it.
